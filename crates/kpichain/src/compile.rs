@@ -1,0 +1,832 @@
+//! Compiling a plan: validate everything (reporting every problem at once), resolve names to
+//! indices, order formula dependencies, and freeze the result into an immutable
+//! [`CompiledPlan`] that is `Send + Sync` and cheap to share.
+
+use crate::decimal::{self};
+use crate::error::{Issues, PlanError};
+use crate::formula::{self, Expr, Type, Var};
+use crate::model::*;
+use rust_decimal::Decimal;
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// Names a formula may use for the item itself; they cannot be indicator ids.
+const RESERVED: [&str; 12] = [
+    "actual", "target", "threshold", "stretch", "achievement", "total", "score", "and", "or",
+    "not", "true", "false",
+];
+
+/// A validated, indexed, immutable plan. Evaluate it with [`CompiledPlan::evaluate`].
+#[derive(Debug)]
+pub struct CompiledPlan {
+    pub(crate) plan: Plan,
+    pub(crate) fingerprint: String,
+    pub(crate) indicator_index: HashMap<String, usize>,
+    pub(crate) role_index: HashMap<String, usize>,
+    pub(crate) roles: Vec<CRole>,
+    /// Grades sorted from the highest `min` down; the catch-all (no `min`) last.
+    pub(crate) grades: Vec<CGrade>,
+}
+
+#[derive(Debug)]
+pub(crate) struct CGrade {
+    pub(crate) name: Arc<str>,
+    pub(crate) min: Option<Decimal>,
+    pub(crate) coefficient: Decimal,
+    pub(crate) rank: usize,
+}
+
+#[derive(Debug)]
+pub(crate) struct CRole {
+    pub(crate) id: Arc<str>,
+    pub(crate) index: usize,
+    pub(crate) items: Vec<CItem>,
+    /// Item indices in evaluation order (formula dependencies first).
+    pub(crate) order: Vec<usize>,
+    pub(crate) adjustments: Vec<CAdjustment>,
+    pub(crate) vetoes: Vec<CVeto>,
+    /// Indicator indices this role reads, one slot each.
+    pub(crate) slots: Vec<usize>,
+    /// For each indicator of the library, its slot in this role, or `u32::MAX`.
+    pub(crate) slot_of: Vec<u32>,
+    pub(crate) any_exclude: bool,
+}
+
+#[derive(Debug)]
+pub(crate) struct CItem {
+    pub(crate) key: Arc<str>,
+    pub(crate) indicator_id: Arc<str>,
+    pub(crate) slot: usize,
+    pub(crate) direction: Direction,
+    pub(crate) weight: Decimal,
+    pub(crate) target: Option<Decimal>,
+    pub(crate) threshold: Option<Decimal>,
+    pub(crate) stretch: Option<Decimal>,
+    pub(crate) rule: CRule,
+    pub(crate) missing: MissingDataPolicy,
+    pub(crate) source: usize,
+}
+
+#[derive(Debug)]
+pub(crate) enum CRule {
+    Linear(LinearRule),
+    Ratio(RatioRule),
+    Bands { over: Over, bands: Vec<Band>, outside: Decimal },
+    PerUnit(PerUnitRule),
+    Deduction(DeductionRule),
+    PassFail(PassFailRule),
+    Lookup(LookupRule),
+    Formula { expr: Expr, floor: Option<Decimal>, cap: Option<Decimal> },
+}
+
+impl CRule {
+    pub(crate) fn kind(&self) -> &'static str {
+        match self {
+            CRule::Linear(_) => "linear",
+            CRule::Ratio(_) => "ratio",
+            CRule::Bands { .. } => "bands",
+            CRule::PerUnit(_) => "per_unit",
+            CRule::Deduction(_) => "deduction",
+            CRule::PassFail(_) => "pass_fail",
+            CRule::Lookup(_) => "lookup",
+            CRule::Formula { .. } => "formula",
+        }
+    }
+}
+
+#[derive(Debug)]
+pub(crate) struct CAdjustment {
+    pub(crate) id: Arc<str>,
+    pub(crate) slot: usize,
+    pub(crate) points_per_unit: Decimal,
+    pub(crate) min: Option<Decimal>,
+    pub(crate) max: Option<Decimal>,
+    /// Index into the role's or the plan's adjustment list.
+    pub(crate) source: (bool, usize),
+}
+
+#[derive(Debug)]
+pub(crate) struct CVeto {
+    pub(crate) id: Arc<str>,
+    pub(crate) condition: Expr,
+    pub(crate) force_grade: Option<usize>,
+    pub(crate) force_total: Option<Decimal>,
+    pub(crate) source: (bool, usize),
+}
+
+fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    matches!(chars.next(), Some(c) if c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// Lowest and highest score a rule can give; `None` = unbounded.
+type Range = (Option<Decimal>, Option<Decimal>);
+
+fn span(values: impl IntoIterator<Item = Decimal>) -> Range {
+    let mut lo: Option<Decimal> = None;
+    let mut hi: Option<Decimal> = None;
+    for v in values {
+        lo = Some(lo.map_or(v, |l| l.min(v)));
+        hi = Some(hi.map_or(v, |h| h.max(v)));
+    }
+    (lo, hi)
+}
+
+impl CompiledPlan {
+    /// Validates and compiles a plan, reporting every problem found.
+    ///
+    /// ```
+    /// let plan = kpichain::Plan::from_json(r#"{
+    ///   "id": "demo", "version": "1",
+    ///   "indicators": [{"id": "sales", "name": "销售额", "unit": "万元"}],
+    ///   "roles": [{"id": "rep", "name": "销售代表", "items": [
+    ///     {"indicator": "sales", "weight": 100, "target": 100, "rule": {"type": "ratio", "cap": 120}}]}],
+    ///   "grades": [{"grade": "A", "min": 90, "coefficient": 1.2}, {"grade": "C", "coefficient": 0.8}]
+    /// }"#)?;
+    /// let compiled = kpichain::CompiledPlan::compile(plan)?;
+    /// assert_eq!(compiled.plan().version, "1");
+    /// # Ok::<(), kpichain::PlanError>(())
+    /// ```
+    pub fn compile(plan: Plan) -> Result<CompiledPlan, PlanError> {
+        let mut issues = Issues::default();
+        let compiled = build(&plan, &mut issues);
+        if !issues.is_empty() {
+            return Err(PlanError { issues: issues.0 });
+        }
+        let (indicator_index, role_index, roles, grades) = compiled;
+        let canonical = serde_json::to_vec(&plan).unwrap_or_default();
+        let digest = Sha256::digest(&canonical);
+        let mut fingerprint = String::with_capacity(71);
+        fingerprint.push_str("sha256:");
+        for byte in digest {
+            fingerprint.push_str(&format!("{byte:02x}"));
+        }
+        Ok(CompiledPlan {
+            plan,
+            fingerprint,
+            indicator_index,
+            role_index,
+            roles,
+            grades,
+        })
+    }
+
+    /// Parses (JSON or TOML text) and compiles in one step.
+    pub fn from_text(text: &str) -> Result<CompiledPlan, PlanError> {
+        CompiledPlan::compile(Plan::from_text(text)?)
+    }
+
+    /// The plan as it was given.
+    pub fn plan(&self) -> &Plan {
+        &self.plan
+    }
+
+    /// `sha256:` followed by the hex SHA-256 of the plan's canonical JSON. Results carry it so
+    /// that a score can be traced to the exact plan that produced it.
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+}
+
+type Built = (HashMap<String, usize>, HashMap<String, usize>, Vec<CRole>, Vec<CGrade>);
+
+fn build(plan: &Plan, issues: &mut Issues) -> Built {
+    if plan.id.trim().is_empty() {
+        issues.push("empty_field", "id", "the plan id must not be empty");
+    }
+    if plan.version.trim().is_empty() {
+        issues.push("empty_field", "version", "the plan version must not be empty");
+    }
+    let r = &plan.rounding;
+    for (name, scale) in [
+        ("achievement_scale", r.achievement_scale),
+        ("item_scale", r.item_scale),
+        ("weighted_scale", r.weighted_scale),
+        ("total_scale", r.total_scale),
+        ("payout_scale", r.payout_scale),
+    ] {
+        if scale > 20 {
+            issues.push("invalid_scale", format!("rounding.{name}"), format!("the scale must be between 0 and 20 decimal places, not {scale}"));
+        }
+    }
+
+    // Indicator library.
+    let mut indicator_index = HashMap::new();
+    for (i, ind) in plan.indicators.iter().enumerate() {
+        let path = format!("indicators[{i}].id");
+        if !is_identifier(&ind.id) {
+            issues.push("invalid_id", path, format!("indicator id '{}' must start with a letter or '_' and contain only letters, digits and '_'", ind.id));
+        } else if RESERVED.contains(&ind.id.as_str()) {
+            issues.push("invalid_id", path, format!("indicator id '{}' is reserved for formulas; choose another id", ind.id));
+        } else if indicator_index.insert(ind.id.clone(), i).is_some() {
+            issues.push("duplicate_id", path, format!("indicator id '{}' is used more than once", ind.id));
+        }
+    }
+
+    // Grades.
+    let grades = build_grades(plan, issues);
+    let grade_index: HashMap<&str, usize> = grades.iter().enumerate().map(|(i, g)| (&*g.name, i)).collect();
+
+    // Roles.
+    let mut role_index = HashMap::new();
+    let mut roles = Vec::with_capacity(plan.roles.len());
+    for (ri, role) in plan.roles.iter().enumerate() {
+        let path = format!("roles[{ri}]");
+        if role.id.trim().is_empty() {
+            issues.push("empty_field", format!("{path}.id"), "the role id must not be empty");
+        } else if role_index.insert(role.id.clone(), ri).is_some() {
+            issues.push("duplicate_id", format!("{path}.id"), format!("role id '{}' is used more than once", role.id));
+        }
+        let crole = build_role(plan, ri, role, &indicator_index, &grade_index, issues);
+        check_grade_coverage(plan, role, &path, &crole, &grades, issues);
+        roles.push(crole);
+    }
+    (indicator_index, role_index, roles, grades)
+}
+
+fn build_grades(plan: &Plan, issues: &mut Issues) -> Vec<CGrade> {
+    if plan.grades.is_empty() {
+        issues.push("empty_grades", "grades", "the grade scale needs at least one grade");
+    }
+    let mut seen = HashSet::new();
+    let mut mins = HashSet::new();
+    let mut catch_all = 0usize;
+    for (i, g) in plan.grades.iter().enumerate() {
+        if g.grade.trim().is_empty() {
+            issues.push("empty_field", format!("grades[{i}].grade"), "the grade name must not be empty");
+        } else if !seen.insert(g.grade.as_str()) {
+            issues.push("duplicate_id", format!("grades[{i}].grade"), format!("grade '{}' is listed more than once", g.grade));
+        }
+        match g.min {
+            None => {
+                catch_all = catch_all.saturating_add(1);
+                if catch_all > 1 {
+                    issues.push("duplicate_catch_all_grade", format!("grades[{i}].min"), "only one grade may omit `min` (the catch-all lowest grade)");
+                }
+            }
+            Some(m) => {
+                if !mins.insert(m.normalize()) {
+                    issues.push("duplicate_grade_min", format!("grades[{i}].min"), format!("another grade already starts at {m}"));
+                }
+            }
+        }
+        if g.coefficient.is_sign_negative() && !g.coefficient.is_zero() {
+            issues.push("invalid_coefficient", format!("grades[{i}].coefficient"), format!("the coefficient must not be negative, not {}", g.coefficient));
+        }
+    }
+    let mut grades: Vec<CGrade> = plan
+        .grades
+        .iter()
+        .map(|g| CGrade {
+            name: Arc::from(g.grade.as_str()),
+            min: g.min,
+            coefficient: g.coefficient,
+            rank: 0,
+        })
+        .collect();
+    // Highest min first; the catch-all last.
+    grades.sort_by(|a, b| match (a.min, b.min) {
+        (Some(x), Some(y)) => y.cmp(&x),
+        (Some(_), None) => std::cmp::Ordering::Less,
+        (None, Some(_)) => std::cmp::Ordering::Greater,
+        (None, None) => std::cmp::Ordering::Equal,
+    });
+    for (rank, g) in grades.iter_mut().enumerate() {
+        g.rank = rank;
+    }
+    grades
+}
+
+fn build_role(
+    plan: &Plan,
+    ri: usize,
+    role: &Role,
+    indicator_index: &HashMap<String, usize>,
+    grade_index: &HashMap<&str, usize>,
+    issues: &mut Issues,
+) -> CRole {
+    let path = format!("roles[{ri}]");
+    let n_ind = plan.indicators.len();
+    let mut slots: Vec<usize> = Vec::new();
+    let mut slot_of = vec![u32::MAX; n_ind];
+    let mut slot_for = |ind: usize, slots: &mut Vec<usize>| -> usize {
+        match slot_of.get(ind).copied() {
+            Some(s) if s != u32::MAX => s as usize,
+            _ => {
+                let s = slots.len();
+                slots.push(ind);
+                if let Some(x) = slot_of.get_mut(ind) {
+                    *x = u32::try_from(s).unwrap_or(u32::MAX);
+                }
+                s
+            }
+        }
+    };
+
+    if role.items.is_empty() {
+        issues.push("empty_scorecard", format!("{path}.items"), format!("role '{}' ({}) has no items", role.id, role.name));
+    }
+    let item_keys: HashMap<&str, usize> = role.items.iter().enumerate().map(|(i, it)| (it.key(), i)).collect();
+    let mut seen_keys = HashSet::new();
+    let mut sum = Decimal::ZERO;
+    let mut sum_ok = true;
+    let mut items = Vec::with_capacity(role.items.len());
+    let mut deps: Vec<Vec<usize>> = vec![Vec::new(); role.items.len()];
+    for (ii, item) in role.items.iter().enumerate() {
+        let ipath = format!("{path}.items[{ii}]");
+        let key = item.key();
+        if !seen_keys.insert(key) {
+            issues.push("duplicate_id", format!("{ipath}.id"), format!("item '{key}' appears more than once on the scorecard of role '{}'; give each an `id`", role.id));
+        }
+        let ind = match indicator_index.get(&item.indicator) {
+            Some(&i) => i,
+            None => {
+                issues.push("unknown_indicator", format!("{ipath}.indicator"), format!("indicator '{}' is not in the indicator library", item.indicator));
+                usize::MAX
+            }
+        };
+        if item.weight <= Decimal::ZERO {
+            issues.push("invalid_weight", format!("{ipath}.weight"), format!("the weight must be greater than 0, not {}", item.weight));
+        }
+        match sum.checked_add(item.weight) {
+            Some(s) => sum = s,
+            None => sum_ok = false,
+        }
+        let direction = plan.indicators.get(ind).map(|i| i.direction).unwrap_or_default();
+        let slot = if ind == usize::MAX { 0 } else { slot_for(ind, &mut slots) };
+        let rule = build_rule(plan, item, &ipath, direction, indicator_index, &item_keys, ii, &mut deps, issues, &mut |i| slot_for(i, &mut slots));
+        items.push(CItem {
+            key: Arc::from(key),
+            indicator_id: Arc::from(item.indicator.as_str()),
+            slot,
+            direction,
+            weight: item.weight,
+            target: item.target,
+            threshold: item.threshold,
+            stretch: item.stretch,
+            rule,
+            missing: item.missing_data.unwrap_or(plan.missing_data),
+            source: ii,
+        });
+    }
+    if !role.items.is_empty() && (!sum_ok || sum != decimal::HUNDRED) {
+        issues.push(
+            "weights_do_not_sum",
+            format!("{path}.items"),
+            format!("the weights of role '{}' ({}) sum to {}, not 100", role.id, role.name, sum.normalize()),
+        );
+    }
+    let order = topo_order(&deps, &role.items, &path, issues);
+
+    // Adjustments and vetoes: the plan's first, then the role's.
+    let mut adjustments = Vec::new();
+    let mut vetoes = Vec::new();
+    let mut adj_ids = HashSet::new();
+    let mut veto_ids = HashSet::new();
+    let sources = [(true, &plan.adjustments, "adjustments".to_string()), (false, &role.adjustments, format!("{path}.adjustments"))];
+    for (from_plan, list, base) in sources {
+        for (ai, adj) in list.iter().enumerate() {
+            let apath = format!("{base}[{ai}]");
+            if from_plan && ri > 0 {
+                // Plan-wide entries are validated once, with the first role.
+                if let Some(&ind) = indicator_index.get(&adj.indicator) {
+                    let slot = slot_for(ind, &mut slots);
+                    adjustments.push(CAdjustment { id: Arc::from(adj.id.as_str()), slot, points_per_unit: adj.points_per_unit, min: adj.min, max: adj.max, source: (from_plan, ai) });
+                }
+                continue;
+            }
+            if !adj_ids.insert(adj.id.as_str()) {
+                issues.push("duplicate_id", format!("{apath}.id"), format!("adjustment '{}' is defined more than once for role '{}'", adj.id, role.id));
+            }
+            if let (Some(lo), Some(hi)) = (adj.min, adj.max) {
+                if lo > hi {
+                    issues.push("bounds_out_of_order", format!("{apath}.min"), format!("min {lo} is greater than max {hi}"));
+                }
+            }
+            match indicator_index.get(&adj.indicator) {
+                Some(&ind) => {
+                    let slot = slot_for(ind, &mut slots);
+                    adjustments.push(CAdjustment { id: Arc::from(adj.id.as_str()), slot, points_per_unit: adj.points_per_unit, min: adj.min, max: adj.max, source: (from_plan, ai) });
+                }
+                None => issues.push("unknown_indicator", format!("{apath}.indicator"), format!("indicator '{}' is not in the indicator library", adj.indicator)),
+            }
+        }
+    }
+    let vsources = [(true, &plan.vetoes, "vetoes".to_string()), (false, &role.vetoes, format!("{path}.vetoes"))];
+    for (from_plan, list, base) in vsources {
+        for (vi, veto) in list.iter().enumerate() {
+            let vpath = format!("{base}[{vi}]");
+            let report = !(from_plan && ri > 0);
+            if report && !veto_ids.insert(veto.id.as_str()) {
+                issues.push("duplicate_id", format!("{vpath}.id"), format!("veto '{}' is defined more than once for role '{}'", veto.id, role.id));
+            }
+            if report && veto.force_grade.is_none() && veto.force_total.is_none() {
+                issues.push("veto_without_effect", vpath.clone(), "a veto must set `force_grade`, `force_total` or both");
+            }
+            let force_grade = match &veto.force_grade {
+                Some(g) => match grade_index.get(g.as_str()) {
+                    Some(&gi) => Some(gi),
+                    None => {
+                        if report {
+                            issues.push("unknown_grade", format!("{vpath}.force_grade"), format!("grade '{g}' is not in the grade scale"));
+                        }
+                        None
+                    }
+                },
+                None => None,
+            };
+            let lookup = |name: &str| -> Option<Var> {
+                if name == "total" {
+                    return Some(Var::Total);
+                }
+                if let Some(k) = name.strip_prefix("score.") {
+                    return item_keys.get(k).map(|&i| Var::ItemScore(i));
+                }
+                indicator_index.get(name).map(|&i| Var::Indicator(i))
+            };
+            let checked = formula::parse(&veto.condition).and_then(|ast| formula::check(&ast, Type::Boolean, &lookup));
+            match checked {
+                Ok(expr) => {
+                    let mut vars = Vec::new();
+                    expr.vars(&mut vars);
+                    for v in vars {
+                        if let Var::Indicator(i) = v {
+                            slot_for(i, &mut slots);
+                        }
+                    }
+                    vetoes.push(CVeto { id: Arc::from(veto.id.as_str()), condition: expr, force_grade, force_total: veto.force_total, source: (from_plan, vi) });
+                }
+                Err(e) => {
+                    if report || !from_plan {
+                        issues.push("formula_invalid", format!("{vpath}.condition"), e.to_string());
+                    }
+                }
+            }
+        }
+    }
+    let any_exclude = items.iter().any(|i| i.missing == MissingDataPolicy::Exclude);
+    CRole {
+        id: Arc::from(role.id.as_str()),
+        index: ri,
+        items,
+        order,
+        adjustments,
+        vetoes,
+        slots,
+        slot_of,
+        any_exclude,
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn build_rule(
+    plan: &Plan,
+    item: &Item,
+    ipath: &str,
+    direction: Direction,
+    indicator_index: &HashMap<String, usize>,
+    item_keys: &HashMap<&str, usize>,
+    ii: usize,
+    deps: &mut [Vec<usize>],
+    issues: &mut Issues,
+    slot_for: &mut dyn FnMut(usize) -> usize,
+) -> CRule {
+    let rpath = format!("{ipath}.rule");
+    let higher = direction == Direction::HigherIsBetter;
+    let need = |issues: &mut Issues, field: &str, present: bool| {
+        if !present {
+            issues.push(
+                &format!("missing_{field}"),
+                format!("{ipath}.{field}"),
+                format!("a {} rule needs the item's `{field}`", item.rule.kind()),
+            );
+        }
+    };
+    // better(a, b): a is strictly better than b in this direction.
+    let better = |a: Decimal, b: Decimal| if higher { a > b } else { a < b };
+    let word = if higher { "above" } else { "below" };
+    match &item.rule {
+        ScoreRule::Linear(r) => {
+            need(issues, "target", item.target.is_some());
+            need(issues, "threshold", item.threshold.is_some());
+            if let (Some(th), Some(t)) = (item.threshold, item.target) {
+                if !better(t, th) {
+                    issues.push("targets_out_of_order", format!("{ipath}.target"), format!("for a {} indicator the target ({t}) must be {word} the threshold ({th})", direction.as_str()));
+                }
+            }
+            if let (Some(t), Some(s)) = (item.target, item.stretch) {
+                if !better(s, t) {
+                    issues.push("targets_out_of_order", format!("{ipath}.stretch"), format!("for a {} indicator the stretch value ({s}) must be {word} the target ({t})", direction.as_str()));
+                }
+            }
+            if r.floor_score > r.target_score || r.target_score > r.stretch_score {
+                issues.push("scores_out_of_order", rpath, format!("scores must rise from floor_score ({}) to target_score ({}) to stretch_score ({})", r.floor_score, r.target_score, r.stretch_score));
+            }
+            CRule::Linear(r.clone())
+        }
+        ScoreRule::Ratio(r) => {
+            need(issues, "target", item.target.is_some());
+            if let Some(cap) = r.cap {
+                if r.floor > cap {
+                    issues.push("bounds_out_of_order", format!("{rpath}.floor"), format!("the floor ({}) is above the cap ({cap})", r.floor));
+                }
+            } else if !higher {
+                issues.push("ratio_cap_required", format!("{rpath}.cap"), "a lower-is-better ratio rule needs a `cap`: target ÷ actual grows without bound as the actual approaches zero");
+            }
+            CRule::Ratio(r.clone())
+        }
+        ScoreRule::Bands(r) => {
+            if r.over == Over::Achievement {
+                need(issues, "target", item.target.is_some());
+            }
+            check_bands(&r.bands, &rpath, issues);
+            let mut bands = r.bands.clone();
+            bands.sort_by(|a, b| match (a.from, b.from) {
+                (None, None) => std::cmp::Ordering::Equal,
+                (None, _) => std::cmp::Ordering::Less,
+                (_, None) => std::cmp::Ordering::Greater,
+                (Some(x), Some(y)) => x.cmp(&y),
+            });
+            CRule::Bands { over: r.over, bands, outside: r.outside_score }
+        }
+        ScoreRule::PerUnit(r) => {
+            need(issues, "target", item.target.is_some());
+            if r.step <= Decimal::ZERO {
+                issues.push("invalid_step", format!("{rpath}.step"), format!("the step must be greater than 0, not {}", r.step));
+            }
+            if r.points_above.is_sign_negative() && !r.points_above.is_zero() {
+                issues.push("invalid_points", format!("{rpath}.points_above"), "points_above must not be negative (it is added on the good side of the target)");
+            }
+            if r.points_below.is_sign_negative() && !r.points_below.is_zero() {
+                issues.push("invalid_points", format!("{rpath}.points_below"), "points_below must not be negative (it is taken on the bad side of the target)");
+            }
+            if let Some(cap) = r.cap {
+                if r.floor > cap {
+                    issues.push("bounds_out_of_order", format!("{rpath}.floor"), format!("the floor ({}) is above the cap ({cap})", r.floor));
+                }
+            }
+            CRule::PerUnit(r.clone())
+        }
+        ScoreRule::Deduction(r) => {
+            if r.points.is_sign_negative() && !r.points.is_zero() {
+                issues.push("invalid_points", format!("{rpath}.points"), "points per occurrence must not be negative");
+            }
+            if r.floor > r.start {
+                issues.push("bounds_out_of_order", format!("{rpath}.floor"), format!("the floor ({}) is above the start score ({})", r.floor, r.start));
+            }
+            CRule::Deduction(r.clone())
+        }
+        ScoreRule::PassFail(r) => {
+            need(issues, "target", item.target.is_some());
+            CRule::PassFail(r.clone())
+        }
+        ScoreRule::Lookup(r) => {
+            if r.over == Over::Achievement {
+                need(issues, "target", item.target.is_some());
+            }
+            if r.rows.is_empty() {
+                issues.push("empty_table", format!("{rpath}.rows"), "a lookup table needs at least one row");
+            }
+            for (i, row) in r.rows.iter().enumerate() {
+                if let (Some(lo), Some(hi)) = (row.min, row.max) {
+                    if lo > hi {
+                        issues.push("bounds_out_of_order", format!("{rpath}.rows[{i}]"), format!("min {lo} is greater than max {hi}"));
+                    }
+                }
+            }
+            CRule::Lookup(r.clone())
+        }
+        ScoreRule::Formula(r) => {
+            if let (Some(lo), Some(hi)) = (r.floor, r.cap) {
+                if lo > hi {
+                    issues.push("bounds_out_of_order", format!("{rpath}.floor"), format!("the floor ({lo}) is above the cap ({hi})"));
+                }
+            }
+            let lookup = |name: &str| -> Option<Var> {
+                match name {
+                    "actual" => Some(Var::Actual),
+                    "target" => Some(Var::Target),
+                    "threshold" => Some(Var::Threshold),
+                    "stretch" => Some(Var::Stretch),
+                    "achievement" => Some(Var::Achievement),
+                    _ => match name.strip_prefix("score.") {
+                        Some(k) => item_keys.get(k).map(|&i| Var::ItemScore(i)),
+                        None => indicator_index.get(name).map(|&i| Var::Indicator(i)),
+                    },
+                }
+            };
+            let checked = formula::parse(&r.expression).and_then(|ast| formula::check(&ast, Type::Number, &lookup));
+            match checked {
+                Ok(expr) => {
+                    let mut vars = Vec::new();
+                    expr.vars(&mut vars);
+                    for v in vars {
+                        match v {
+                            Var::ItemScore(j) => {
+                                if let Some(d) = deps.get_mut(ii) {
+                                    d.push(j);
+                                }
+                            }
+                            Var::Indicator(i) => {
+                                slot_for(i);
+                            }
+                            Var::Target => need(issues, "target", item.target.is_some()),
+                            Var::Threshold => need(issues, "threshold", item.threshold.is_some()),
+                            Var::Stretch => need(issues, "stretch", item.stretch.is_some()),
+                            Var::Achievement => need(issues, "target", item.target.is_some()),
+                            Var::Actual | Var::Total => {}
+                        }
+                    }
+                    let _ = plan;
+                    CRule::Formula { expr, floor: r.floor, cap: r.cap }
+                }
+                Err(e) => {
+                    issues.push("formula_invalid", format!("{rpath}.expression"), e.to_string());
+                    CRule::Formula { expr: Expr::Num(Decimal::ZERO), floor: r.floor, cap: r.cap }
+                }
+            }
+        }
+    }
+}
+
+fn check_bands(bands: &[Band], rpath: &str, issues: &mut Issues) {
+    if bands.is_empty() {
+        issues.push("empty_table", format!("{rpath}.bands"), "a bands rule needs at least one band");
+        return;
+    }
+    let mut order: Vec<(usize, &Band)> = bands.iter().enumerate().collect();
+    for (i, b) in &order {
+        if let (Some(f), Some(t)) = (b.from, b.to) {
+            if f >= t {
+                issues.push("band_empty", format!("{rpath}.bands[{i}]"), format!("the band [{f}, {t}) is empty: `from` must be below `to`"));
+            }
+        }
+    }
+    order.sort_by(|(_, a), (_, b)| match (a.from, b.from) {
+        (None, None) => std::cmp::Ordering::Equal,
+        (None, _) => std::cmp::Ordering::Less,
+        (_, None) => std::cmp::Ordering::Greater,
+        (Some(x), Some(y)) => x.cmp(&y),
+    });
+    for pair in order.windows(2) {
+        let [(_, a), (j, b)] = pair else { continue };
+        let describe = |x: Option<Decimal>| x.map_or_else(|| "∞".to_string(), |d| d.to_string());
+        match (a.to, b.from) {
+            (None, _) | (_, None) => issues.push(
+                "bands_overlap",
+                format!("{rpath}.bands[{j}]"),
+                format!("the band from {} overlaps an open-ended band", describe(b.from)),
+            ),
+            (Some(end), Some(start)) if start < end => issues.push(
+                "bands_overlap",
+                format!("{rpath}.bands[{j}]"),
+                format!("the band starting at {start} overlaps the band ending at {end}"),
+            ),
+            (Some(end), Some(start)) if start > end => issues.push(
+                "bands_gap",
+                format!("{rpath}.bands[{j}]"),
+                format!("values from {end} up to {start} fall in no band"),
+            ),
+            _ => {}
+        }
+    }
+}
+
+fn topo_order(deps: &[Vec<usize>], items: &[Item], path: &str, issues: &mut Issues) -> Vec<usize> {
+    // 0 = unvisited, 1 = in progress, 2 = done.
+    let n = deps.len();
+    let mut state = vec![0u8; n];
+    let mut order = Vec::with_capacity(n);
+    fn visit(
+        i: usize,
+        deps: &[Vec<usize>],
+        state: &mut [u8],
+        order: &mut Vec<usize>,
+        stack: &mut Vec<usize>,
+    ) -> Option<Vec<usize>> {
+        match state.get(i) {
+            Some(2) => return None,
+            Some(1) => {
+                let start = stack.iter().position(|&x| x == i).unwrap_or(0);
+                let mut cycle: Vec<usize> = stack.get(start..).map(<[usize]>::to_vec).unwrap_or_default();
+                cycle.push(i);
+                return Some(cycle);
+            }
+            _ => {}
+        }
+        if let Some(s) = state.get_mut(i) {
+            *s = 1;
+        }
+        stack.push(i);
+        for &d in deps.get(i).map(Vec::as_slice).unwrap_or(&[]) {
+            if let Some(c) = visit(d, deps, state, order, stack) {
+                return Some(c);
+            }
+        }
+        stack.pop();
+        if let Some(s) = state.get_mut(i) {
+            *s = 2;
+        }
+        order.push(i);
+        None
+    }
+    for i in 0..n {
+        let mut stack = Vec::new();
+        if let Some(cycle) = visit(i, deps, &mut state, &mut order, &mut stack) {
+            {
+                let names: Vec<&str> = cycle.iter().filter_map(|&c| items.get(c)).map(Item::key).collect();
+                let first = cycle.first().copied().unwrap_or(0);
+                issues.push(
+                    "formula_cycle",
+                    format!("{path}.items[{first}].rule.expression"),
+                    format!("formulas refer to each other in a cycle: {}", names.join(" → ")),
+                );
+            }
+            return (0..n).collect();
+        }
+    }
+    order
+}
+
+fn rule_range(item: &CItem) -> Range {
+    let z = Decimal::ZERO;
+    let mut r = match &item.rule {
+        CRule::Linear(r) => span([r.floor_score, r.target_score, r.stretch_score]),
+        CRule::Ratio(r) => (Some(r.floor), r.cap.map(|c| c.max(decimal::HUNDRED))),
+        CRule::Bands { bands, outside, .. } => span(bands.iter().map(|b| b.score).chain([*outside])),
+        CRule::PerUnit(r) => (Some(r.floor), r.cap),
+        CRule::Deduction(r) => span([r.floor, r.start]),
+        CRule::PassFail(r) => span([r.pass_score, r.fail_score]),
+        CRule::Lookup(r) => span(r.rows.iter().map(|x| x.score).chain([r.default_score])),
+        CRule::Formula { floor, cap, .. } => (*floor, *cap),
+    };
+    if item.missing == MissingDataPolicy::Zero {
+        r.0 = r.0.map(|lo| lo.min(z));
+        r.1 = r.1.map(|hi| hi.max(z));
+    }
+    r
+}
+
+fn check_grade_coverage(plan: &Plan, role: &Role, path: &str, crole: &CRole, grades: &[CGrade], issues: &mut Issues) {
+    if grades.iter().any(|g| g.min.is_none()) || grades.is_empty() {
+        return;
+    }
+    let Some(lowest_min) = grades.iter().filter_map(|g| g.min).min() else { return };
+    // Lowest reachable total: weighted sum of each item's lowest score (or, when items can be
+    // excluded, the lowest single item score), plus the adjustments' lowest points.
+    let mut total: Option<Decimal> = Some(Decimal::ZERO);
+    let mut lowest_item: Option<Decimal> = None;
+    for item in &crole.items {
+        let lo = rule_range(item).0;
+        total = match (total, lo) {
+            (Some(t), Some(lo)) => lo.checked_mul(item.weight).and_then(|x| x.checked_div(decimal::HUNDRED)).and_then(|x| t.checked_add(x)),
+            _ => None,
+        };
+        lowest_item = match (lowest_item, lo) {
+            (None, lo) => lo,
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (Some(_), None) => None,
+        };
+        if lo.is_none() {
+            lowest_item = None;
+        }
+    }
+    if crole.any_exclude {
+        total = match (total, lowest_item) {
+            (Some(t), Some(l)) => Some(t.min(l)),
+            _ => None,
+        };
+    }
+    for adj in &crole.adjustments {
+        let lo = match adj.min {
+            Some(m) => Some(m.min(Decimal::ZERO)),
+            None if adj.points_per_unit.is_sign_negative() && !adj.points_per_unit.is_zero() => None,
+            None => Some(Decimal::ZERO),
+        };
+        total = match (total, lo) {
+            (Some(t), Some(l)) => t.checked_add(l),
+            _ => None,
+        };
+    }
+    for v in &crole.vetoes {
+        if let (Some(t), Some(f)) = (total, v.force_total) {
+            total = Some(t.min(f));
+        }
+    }
+    let _ = plan;
+    match total {
+        None => issues.push(
+            "grades_do_not_cover",
+            "grades",
+            format!("role '{}' ({}) has no lowest possible total (a rule or adjustment is unbounded below), so the grade scale needs a catch-all grade without `min`", role.id, role.name),
+        ),
+        Some(t) if t < lowest_min => issues.push(
+            "grades_do_not_cover",
+            "grades",
+            format!("role '{}' ({}) can reach a total of {}, below the lowest grade minimum {}; lower that minimum or add a grade without `min` (at {path})", role.id, role.name, t.normalize(), lowest_min),
+        ),
+        _ => {}
+    }
+}

@@ -1,0 +1,120 @@
+//! Errors are values: every problem carries a stable `code`, a `path` to the place in the
+//! plan or input (`roles[2].items[1].weight`) and a sentence a vendor can show an HR user.
+
+use serde::Serialize;
+use std::fmt;
+
+/// One problem found in a plan or in the inputs of an evaluation.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+pub struct Issue {
+    /// Stable machine-readable code, e.g. `weights_do_not_sum`.
+    pub code: String,
+    /// Where the problem is, e.g. `roles[2].items[1].weight`; empty for the whole document.
+    pub path: String,
+    /// One sentence describing the problem.
+    pub message: String,
+}
+
+impl Issue {
+    /// Builds an issue from its three parts.
+    pub fn new(code: &str, path: impl Into<String>, message: impl Into<String>) -> Self {
+        Issue {
+            code: code.to_string(),
+            path: path.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for Issue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "{} [{}]", self.message, self.code)
+        } else {
+            write!(f, "{}: {} [{}]", self.path, self.message, self.code)
+        }
+    }
+}
+
+fn write_issues(f: &mut fmt::Formatter<'_>, what: &str, issues: &[Issue]) -> fmt::Result {
+    match issues {
+        [one] => write!(f, "{what}: {one}"),
+        _ => {
+            write!(f, "{what}: {} problems", issues.len())?;
+            for issue in issues {
+                write!(f, "\n  - {issue}")?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A plan could not be read or compiled. Lists every problem found, not only the first.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct PlanError {
+    /// All problems, in document order.
+    pub issues: Vec<Issue>,
+}
+
+impl fmt::Display for PlanError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_issues(f, "invalid plan", &self.issues)
+    }
+}
+
+/// The inputs of an evaluation (assignments, actuals, targets) were rejected.
+/// Nothing is evaluated when inputs are invalid: there is no partial result.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct InputError {
+    /// All problems found in the inputs.
+    pub issues: Vec<Issue>,
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write_issues(f, "invalid input", &self.issues)
+    }
+}
+
+/// Any error the library returns.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The plan is invalid.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+    /// The inputs of an evaluation are invalid.
+    #[error(transparent)]
+    Input(#[from] InputError),
+}
+
+impl Error {
+    /// The problems this error carries.
+    pub fn issues(&self) -> &[Issue] {
+        match self {
+            Error::Plan(e) => &e.issues,
+            Error::Input(e) => &e.issues,
+        }
+    }
+
+    /// `plan_invalid` or `input_invalid`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Plan(_) => "plan_invalid",
+            Error::Input(_) => "input_invalid",
+        }
+    }
+}
+
+/// Collects issues while validating, so that every problem is reported at once.
+#[derive(Debug, Default)]
+pub(crate) struct Issues(pub(crate) Vec<Issue>);
+
+impl Issues {
+    pub(crate) fn push(&mut self, code: &str, path: impl Into<String>, message: impl Into<String>) {
+        self.0.push(Issue::new(code, path, message));
+    }
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}

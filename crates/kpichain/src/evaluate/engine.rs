@@ -1,0 +1,429 @@
+//! The batch evaluator.
+
+use super::input::{Assignment, Inputs, TargetOverride};
+use super::result::*;
+use super::rules::{self, Targets};
+use crate::compile::{CItem, CRole, CRule, CompiledPlan};
+use crate::decimal::{self as dec, ArithmeticError, HUNDRED, clamp, round_fixed};
+use crate::error::{InputError, Issue};
+use crate::formula::{EvalFailure, Value, Var};
+use crate::model::{Direction, MissingDataPolicy, RoundingPolicy};
+use rust_decimal::Decimal;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// Where a subject's values live in the flat value table.
+struct SubjectSlot<'a> {
+    assignment: &'a Assignment,
+    role: &'a CRole,
+    offset: usize,
+}
+
+impl CompiledPlan {
+    /// Evaluates every assigned subject for one period.
+    ///
+    /// The inputs are checked first (unknown roles, subjects or indicators, duplicates,
+    /// per-subject targets out of order); then each subject is scored. Any problem in any
+    /// subject fails the whole call with every problem listed: there are no partial results.
+    ///
+    /// ```
+    /// use kpichain::{CompiledPlan, Inputs};
+    /// let plan = CompiledPlan::from_text(r#"{
+    ///   "id": "demo", "version": "1",
+    ///   "indicators": [{"id": "sales", "name": "销售额"}],
+    ///   "roles": [{"id": "rep", "name": "销售代表", "items": [
+    ///     {"indicator": "sales", "weight": 100, "target": 80, "rule": {"type": "ratio", "cap": 120}}]}],
+    ///   "grades": [{"grade": "A", "min": 100, "coefficient": 1.2}, {"grade": "B", "coefficient": 1}]
+    /// }"#)?;
+    /// let inputs = Inputs::from_json(r#"{"period": "2022-01",
+    ///   "assignments": [{"subject": "E1", "role": "rep"}],
+    ///   "actuals": [{"subject": "E1", "indicator": "sales", "value": "70"}]}"#)?;
+    /// let result = plan.evaluate(&inputs)?;
+    /// assert_eq!(result.results[0].total.to_string(), "87.50");
+    /// assert_eq!(&*result.results[0].grade, "B");
+    /// # Ok::<(), kpichain::Error>(())
+    /// ```
+    pub fn evaluate(&self, inputs: &Inputs) -> Result<Evaluation, InputError> {
+        let mut issues: Vec<Issue> = Vec::new();
+        let mut subjects: Vec<SubjectSlot> = Vec::with_capacity(inputs.assignments.len());
+        let mut by_id: HashMap<&str, usize> = HashMap::with_capacity(inputs.assignments.len());
+        let mut offset = 0usize;
+        for (i, a) in inputs.assignments.iter().enumerate() {
+            let Some(&ri) = self.role_index.get(&a.role) else {
+                issues.push(Issue::new("unknown_role", format!("assignments[{i}].role"), format!("role '{}' of subject '{}' is not in the plan", a.role, a.subject)));
+                continue;
+            };
+            let Some(role) = self.roles.get(ri) else { continue };
+            if by_id.insert(a.subject.as_str(), subjects.len()).is_some() {
+                issues.push(Issue::new("duplicate_subject", format!("assignments[{i}].subject"), format!("subject '{}' is assigned more than once", a.subject)));
+                continue;
+            }
+            subjects.push(SubjectSlot { assignment: a, role, offset });
+            offset = offset.saturating_add(role.slots.len());
+        }
+        let mut values: Vec<Option<Decimal>> = vec![None; offset];
+        for (i, actual) in inputs.actuals.iter().enumerate() {
+            let Some(slot) = self.locate(&by_id, &subjects, &actual.subject, &actual.indicator, "actuals", i, &mut issues) else { continue };
+            if let Some(v) = values.get_mut(slot) {
+                if v.is_some() {
+                    issues.push(Issue::new("duplicate_actual", format!("actuals[{i}]"), format!("subject '{}' has more than one actual for indicator '{}'", actual.subject, actual.indicator)));
+                }
+                *v = Some(actual.value);
+            }
+        }
+        let mut overrides: HashMap<usize, &TargetOverride> = HashMap::new();
+        for (i, t) in inputs.targets.iter().enumerate() {
+            let Some(slot) = self.locate(&by_id, &subjects, &t.subject, &t.indicator, "targets", i, &mut issues) else { continue };
+            if overrides.insert(slot, t).is_some() {
+                issues.push(Issue::new("duplicate_target", format!("targets[{i}]"), format!("subject '{}' has more than one target for indicator '{}'", t.subject, t.indicator)));
+            }
+        }
+        if issues.is_empty() && !overrides.is_empty() {
+            self.check_overrides(inputs, &subjects, &by_id, &mut issues);
+        }
+        if !issues.is_empty() {
+            return Err(InputError { issues });
+        }
+        let mut results = Vec::with_capacity(subjects.len());
+        for s in &subjects {
+            let row = values.get(s.offset..s.offset.saturating_add(s.role.slots.len())).unwrap_or(&[]);
+            match self.evaluate_subject(s, row, &overrides) {
+                Ok(r) => results.push(r),
+                Err(mut e) => issues.append(&mut e),
+            }
+        }
+        if !issues.is_empty() {
+            return Err(InputError { issues });
+        }
+        Ok(Evaluation {
+            plan_id: self.plan.id.clone(),
+            plan_version: self.plan.version.clone(),
+            plan_fingerprint: self.fingerprint.clone(),
+            period: inputs.period.clone(),
+            results,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn locate(
+        &self,
+        by_id: &HashMap<&str, usize>,
+        subjects: &[SubjectSlot],
+        subject: &str,
+        indicator: &str,
+        list: &str,
+        i: usize,
+        issues: &mut Vec<Issue>,
+    ) -> Option<usize> {
+        let Some(s) = by_id.get(subject).and_then(|&s| subjects.get(s)) else {
+            issues.push(Issue::new("unknown_subject", format!("{list}[{i}].subject"), format!("subject '{subject}' has no assignment")));
+            return None;
+        };
+        let Some(&ind) = self.indicator_index.get(indicator) else {
+            issues.push(Issue::new("unknown_indicator", format!("{list}[{i}].indicator"), format!("indicator '{indicator}' (subject '{subject}') is not in the plan's indicator library")));
+            return None;
+        };
+        // An indicator the subject's role does not use is accepted and ignored.
+        match s.role.slot_of.get(ind).copied() {
+            Some(slot) if slot != u32::MAX => Some(s.offset.saturating_add(slot as usize)),
+            _ => None,
+        }
+    }
+
+    fn check_overrides(&self, inputs: &Inputs, subjects: &[SubjectSlot], by_id: &HashMap<&str, usize>, issues: &mut Vec<Issue>) {
+        for (i, t) in inputs.targets.iter().enumerate() {
+            let Some(s) = by_id.get(t.subject.as_str()).and_then(|&s| subjects.get(s)) else { continue };
+            for item in s.role.items.iter().filter(|it| *it.indicator_id == *t.indicator) {
+                let tg = targets_for(item, Some(t));
+                let higher = item.direction == Direction::HigherIsBetter;
+                let better = |a: Decimal, b: Decimal| if higher { a > b } else { a < b };
+                let linear = matches!(item.rule, CRule::Linear(_));
+                let bad_threshold = linear && tg.threshold.zip(tg.target).is_some_and(|(th, tv)| !better(tv, th));
+                let bad_stretch = linear && tg.target.zip(tg.stretch).is_some_and(|(tv, st)| !better(st, tv));
+                if bad_threshold || bad_stretch {
+                    issues.push(Issue::new(
+                        "targets_out_of_order",
+                        format!("targets[{i}]"),
+                        format!("for subject '{}', item '{}' ({}) needs threshold, target and stretch in order; got {:?}, {:?}, {:?}", t.subject, item.key, item.direction.as_str(), tg.threshold.map(|d| d.to_string()), tg.target.map(|d| d.to_string()), tg.stretch.map(|d| d.to_string())),
+                    ));
+                }
+            }
+        }
+    }
+
+    fn evaluate_subject(&self, s: &SubjectSlot, row: &[Option<Decimal>], overrides: &HashMap<usize, &TargetOverride>) -> Result<SubjectResult, Vec<Issue>> {
+        let rp = &self.plan.rounding;
+        let role = s.role;
+        let subject = s.assignment.subject.as_str();
+        let mut issues = Vec::new();
+        let mut warnings = Vec::new();
+        let overflow = |path: String| Issue::new("arithmetic_overflow", path, format!("subject '{subject}': the calculation does not fit a decimal (overflow or division by zero)"));
+
+        let n = role.items.len();
+        let mut items: Vec<Option<ItemResult>> = vec![None; n];
+        let mut scores: Vec<Option<Decimal>> = vec![None; n];
+        for &ii in &role.order {
+            let Some(item) = role.items.get(ii) else { continue };
+            let path = || format!("roles[{}].items[{}]", role.index, item.source);
+            let ovr = if overrides.is_empty() { None } else { overrides.get(&s.offset.saturating_add(item.slot)).copied() };
+            let t = targets_for(item, ovr);
+            let actual = row.get(item.slot).copied().flatten();
+            match self.score_item(role, item, actual, t, row, &scores, rp) {
+                Ok(Outcome::Scored(mut r, note)) => {
+                    if let Some((code, message)) = note {
+                        warnings.push(Warning { code, path: path(), message: format!("subject '{subject}', item '{}': {message}", item.key) });
+                    }
+                    r.target = t.target;
+                    r.threshold = t.threshold;
+                    r.stretch = t.stretch;
+                    if let Some(sc) = scores.get_mut(ii) {
+                        *sc = Some(r.score);
+                    }
+                    if let Some(x) = items.get_mut(ii) {
+                        *x = Some(r);
+                    }
+                }
+                Ok(Outcome::Missing(what)) => match item.missing {
+                    MissingDataPolicy::Error => issues.push(Issue::new(
+                        "missing_actual",
+                        path(),
+                        format!("subject '{subject}' has no actual for {what} (item '{}' of role '{}'), and the missing-data policy is `error`", item.key, role.id),
+                    )),
+                    policy => {
+                        let (status, code, verb) = if policy == MissingDataPolicy::Zero {
+                            (ItemStatus::MissingZero, "missing_actual_zero", "scored zero")
+                        } else {
+                            (ItemStatus::Excluded, "missing_actual_excluded", "left out and the other weights scaled up")
+                        };
+                        warnings.push(Warning { code, path: path(), message: format!("subject '{subject}' has no actual for {what}; item '{}' was {verb}", item.key) });
+                        let zero = round_fixed(Decimal::ZERO, rp.item_scale, rp.mode);
+                        if status == ItemStatus::MissingZero {
+                            if let Some(sc) = scores.get_mut(ii) {
+                                *sc = Some(zero);
+                            }
+                        }
+                        if let Some(x) = items.get_mut(ii) {
+                            *x = Some(ItemResult {
+                                item: item.key.clone(),
+                                indicator: item.indicator_id.clone(),
+                                rule: item.rule.kind(),
+                                status,
+                                actual,
+                                target: t.target,
+                                threshold: t.threshold,
+                                stretch: t.stretch,
+                                achievement: None,
+                                raw_score: Decimal::ZERO,
+                                score: zero,
+                                weight: item.weight,
+                                effective_weight: item.weight,
+                                weighted: Decimal::ZERO,
+                            });
+                        }
+                    }
+                },
+                Err(ArithmeticError) => issues.push(overflow(path())),
+            }
+        }
+        if !issues.is_empty() {
+            return Err(issues);
+        }
+        let mut items: Vec<ItemResult> = items.into_iter().flatten().collect();
+
+        // Weights: scaled up when items were excluded.
+        let included: Decimal = if role.any_exclude {
+            let mut sum = Decimal::ZERO;
+            for it in items.iter().filter(|it| it.status != ItemStatus::Excluded) {
+                sum = dec::add(sum, it.weight).map_err(|_| vec![overflow(format!("roles[{}]", role.index))])?;
+            }
+            sum
+        } else {
+            HUNDRED
+        };
+        if included.is_zero() {
+            return Err(vec![Issue::new(
+                "no_items_left",
+                format!("roles[{}].items", role.index),
+                format!("subject '{subject}' has no actual for any item of role '{}', so nothing can be scored", role.id),
+            )]);
+        }
+        let mut total = Decimal::ZERO;
+        for (k, it) in items.iter_mut().enumerate() {
+            if it.status == ItemStatus::Excluded {
+                it.effective_weight = Decimal::ZERO;
+                continue;
+            }
+            let path = || format!("roles[{}].items[{k}]", role.index);
+            let weighted = if included == HUNDRED {
+                dec::div(dec::mul(it.score, it.weight).map_err(|_| vec![overflow(path())])?, HUNDRED)
+            } else {
+                it.effective_weight = dec::div(dec::mul(it.weight, HUNDRED).map_err(|_| vec![overflow(path())])?, included).map_err(|_| vec![overflow(path())])?.normalize();
+                dec::div(dec::mul(it.score, it.weight).map_err(|_| vec![overflow(path())])?, included)
+            }
+            .map_err(|_| vec![overflow(path())])?;
+            it.weighted = round_fixed(weighted, rp.weighted_scale, rp.mode);
+            total = dec::add(total, it.weighted).map_err(|_| vec![overflow(path())])?;
+        }
+
+        // Adjustments.
+        let mut adjustments = Vec::with_capacity(role.adjustments.len());
+        for adj in &role.adjustments {
+            let actual = row.get(adj.slot).copied().flatten().unwrap_or(Decimal::ZERO);
+            let path = || if adj.source.0 { format!("adjustments[{}]", adj.source.1) } else { format!("roles[{}].adjustments[{}]", role.index, adj.source.1) };
+            let raw = dec::mul(actual, adj.points_per_unit).map_err(|_| vec![overflow(path())])?;
+            let points = round_fixed(clamp(raw, adj.min, adj.max), rp.item_scale, rp.mode);
+            let capped = adj.min.is_some_and(|m| raw < m) || adj.max.is_some_and(|m| raw > m);
+            if capped {
+                warnings.push(Warning { code: "adjustment_capped", path: path(), message: format!("subject '{subject}': adjustment '{}' of {} points was limited to {points}", adj.id, raw.normalize()) });
+            }
+            total = dec::add(total, points).map_err(|_| vec![overflow(path())])?;
+            adjustments.push(AdjustmentResult { id: adj.id.clone(), actual, raw_points: raw, points, capped });
+        }
+        let total_unrounded = total;
+        let mut total = round_fixed(total, rp.total_scale, rp.mode);
+
+        // Vetoes: the most severe fired veto wins (lowest forced total, lowest forced grade).
+        let mut vetoes = Vec::new();
+        let mut forced_grade: Option<usize> = None;
+        let mut forced_total: Option<Decimal> = None;
+        for v in &role.vetoes {
+            let path = || if v.source.0 { format!("vetoes[{}]", v.source.1) } else { format!("roles[{}].vetoes[{}]", role.index, v.source.1) };
+            let vars = |var: Var| -> Option<Decimal> {
+                match var {
+                    Var::Total => Some(total),
+                    Var::ItemScore(j) => scores.get(j).copied().flatten(),
+                    Var::Indicator(i) => role.slot_of.get(i).and_then(|&sl| row.get(sl as usize)).copied().flatten(),
+                    _ => None,
+                }
+            };
+            match v.condition.eval(&vars) {
+                Ok(Value::Bool(true)) => {
+                    if let Some(g) = v.force_grade {
+                        forced_grade = Some(forced_grade.map_or(g, |f| f.max(self.grades.get(g).map_or(g, |x| x.rank))));
+                    }
+                    if let Some(t) = v.force_total {
+                        forced_total = Some(forced_total.map_or(t, |f| f.min(t)));
+                    }
+                    vetoes.push(VetoResult { id: v.id.clone(), force_grade: v.force_grade.and_then(|g| self.grades.get(g)).map(|g| g.name.to_string()), force_total: v.force_total });
+                }
+                Ok(_) => {}
+                Err(EvalFailure::Missing(var)) => warnings.push(Warning {
+                    code: "veto_not_evaluated",
+                    path: path(),
+                    message: format!("subject '{subject}': veto '{}' could not be checked because {} has no value; it did not fire", v.id, self.var_name(role, var)),
+                }),
+                Err(EvalFailure::Arithmetic) => return Err(vec![overflow(path())]),
+            }
+        }
+        if let Some(t) = forced_total {
+            total = round_fixed(t, rp.total_scale, rp.mode);
+        }
+        let grade = match forced_grade.and_then(|g| self.grades.get(g)) {
+            Some(g) => g,
+            None => match self.grades.iter().find(|g| g.min.is_none_or(|m| total >= m)) {
+                Some(g) => g,
+                None => {
+                    return Err(vec![Issue::new("no_grade", "grades", format!("subject '{subject}': the total {total} is below every grade of the scale"))]);
+                }
+            },
+        };
+        let payout = match s.assignment.bonus_base {
+            Some(base) => Some(round_fixed(dec::mul(base, grade.coefficient).map_err(|_| vec![overflow("grades".into())])?, rp.payout_scale, rp.mode)),
+            None => None,
+        };
+        Ok(SubjectResult {
+            subject: Arc::from(subject),
+            name: s.assignment.name.clone(),
+            role: role.id.clone(),
+            unit: s.assignment.unit.clone(),
+            region: s.assignment.region.clone(),
+            total_unrounded,
+            total,
+            grade: grade.name.clone(),
+            coefficient: grade.coefficient,
+            payout,
+            items,
+            adjustments,
+            vetoes,
+            warnings,
+        })
+    }
+
+    fn var_name(&self, role: &CRole, var: Var) -> String {
+        match var {
+            Var::Indicator(i) => self.plan.indicators.get(i).map_or_else(String::new, |ind| format!("indicator '{}'", ind.id)),
+            Var::ItemScore(j) => role.items.get(j).map_or_else(String::new, |it| format!("the score of item '{}'", it.key)),
+            Var::Actual => "the actual".into(),
+            Var::Target => "the target".into(),
+            Var::Threshold => "the threshold".into(),
+            Var::Stretch => "the stretch value".into(),
+            Var::Achievement => "the achievement".into(),
+            Var::Total => "the total".into(),
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn score_item(&self, role: &CRole, item: &CItem, actual: Option<Decimal>, t: Targets, row: &[Option<Decimal>], scores: &[Option<Decimal>], rp: &RoundingPolicy) -> Result<Outcome, ArithmeticError> {
+        let Some(actual) = actual else {
+            return Ok(Outcome::Missing(format!("indicator '{}'", item.indicator_id)));
+        };
+        let achievement = match t.target {
+            Some(tg) => rules::achievement(actual, tg, item.direction)?.map(|a| round_fixed(a, rp.achievement_scale, rp.mode)),
+            None => None,
+        };
+        let scored = match &item.rule {
+            CRule::Formula { expr, floor, cap } => {
+                let vars = |var: Var| -> Option<Decimal> {
+                    match var {
+                        Var::Actual => Some(actual),
+                        Var::Target => t.target,
+                        Var::Threshold => t.threshold,
+                        Var::Stretch => t.stretch,
+                        Var::Achievement => achievement,
+                        Var::Indicator(i) => role.slot_of.get(i).and_then(|&sl| row.get(sl as usize)).copied().flatten(),
+                        Var::ItemScore(j) => scores.get(j).copied().flatten(),
+                        Var::Total => None,
+                    }
+                };
+                match expr.eval(&vars) {
+                    Ok(Value::Num(v)) => rules::Scored { raw: clamp(v, *floor, *cap), note: None },
+                    Ok(Value::Bool(_)) | Err(EvalFailure::Arithmetic) => return Err(ArithmeticError),
+                    Err(EvalFailure::Missing(var)) => return Ok(Outcome::Missing(self.var_name(role, var))),
+                }
+            }
+            _ => rules::score(item, actual, t, achievement)?,
+        };
+        let score = round_fixed(scored.raw, rp.item_scale, rp.mode);
+        Ok(Outcome::Scored(
+            ItemResult {
+                item: item.key.clone(),
+                indicator: item.indicator_id.clone(),
+                rule: item.rule.kind(),
+                status: ItemStatus::Scored,
+                actual: Some(actual),
+                target: None,
+                threshold: None,
+                stretch: None,
+                achievement,
+                raw_score: scored.raw,
+                score,
+                weight: item.weight,
+                effective_weight: item.weight,
+                weighted: Decimal::ZERO,
+            },
+            scored.note,
+        ))
+    }
+}
+
+enum Outcome {
+    Scored(ItemResult, Option<(&'static str, String)>),
+    Missing(String),
+}
+
+fn targets_for(item: &CItem, ovr: Option<&TargetOverride>) -> Targets {
+    match ovr {
+        Some(o) => Targets { target: Some(o.target), threshold: o.threshold.or(item.threshold), stretch: o.stretch.or(item.stretch) },
+        None => Targets { target: item.target, threshold: item.threshold, stretch: item.stretch },
+    }
+}

@@ -1,0 +1,95 @@
+//! What an evaluation takes: who holds which role, and the measured values for one period.
+
+use rust_decimal::Decimal;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+use crate::error::{InputError, Issue};
+
+/// The inputs of one evaluation: assignments, actuals and optional per-subject targets.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Inputs {
+    /// The period being assessed, e.g. `2022-03` (carried into results).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub period: Option<String>,
+    /// Who is assessed and in which role.
+    pub assignments: Vec<Assignment>,
+    /// Measured values (实际值), one per subject and indicator.
+    #[serde(default)]
+    pub actuals: Vec<Actual>,
+    /// Per-subject targets replacing the plan's (e.g. each sales rep's quota).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<TargetOverride>,
+}
+
+/// A subject (考核对象) holding a role for the period.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Assignment {
+    /// Employee or org-unit id.
+    pub subject: String,
+    /// Role id from the plan.
+    pub role: String,
+    /// Display name, e.g. `张伟`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Org unit (team, department).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// Region, e.g. `south`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// Bonus base; the payout is this × the grade's coefficient.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bonus_base: Option<Decimal>,
+    /// Other attributes, kept for reporting.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// The measured value of one indicator for one subject.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Actual {
+    /// Subject id.
+    pub subject: String,
+    /// Indicator id.
+    pub indicator: String,
+    /// The value, exact.
+    pub value: Decimal,
+}
+
+/// A subject's own target for an indicator, replacing the plan's target (and, when given,
+/// threshold and stretch) on every item of that indicator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TargetOverride {
+    /// Subject id.
+    pub subject: String,
+    /// Indicator id.
+    pub indicator: String,
+    /// The subject's target.
+    pub target: Decimal,
+    /// The subject's threshold.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<Decimal>,
+    /// The subject's stretch value.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stretch: Option<Decimal>,
+}
+
+impl Inputs {
+    /// Reads inputs from JSON text (numbers or decimal strings, parsed exactly).
+    pub fn from_json(text: &str) -> Result<Inputs, InputError> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let inputs: Inputs = serde_path_to_error::deserialize(&mut de).map_err(|e| InputError {
+            issues: vec![Issue::new("parse_error", e.path().to_string().trim_start_matches('.'), e.inner().to_string())],
+        })?;
+        de.end().map_err(|e| InputError {
+            issues: vec![Issue::new("parse_error", "", e.to_string())],
+        })?;
+        Ok(inputs)
+    }
+}

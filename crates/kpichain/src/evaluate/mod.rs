@@ -1,0 +1,11 @@
+//! Evaluation: a pure function of (compiled plan, inputs) → results, with explanations.
+
+mod engine;
+mod explain;
+mod input;
+mod result;
+mod rules;
+
+pub use explain::{Explanation, ExplainedAdjustment, ExplainedItem};
+pub use input::{Actual, Assignment, Inputs, TargetOverride};
+pub use result::{AdjustmentResult, Evaluation, ItemResult, ItemStatus, SubjectResult, VetoResult, Warning};

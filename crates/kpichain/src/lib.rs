@@ -1,0 +1,34 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod compile;
+pub mod decimal;
+mod error;
+mod evaluate;
+pub mod formula;
+mod model;
+mod schema;
+
+pub use compile::CompiledPlan;
+pub use error::{Error, InputError, Issue, PlanError};
+pub use evaluate::*;
+pub use model::*;
+pub use rust_decimal::Decimal;
+pub use schema::{inputs_schema, plan_schema, result_schema};
+
+impl From<PlanError> for InputError {
+    fn from(e: PlanError) -> Self {
+        InputError { issues: e.issues }
+    }
+}
+
+#[cfg(test)]
+mod send_sync {
+    fn assert_send_sync<T: Send + Sync>() {}
+    #[test]
+    fn compiled_plan_is_send_and_sync() {
+        assert_send_sync::<crate::CompiledPlan>();
+        assert_send_sync::<crate::Evaluation>();
+    }
+}

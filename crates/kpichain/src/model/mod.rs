@@ -1,0 +1,323 @@
+//! The plan model (考核方案): plain serde structs that are the single source of truth for the
+//! plan format in every language. JSON and TOML text are accepted; numbers may be written as
+//! JSON numbers or as decimal strings and are parsed exactly, never through binary floats.
+
+mod rule;
+
+pub use rule::{
+    Band, BandsRule, DeductionRule, FormulaRule, LinearRule, LookupRow, LookupRule, Over,
+    PassFailRule, PerUnitBasis, PerUnitRule, RatioRule, ScoreRule,
+};
+
+use crate::decimal::RoundingMode;
+use crate::error::{Issue, PlanError};
+use rust_decimal::Decimal;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// A whole assessment scheme: the indicator library, the roles and their scorecards, the grade
+/// scale and the policies for rounding and missing data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Plan {
+    /// Stable identifier of the plan, e.g. `company-a-2022`.
+    pub id: String,
+    /// Human-readable name (any language).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Version label; results name the version they were computed with.
+    pub version: String,
+    /// First day the plan applies (`YYYY-MM-DD`), informational.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_from: Option<String>,
+    /// Free text shown to users.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Rounding mode and the scale of each stage.
+    #[serde(default)]
+    pub rounding: RoundingPolicy,
+    /// What happens when an item has no actual value. Items may override it.
+    #[serde(default)]
+    pub missing_data: MissingDataPolicy,
+    /// The indicator library (指标库).
+    pub indicators: Vec<Indicator>,
+    /// Roles (岗位), each with one scorecard.
+    pub roles: Vec<Role>,
+    /// Adjustments applied to every role, in addition to the role's own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub adjustments: Vec<Adjustment>,
+    /// Vetoes applied to every role, in addition to the role's own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vetoes: Vec<Veto>,
+    /// The grade scale (绩效等级), from the total to a grade and its coefficient.
+    pub grades: Vec<Grade>,
+}
+
+/// Direction of an indicator (正向/逆向指标).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Higher is better (sales growth).
+    #[default]
+    HigherIsBetter,
+    /// Lower is better (order processing hours, complaint rate).
+    LowerIsBetter,
+}
+
+impl Direction {
+    /// `higher_is_better` or `lower_is_better`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::HigherIsBetter => "higher_is_better",
+            Direction::LowerIsBetter => "lower_is_better",
+        }
+    }
+}
+
+/// A measurable quantity in the indicator library (指标).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Indicator {
+    /// Identifier used by items, actuals and formulas (letters, digits, `_`; not starting with a digit).
+    pub id: String,
+    /// Display name, e.g. `销售增长率`.
+    pub name: String,
+    /// Unit shown next to values, e.g. `%`, `h`, `count`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unit: Option<String>,
+    /// Whether higher or lower values are better.
+    #[serde(default)]
+    pub direction: Direction,
+    /// How the indicator is defined.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+/// A position (岗位) with its scorecard (考核表).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Role {
+    /// Identifier used in assignments.
+    pub id: String,
+    /// Display name, e.g. `总经理`.
+    pub name: String,
+    /// The scorecard's items; their weights sum to exactly 100.
+    pub items: Vec<Item>,
+    /// Bonus/penalty items outside the weights (加减分项).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub adjustments: Vec<Adjustment>,
+    /// Conditions that force the total or the grade (一票否决).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vetoes: Vec<Veto>,
+}
+
+/// One indicator on a scorecard (考核项).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Item {
+    /// Identifier within the scorecard; defaults to the indicator id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    /// The indicator this item measures.
+    pub indicator: String,
+    /// Weight in percent; a scorecard's weights sum to exactly 100.
+    pub weight: Decimal,
+    /// Target value (目标值). Required by every rule except `deduction` and `formula`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<Decimal>,
+    /// Threshold value (门槛值): the worst value that still earns the floor score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub threshold: Option<Decimal>,
+    /// Stretch value (挑战值): the value that earns the maximum score.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stretch: Option<Decimal>,
+    /// How the actual becomes a score (评分规则).
+    pub rule: ScoreRule,
+    /// Overrides the plan's missing-data policy for this item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub missing_data: Option<MissingDataPolicy>,
+}
+
+impl Item {
+    /// The item's identifier: its `id`, or its indicator's id when no `id` is given.
+    pub fn key(&self) -> &str {
+        self.id.as_deref().unwrap_or(&self.indicator)
+    }
+}
+
+/// A bonus or penalty outside the weights (加减分项): `points_per_unit` × the indicator's actual,
+/// kept within `[min, max]`. A missing actual counts as zero occurrences.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Adjustment {
+    /// Identifier, unique among the adjustments that apply to a role.
+    pub id: String,
+    /// Display name, e.g. `流程优化提案加分`.
+    pub name: String,
+    /// The indicator counted, e.g. the number of accepted proposals.
+    pub indicator: String,
+    /// Points per unit of the actual; negative for penalties.
+    pub points_per_unit: Decimal,
+    /// Largest total this adjustment may add (e.g. `10`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<Decimal>,
+    /// Smallest total this adjustment may add (e.g. `-10` for a penalty).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<Decimal>,
+}
+
+/// A condition that forces the total or the grade (一票否决), e.g. a serious compliance
+/// breach forcing grade D.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Veto {
+    /// Identifier, unique among the vetoes that apply to a role.
+    pub id: String,
+    /// Display name, e.g. `重大合规事故`.
+    pub name: String,
+    /// A boolean formula, e.g. `compliance_breaches >= 1`. Names are indicator actuals
+    /// (a missing actual makes the condition false, with a warning), `total` (the total before
+    /// vetoes) and `score.ITEM`.
+    pub condition: String,
+    /// Grade forced when the condition holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub force_grade: Option<String>,
+    /// Total forced when the condition holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub force_total: Option<Decimal>,
+}
+
+/// One step of the grade scale: totals at or above `min` (and below the next higher grade's
+/// `min`) get this grade. The lowest grade may omit `min` to cover everything below.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Grade {
+    /// Grade name, e.g. `S`, `A`, `B`, `C`, `D`.
+    pub grade: String,
+    /// Smallest total (inclusive) that earns this grade; absent for the catch-all lowest grade.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<Decimal>,
+    /// Performance coefficient (绩效系数) used for payout, e.g. `1.5`.
+    pub coefficient: Decimal,
+    /// Display label, e.g. `卓越`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+}
+
+/// Rounding mode and the scale (decimal places) of each stage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct RoundingPolicy {
+    /// Mode used at every stage; default `half_up`.
+    pub mode: RoundingMode,
+    /// Scale of achievement percentages (default 2). Rules over achievement use the rounded value.
+    pub achievement_scale: u32,
+    /// Scale of item scores (default 2).
+    pub item_scale: u32,
+    /// Scale of weighted item scores (default 4). The total sums these.
+    pub weighted_scale: u32,
+    /// Scale of the total (default 2). Grades are looked up on the rounded total.
+    pub total_scale: u32,
+    /// Scale of payouts, bonus base × coefficient (default 2).
+    pub payout_scale: u32,
+}
+
+impl Default for RoundingPolicy {
+    fn default() -> Self {
+        RoundingPolicy {
+            mode: RoundingMode::HalfUp,
+            achievement_scale: 2,
+            item_scale: 2,
+            weighted_scale: 4,
+            total_scale: 2,
+            payout_scale: 2,
+        }
+    }
+}
+
+/// What to do when an item has no actual value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MissingDataPolicy {
+    /// The evaluation fails with an input error naming the subject and indicator.
+    #[default]
+    Error,
+    /// The item scores zero, with a warning.
+    Zero,
+    /// The item is left out and the other items' weights are scaled up to 100, with a warning.
+    Exclude,
+}
+
+impl MissingDataPolicy {
+    /// The policy's name as written in a plan.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MissingDataPolicy::Error => "error",
+            MissingDataPolicy::Zero => "zero",
+            MissingDataPolicy::Exclude => "exclude",
+        }
+    }
+}
+
+fn parse_issue(path: String, err: &dyn std::fmt::Display, format: &str) -> PlanError {
+    let raw = err.to_string();
+    // serde messages end with " at line L column C"; keep them, they help locate the problem.
+    let message = if path.is_empty() || path == "." {
+        format!("the {format} document could not be read: {raw}")
+    } else {
+        raw
+    };
+    let path = if path == "." { String::new() } else { path };
+    PlanError {
+        issues: vec![Issue::new("parse_error", path, message)],
+    }
+}
+
+impl Plan {
+    /// Reads a plan from JSON text. Numbers may be JSON numbers or decimal strings; both are
+    /// parsed exactly.
+    ///
+    /// ```
+    /// let plan = kpichain::Plan::from_json(r#"{"id":"p","version":"1","indicators":[],
+    ///     "roles":[],"grades":[{"grade":"B","coefficient":"1.0"}]}"#)?;
+    /// assert_eq!(plan.id, "p");
+    /// # Ok::<(), kpichain::PlanError>(())
+    /// ```
+    pub fn from_json(text: &str) -> Result<Plan, PlanError> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let plan: Plan = serde_path_to_error::deserialize(&mut de)
+            .map_err(|e| parse_issue(e.path().to_string(), e.inner(), "JSON"))?;
+        de.end()
+            .map_err(|e| parse_issue(String::new(), &e, "JSON"))?;
+        Ok(plan)
+    }
+
+    /// Reads a plan from TOML text. Prefer quoted decimals (`weight = "12.5"`) in TOML; bare
+    /// floats are taken by their shortest representation.
+    pub fn from_toml(text: &str) -> Result<Plan, PlanError> {
+        let de = toml::Deserializer::parse(text)
+            .map_err(|e| parse_issue(String::new(), &e, "TOML"))?;
+        serde_path_to_error::deserialize(de)
+            .map_err(|e| parse_issue(e.path().to_string(), e.inner(), "TOML"))
+    }
+
+    /// Reads a plan from a JSON value (already parsed by the caller).
+    pub fn from_value(value: serde_json::Value) -> Result<Plan, PlanError> {
+        serde_path_to_error::deserialize(value)
+            .map_err(|e| parse_issue(e.path().to_string(), &e.inner(), "JSON"))
+    }
+
+    /// Reads a plan from text, JSON when it starts with `{` and TOML otherwise.
+    pub fn from_text(text: &str) -> Result<Plan, PlanError> {
+        if text.trim_start().starts_with('{') {
+            Plan::from_json(text)
+        } else {
+            Plan::from_toml(text)
+        }
+    }
+
+    /// The plan as canonical JSON text (decimals as strings).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}

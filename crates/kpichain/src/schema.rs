@@ -1,0 +1,33 @@
+//! JSON Schemas of the plan (input contract) and of evaluation results (output contract).
+
+use crate::evaluate::{Evaluation, Inputs};
+use crate::model::Plan;
+
+/// The JSON Schema of the plan format, as pretty-printed JSON text. Decimal fields accept a
+/// JSON number or a decimal string. The same text is committed at
+/// `crates/kpichain/schema/plan.schema.json`.
+pub fn plan_schema() -> String {
+    let schema = schemars::generate::SchemaSettings::draft2020_12().into_generator().into_root_schema_for::<Plan>();
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The JSON Schema of evaluation inputs (assignments, actuals, targets).
+pub fn inputs_schema() -> String {
+    let schema = schemars::generate::SchemaSettings::draft2020_12().into_generator().into_root_schema_for::<Inputs>();
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The JSON Schema of evaluation results (decimals are strings).
+pub fn result_schema() -> String {
+    let schema = schemars::generate::SchemaSettings::draft2020_12()
+        .for_serialize()
+        .into_generator()
+        .into_root_schema_for::<Evaluation>();
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}
