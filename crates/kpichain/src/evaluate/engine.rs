@@ -54,10 +54,11 @@ impl CompiledPlan {
                 continue;
             };
             let Some(role) = self.roles.get(ri) else { continue };
-            if by_id.insert(a.subject.as_str(), subjects.len()).is_some() {
+            if by_id.contains_key(a.subject.as_str()) {
                 issues.push(Issue::new("duplicate_subject", format!("assignments[{i}].subject"), format!("subject '{}' is assigned more than once", a.subject)));
                 continue;
             }
+            by_id.insert(a.subject.as_str(), subjects.len());
             subjects.push(SubjectSlot { assignment: a, role, offset });
             offset = offset.saturating_add(role.slots.len());
         }

@@ -1,0 +1,82 @@
+//! Runs the golden vectors in `tests/vectors/` against the Rust core. The Python and Node
+//! suites run the same files with the same comparison rules (see `vectors/README.md`).
+
+use kpichain::{CompiledPlan, Inputs, Issue, Plan};
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// The folder holding the vectors.
+pub fn vectors_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("vectors")
+}
+
+/// Checks that `expected` is a subset of `actual`: objects by key, arrays element by element
+/// with equal length, scalars exactly. Returns the path of the first difference.
+pub fn subset(expected: &Value, actual: &Value, path: &str) -> Result<(), String> {
+    match (expected, actual) {
+        (Value::Object(e), Value::Object(a)) => {
+            for (k, ev) in e {
+                let av = a.get(k).ok_or_else(|| format!("{path}.{k}: missing in the result"))?;
+                subset(ev, av, &format!("{path}.{k}"))?;
+            }
+            Ok(())
+        }
+        (Value::Array(e), Value::Array(a)) => {
+            if e.len() != a.len() {
+                return Err(format!("{path}: expected {} elements, got {}", e.len(), a.len()));
+            }
+            for (i, (ev, av)) in e.iter().zip(a).enumerate() {
+                subset(ev, av, &format!("{path}[{i}]"))?;
+            }
+            Ok(())
+        }
+        (e, a) if e == a => Ok(()),
+        (e, a) => Err(format!("{path}: expected {e}, got {a}")),
+    }
+}
+
+fn pairs(issues: &[Issue]) -> Vec<(String, String)> {
+    issues.iter().map(|i| (i.code.clone(), i.path.clone())).collect()
+}
+
+fn expected_pairs(v: &Value) -> Vec<(String, String)> {
+    v.as_array()
+        .map(|list| {
+            list.iter()
+                .map(|e| {
+                    let s = |k: &str| e.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+                    (s("code"), s("path"))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// Runs one vector file; `Err` describes the mismatch.
+pub fn run_vector(path: &Path) -> Result<(), String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
+    let doc: Value = serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))?;
+    let plan_text = doc.get("plan").map(Value::to_string).ok_or("no plan")?;
+    let compiled = Plan::from_json(&plan_text).and_then(CompiledPlan::compile);
+    if let Some(want) = doc.get("expected_plan_errors") {
+        return match compiled {
+            Ok(_) => Err("the plan compiled, but errors were expected".into()),
+            Err(e) if pairs(&e.issues) == expected_pairs(want) => Ok(()),
+            Err(e) => Err(format!("plan errors differ:\n  want {:?}\n  got  {:?}", expected_pairs(want), pairs(&e.issues))),
+        };
+    }
+    let compiled = compiled.map_err(|e| format!("the plan did not compile: {e}"))?;
+    let inputs_text = doc.get("inputs").map(Value::to_string).ok_or("no inputs")?;
+    let evaluation = Inputs::from_json(&inputs_text).and_then(|inputs| compiled.evaluate(&inputs));
+    if let Some(want) = doc.get("expected_input_errors") {
+        return match evaluation {
+            Ok(_) => Err("the evaluation succeeded, but errors were expected".into()),
+            Err(e) if pairs(&e.issues) == expected_pairs(want) => Ok(()),
+            Err(e) => Err(format!("input errors differ:\n  want {:?}\n  got  {:?}", expected_pairs(want), pairs(&e.issues))),
+        };
+    }
+    let evaluation = evaluation.map_err(|e| format!("evaluation failed: {e}"))?;
+    let actual = serde_json::to_value(&evaluation).map_err(|e| e.to_string())?;
+    let want = doc.get("expected").ok_or("no expected, expected_plan_errors or expected_input_errors")?;
+    subset(want, &actual, "")
+}
