@@ -16,14 +16,20 @@ pub fn subset(expected: &Value, actual: &Value, path: &str) -> Result<(), String
     match (expected, actual) {
         (Value::Object(e), Value::Object(a)) => {
             for (k, ev) in e {
-                let av = a.get(k).ok_or_else(|| format!("{path}.{k}: missing in the result"))?;
+                let av = a
+                    .get(k)
+                    .ok_or_else(|| format!("{path}.{k}: missing in the result"))?;
                 subset(ev, av, &format!("{path}.{k}"))?;
             }
             Ok(())
         }
         (Value::Array(e), Value::Array(a)) => {
             if e.len() != a.len() {
-                return Err(format!("{path}: expected {} elements, got {}", e.len(), a.len()));
+                return Err(format!(
+                    "{path}: expected {} elements, got {}",
+                    e.len(),
+                    a.len()
+                ));
             }
             for (i, (ev, av)) in e.iter().zip(a).enumerate() {
                 subset(ev, av, &format!("{path}[{i}]"))?;
@@ -36,7 +42,10 @@ pub fn subset(expected: &Value, actual: &Value, path: &str) -> Result<(), String
 }
 
 fn pairs(issues: &[Issue]) -> Vec<(String, String)> {
-    issues.iter().map(|i| (i.code.clone(), i.path.clone())).collect()
+    issues
+        .iter()
+        .map(|i| (i.code.clone(), i.path.clone()))
+        .collect()
 }
 
 fn expected_pairs(v: &Value) -> Vec<(String, String)> {
@@ -44,7 +53,12 @@ fn expected_pairs(v: &Value) -> Vec<(String, String)> {
         .map(|list| {
             list.iter()
                 .map(|e| {
-                    let s = |k: &str| e.get(k).and_then(Value::as_str).unwrap_or_default().to_string();
+                    let s = |k: &str| {
+                        e.get(k)
+                            .and_then(Value::as_str)
+                            .unwrap_or_default()
+                            .to_string()
+                    };
                     (s("code"), s("path"))
                 })
                 .collect()
@@ -62,7 +76,11 @@ pub fn run_vector(path: &Path) -> Result<(), String> {
         return match compiled {
             Ok(_) => Err("the plan compiled, but errors were expected".into()),
             Err(e) if pairs(&e.issues) == expected_pairs(want) => Ok(()),
-            Err(e) => Err(format!("plan errors differ:\n  want {:?}\n  got  {:?}", expected_pairs(want), pairs(&e.issues))),
+            Err(e) => Err(format!(
+                "plan errors differ:\n  want {:?}\n  got  {:?}",
+                expected_pairs(want),
+                pairs(&e.issues)
+            )),
         };
     }
     let compiled = compiled.map_err(|e| format!("the plan did not compile: {e}"))?;
@@ -72,11 +90,17 @@ pub fn run_vector(path: &Path) -> Result<(), String> {
         return match evaluation {
             Ok(_) => Err("the evaluation succeeded, but errors were expected".into()),
             Err(e) if pairs(&e.issues) == expected_pairs(want) => Ok(()),
-            Err(e) => Err(format!("input errors differ:\n  want {:?}\n  got  {:?}", expected_pairs(want), pairs(&e.issues))),
+            Err(e) => Err(format!(
+                "input errors differ:\n  want {:?}\n  got  {:?}",
+                expected_pairs(want),
+                pairs(&e.issues)
+            )),
         };
     }
     let evaluation = evaluation.map_err(|e| format!("evaluation failed: {e}"))?;
     let actual = serde_json::to_value(&evaluation).map_err(|e| e.to_string())?;
-    let want = doc.get("expected").ok_or("no expected, expected_plan_errors or expected_input_errors")?;
+    let want = doc
+        .get("expected")
+        .ok_or("no expected, expected_plan_errors or expected_input_errors")?;
     subset(want, &actual, "")
 }

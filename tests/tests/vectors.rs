@@ -12,11 +12,29 @@ fn all_golden_vectors_pass() {
         .collect();
     files.sort();
     assert!(files.len() >= 40, "only {} vectors found", files.len());
-    let invalid = files.iter().filter(|p| p.file_name().unwrap().to_string_lossy().starts_with("invalid_")).count();
+    let invalid = files
+        .iter()
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("invalid_")
+        })
+        .count();
     assert!(invalid >= 15, "only {invalid} invalid-plan vectors");
     let failures: Vec<String> = files
         .iter()
-        .filter_map(|p| run_vector(p).err().map(|e| format!("{}: {e}", p.file_name().unwrap().to_string_lossy())))
+        .filter_map(|p| {
+            run_vector(p)
+                .err()
+                .map(|e| format!("{}: {e}", p.file_name().unwrap().to_string_lossy()))
+        })
         .collect();
-    assert!(failures.is_empty(), "{} of {} vectors failed:\n{}", failures.len(), files.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} of {} vectors failed:\n{}",
+        failures.len(),
+        files.len(),
+        failures.join("\n")
+    );
 }

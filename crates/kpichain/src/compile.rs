@@ -11,10 +11,23 @@ use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
+/// A hash map with a fast, randomly seeded hasher for the engine's look-ups.
+pub(crate) type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
+
 /// Names a formula may use for the item itself; they cannot be indicator ids.
 const RESERVED: [&str; 12] = [
-    "actual", "target", "threshold", "stretch", "achievement", "total", "score", "and", "or",
-    "not", "true", "false",
+    "actual",
+    "target",
+    "threshold",
+    "stretch",
+    "achievement",
+    "total",
+    "score",
+    "and",
+    "or",
+    "not",
+    "true",
+    "false",
 ];
 
 /// A validated, indexed, immutable plan. Evaluate it with [`CompiledPlan::evaluate`].
@@ -22,8 +35,8 @@ const RESERVED: [&str; 12] = [
 pub struct CompiledPlan {
     pub(crate) plan: Plan,
     pub(crate) fingerprint: String,
-    pub(crate) indicator_index: HashMap<String, usize>,
-    pub(crate) role_index: HashMap<String, usize>,
+    pub(crate) indicator_index: FastMap<String, usize>,
+    pub(crate) role_index: FastMap<String, usize>,
     pub(crate) roles: Vec<CRole>,
     /// Grades sorted from the highest `min` down; the catch-all (no `min`) last.
     pub(crate) grades: Vec<CGrade>,
@@ -51,6 +64,8 @@ pub(crate) struct CRole {
     /// For each indicator of the library, its slot in this role, or `u32::MAX`.
     pub(crate) slot_of: Vec<u32>,
     pub(crate) any_exclude: bool,
+    /// Whether `order` is simply 0, 1, 2, …
+    pub(crate) identity_order: bool,
 }
 
 #[derive(Debug)]
@@ -66,18 +81,27 @@ pub(crate) struct CItem {
     pub(crate) rule: CRule,
     pub(crate) missing: MissingDataPolicy,
     pub(crate) source: usize,
+    pub(crate) factors: crate::evaluate::rules::Factors,
 }
 
 #[derive(Debug)]
 pub(crate) enum CRule {
     Linear(LinearRule),
     Ratio(RatioRule),
-    Bands { over: Over, bands: Vec<Band>, outside: Decimal },
+    Bands {
+        over: Over,
+        bands: Vec<Band>,
+        outside: Decimal,
+    },
     PerUnit(PerUnitRule),
     Deduction(DeductionRule),
     PassFail(PassFailRule),
     Lookup(LookupRule),
-    Formula { expr: Expr, floor: Option<Decimal>, cap: Option<Decimal> },
+    Formula {
+        expr: Expr,
+        floor: Option<Decimal>,
+        cap: Option<Decimal>,
+    },
 }
 
 impl CRule {
@@ -190,14 +214,23 @@ impl CompiledPlan {
     }
 }
 
-type Built = (HashMap<String, usize>, HashMap<String, usize>, Vec<CRole>, Vec<CGrade>);
+type Built = (
+    FastMap<String, usize>,
+    FastMap<String, usize>,
+    Vec<CRole>,
+    Vec<CGrade>,
+);
 
 fn build(plan: &Plan, issues: &mut Issues) -> Built {
     if plan.id.trim().is_empty() {
         issues.push("empty_field", "id", "the plan id must not be empty");
     }
     if plan.version.trim().is_empty() {
-        issues.push("empty_field", "version", "the plan version must not be empty");
+        issues.push(
+            "empty_field",
+            "version",
+            "the plan version must not be empty",
+        );
     }
     let r = &plan.rounding;
     for (name, scale) in [
@@ -208,36 +241,63 @@ fn build(plan: &Plan, issues: &mut Issues) -> Built {
         ("payout_scale", r.payout_scale),
     ] {
         if scale > 20 {
-            issues.push("invalid_scale", format!("rounding.{name}"), format!("the scale must be between 0 and 20 decimal places, not {scale}"));
+            issues.push(
+                "invalid_scale",
+                format!("rounding.{name}"),
+                format!("the scale must be between 0 and 20 decimal places, not {scale}"),
+            );
         }
     }
 
     // Indicator library.
-    let mut indicator_index = HashMap::new();
+    let mut indicator_index = FastMap::default();
     for (i, ind) in plan.indicators.iter().enumerate() {
         let path = format!("indicators[{i}].id");
         if !is_identifier(&ind.id) {
             issues.push("invalid_id", path, format!("indicator id '{}' must start with a letter or '_' and contain only letters, digits and '_'", ind.id));
         } else if RESERVED.contains(&ind.id.as_str()) {
-            issues.push("invalid_id", path, format!("indicator id '{}' is reserved for formulas; choose another id", ind.id));
+            issues.push(
+                "invalid_id",
+                path,
+                format!(
+                    "indicator id '{}' is reserved for formulas; choose another id",
+                    ind.id
+                ),
+            );
         } else if indicator_index.insert(ind.id.clone(), i).is_some() {
-            issues.push("duplicate_id", path, format!("indicator id '{}' is used more than once", ind.id));
+            issues.push(
+                "duplicate_id",
+                path,
+                format!("indicator id '{}' is used more than once", ind.id),
+            );
         }
     }
 
     // Grades.
     let grades = build_grades(plan, issues);
-    let grade_index: HashMap<&str, usize> = grades.iter().enumerate().map(|(i, g)| (&*g.name, i)).collect();
+    let grade_index: HashMap<&str, usize> = grades
+        .iter()
+        .enumerate()
+        .map(|(i, g)| (&*g.name, i))
+        .collect();
 
     // Roles.
-    let mut role_index = HashMap::new();
+    let mut role_index = FastMap::default();
     let mut roles = Vec::with_capacity(plan.roles.len());
     for (ri, role) in plan.roles.iter().enumerate() {
         let path = format!("roles[{ri}]");
         if role.id.trim().is_empty() {
-            issues.push("empty_field", format!("{path}.id"), "the role id must not be empty");
+            issues.push(
+                "empty_field",
+                format!("{path}.id"),
+                "the role id must not be empty",
+            );
         } else if role_index.insert(role.id.clone(), ri).is_some() {
-            issues.push("duplicate_id", format!("{path}.id"), format!("role id '{}' is used more than once", role.id));
+            issues.push(
+                "duplicate_id",
+                format!("{path}.id"),
+                format!("role id '{}' is used more than once", role.id),
+            );
         }
         let crole = build_role(plan, ri, role, &indicator_index, &grade_index, issues);
         check_grade_coverage(plan, role, &path, &crole, &grades, issues);
@@ -248,32 +308,59 @@ fn build(plan: &Plan, issues: &mut Issues) -> Built {
 
 fn build_grades(plan: &Plan, issues: &mut Issues) -> Vec<CGrade> {
     if plan.grades.is_empty() {
-        issues.push("empty_grades", "grades", "the grade scale needs at least one grade");
+        issues.push(
+            "empty_grades",
+            "grades",
+            "the grade scale needs at least one grade",
+        );
     }
     let mut seen = HashSet::new();
     let mut mins = HashSet::new();
     let mut catch_all = 0usize;
     for (i, g) in plan.grades.iter().enumerate() {
         if g.grade.trim().is_empty() {
-            issues.push("empty_field", format!("grades[{i}].grade"), "the grade name must not be empty");
+            issues.push(
+                "empty_field",
+                format!("grades[{i}].grade"),
+                "the grade name must not be empty",
+            );
         } else if !seen.insert(g.grade.as_str()) {
-            issues.push("duplicate_id", format!("grades[{i}].grade"), format!("grade '{}' is listed more than once", g.grade));
+            issues.push(
+                "duplicate_id",
+                format!("grades[{i}].grade"),
+                format!("grade '{}' is listed more than once", g.grade),
+            );
         }
         match g.min {
             None => {
                 catch_all = catch_all.saturating_add(1);
                 if catch_all > 1 {
-                    issues.push("duplicate_catch_all_grade", format!("grades[{i}].min"), "only one grade may omit `min` (the catch-all lowest grade)");
+                    issues.push(
+                        "duplicate_catch_all_grade",
+                        format!("grades[{i}].min"),
+                        "only one grade may omit `min` (the catch-all lowest grade)",
+                    );
                 }
             }
             Some(m) => {
                 if !mins.insert(m.normalize()) {
-                    issues.push("duplicate_grade_min", format!("grades[{i}].min"), format!("another grade already starts at {m}"));
+                    issues.push(
+                        "duplicate_grade_min",
+                        format!("grades[{i}].min"),
+                        format!("another grade already starts at {m}"),
+                    );
                 }
             }
         }
         if g.coefficient.is_sign_negative() && !g.coefficient.is_zero() {
-            issues.push("invalid_coefficient", format!("grades[{i}].coefficient"), format!("the coefficient must not be negative, not {}", g.coefficient));
+            issues.push(
+                "invalid_coefficient",
+                format!("grades[{i}].coefficient"),
+                format!(
+                    "the coefficient must not be negative, not {}",
+                    g.coefficient
+                ),
+            );
         }
     }
     let mut grades: Vec<CGrade> = plan
@@ -303,7 +390,7 @@ fn build_role(
     plan: &Plan,
     ri: usize,
     role: &Role,
-    indicator_index: &HashMap<String, usize>,
+    indicator_index: &FastMap<String, usize>,
     grade_index: &HashMap<&str, usize>,
     issues: &mut Issues,
 ) -> CRole {
@@ -326,9 +413,18 @@ fn build_role(
     };
 
     if role.items.is_empty() {
-        issues.push("empty_scorecard", format!("{path}.items"), format!("role '{}' ({}) has no items", role.id, role.name));
+        issues.push(
+            "empty_scorecard",
+            format!("{path}.items"),
+            format!("role '{}' ({}) has no items", role.id, role.name),
+        );
     }
-    let item_keys: HashMap<&str, usize> = role.items.iter().enumerate().map(|(i, it)| (it.key(), i)).collect();
+    let item_keys: HashMap<&str, usize> = role
+        .items
+        .iter()
+        .enumerate()
+        .map(|(i, it)| (it.key(), i))
+        .collect();
     let mut seen_keys = HashSet::new();
     let mut sum = Decimal::ZERO;
     let mut sum_ok = true;
@@ -343,21 +439,51 @@ fn build_role(
         let ind = match indicator_index.get(&item.indicator) {
             Some(&i) => i,
             None => {
-                issues.push("unknown_indicator", format!("{ipath}.indicator"), format!("indicator '{}' is not in the indicator library", item.indicator));
+                issues.push(
+                    "unknown_indicator",
+                    format!("{ipath}.indicator"),
+                    format!(
+                        "indicator '{}' is not in the indicator library",
+                        item.indicator
+                    ),
+                );
                 usize::MAX
             }
         };
         if item.weight <= Decimal::ZERO {
-            issues.push("invalid_weight", format!("{ipath}.weight"), format!("the weight must be greater than 0, not {}", item.weight));
+            issues.push(
+                "invalid_weight",
+                format!("{ipath}.weight"),
+                format!("the weight must be greater than 0, not {}", item.weight),
+            );
         }
         match sum.checked_add(item.weight) {
             Some(s) => sum = s,
             None => sum_ok = false,
         }
-        let direction = plan.indicators.get(ind).map(|i| i.direction).unwrap_or_default();
-        let slot = if ind == usize::MAX { 0 } else { slot_for(ind, &mut slots) };
-        let rule = build_rule(plan, item, &ipath, direction, indicator_index, &item_keys, ii, &mut deps, issues, &mut |i| slot_for(i, &mut slots));
-        items.push(CItem {
+        let direction = plan
+            .indicators
+            .get(ind)
+            .map(|i| i.direction)
+            .unwrap_or_default();
+        let slot = if ind == usize::MAX {
+            0
+        } else {
+            slot_for(ind, &mut slots)
+        };
+        let rule = build_rule(
+            plan,
+            item,
+            &ipath,
+            direction,
+            indicator_index,
+            &item_keys,
+            ii,
+            &mut deps,
+            issues,
+            &mut |i| slot_for(i, &mut slots),
+        );
+        let mut citem = CItem {
             key: Arc::from(key),
             indicator_id: Arc::from(item.indicator.as_str()),
             slot,
@@ -369,13 +495,21 @@ fn build_role(
             rule,
             missing: item.missing_data.unwrap_or(plan.missing_data),
             source: ii,
-        });
+            factors: crate::evaluate::rules::Factors::default(),
+        };
+        citem.factors = crate::evaluate::rules::Factors::new(&citem);
+        items.push(citem);
     }
     if !role.items.is_empty() && (!sum_ok || sum != decimal::HUNDRED) {
         issues.push(
             "weights_do_not_sum",
             format!("{path}.items"),
-            format!("the weights of role '{}' ({}) sum to {}, not 100", role.id, role.name, sum.normalize()),
+            format!(
+                "the weights of role '{}' ({}) sum to {}, not 100",
+                role.id,
+                role.name,
+                sum.normalize()
+            ),
         );
     }
     let order = topo_order(&deps, &role.items, &path, issues);
@@ -385,7 +519,10 @@ fn build_role(
     let mut vetoes = Vec::new();
     let mut adj_ids = HashSet::new();
     let mut veto_ids = HashSet::new();
-    let sources = [(true, &plan.adjustments, "adjustments".to_string()), (false, &role.adjustments, format!("{path}.adjustments"))];
+    let sources = [
+        (true, &plan.adjustments, "adjustments".to_string()),
+        (false, &role.adjustments, format!("{path}.adjustments")),
+    ];
     for (from_plan, list, base) in sources {
         for (ai, adj) in list.iter().enumerate() {
             let apath = format!("{base}[{ai}]");
@@ -393,44 +530,94 @@ fn build_role(
                 // Plan-wide entries are validated once, with the first role.
                 if let Some(&ind) = indicator_index.get(&adj.indicator) {
                     let slot = slot_for(ind, &mut slots);
-                    adjustments.push(CAdjustment { id: Arc::from(adj.id.as_str()), slot, points_per_unit: adj.points_per_unit, min: adj.min, max: adj.max, source: (from_plan, ai) });
+                    adjustments.push(CAdjustment {
+                        id: Arc::from(adj.id.as_str()),
+                        slot,
+                        points_per_unit: adj.points_per_unit,
+                        min: adj.min,
+                        max: adj.max,
+                        source: (from_plan, ai),
+                    });
                 }
                 continue;
             }
             if !adj_ids.insert(adj.id.as_str()) {
-                issues.push("duplicate_id", format!("{apath}.id"), format!("adjustment '{}' is defined more than once for role '{}'", adj.id, role.id));
+                issues.push(
+                    "duplicate_id",
+                    format!("{apath}.id"),
+                    format!(
+                        "adjustment '{}' is defined more than once for role '{}'",
+                        adj.id, role.id
+                    ),
+                );
             }
             if let (Some(lo), Some(hi)) = (adj.min, adj.max) {
                 if lo > hi {
-                    issues.push("bounds_out_of_order", format!("{apath}.min"), format!("min {lo} is greater than max {hi}"));
+                    issues.push(
+                        "bounds_out_of_order",
+                        format!("{apath}.min"),
+                        format!("min {lo} is greater than max {hi}"),
+                    );
                 }
             }
             match indicator_index.get(&adj.indicator) {
                 Some(&ind) => {
                     let slot = slot_for(ind, &mut slots);
-                    adjustments.push(CAdjustment { id: Arc::from(adj.id.as_str()), slot, points_per_unit: adj.points_per_unit, min: adj.min, max: adj.max, source: (from_plan, ai) });
+                    adjustments.push(CAdjustment {
+                        id: Arc::from(adj.id.as_str()),
+                        slot,
+                        points_per_unit: adj.points_per_unit,
+                        min: adj.min,
+                        max: adj.max,
+                        source: (from_plan, ai),
+                    });
                 }
-                None => issues.push("unknown_indicator", format!("{apath}.indicator"), format!("indicator '{}' is not in the indicator library", adj.indicator)),
+                None => issues.push(
+                    "unknown_indicator",
+                    format!("{apath}.indicator"),
+                    format!(
+                        "indicator '{}' is not in the indicator library",
+                        adj.indicator
+                    ),
+                ),
             }
         }
     }
-    let vsources = [(true, &plan.vetoes, "vetoes".to_string()), (false, &role.vetoes, format!("{path}.vetoes"))];
+    let vsources = [
+        (true, &plan.vetoes, "vetoes".to_string()),
+        (false, &role.vetoes, format!("{path}.vetoes")),
+    ];
     for (from_plan, list, base) in vsources {
         for (vi, veto) in list.iter().enumerate() {
             let vpath = format!("{base}[{vi}]");
             let report = !(from_plan && ri > 0);
             if report && !veto_ids.insert(veto.id.as_str()) {
-                issues.push("duplicate_id", format!("{vpath}.id"), format!("veto '{}' is defined more than once for role '{}'", veto.id, role.id));
+                issues.push(
+                    "duplicate_id",
+                    format!("{vpath}.id"),
+                    format!(
+                        "veto '{}' is defined more than once for role '{}'",
+                        veto.id, role.id
+                    ),
+                );
             }
             if report && veto.force_grade.is_none() && veto.force_total.is_none() {
-                issues.push("veto_without_effect", vpath.clone(), "a veto must set `force_grade`, `force_total` or both");
+                issues.push(
+                    "veto_without_effect",
+                    vpath.clone(),
+                    "a veto must set `force_grade`, `force_total` or both",
+                );
             }
             let force_grade = match &veto.force_grade {
                 Some(g) => match grade_index.get(g.as_str()) {
                     Some(&gi) => Some(gi),
                     None => {
                         if report {
-                            issues.push("unknown_grade", format!("{vpath}.force_grade"), format!("grade '{g}' is not in the grade scale"));
+                            issues.push(
+                                "unknown_grade",
+                                format!("{vpath}.force_grade"),
+                                format!("grade '{g}' is not in the grade scale"),
+                            );
                         }
                         None
                     }
@@ -446,7 +633,8 @@ fn build_role(
                 }
                 indicator_index.get(name).map(|&i| Var::Indicator(i))
             };
-            let checked = formula::parse(&veto.condition).and_then(|ast| formula::check(&ast, Type::Boolean, &lookup));
+            let checked = formula::parse(&veto.condition)
+                .and_then(|ast| formula::check(&ast, Type::Boolean, &lookup));
             match checked {
                 Ok(expr) => {
                     let mut vars = Vec::new();
@@ -456,17 +644,30 @@ fn build_role(
                             slot_for(i, &mut slots);
                         }
                     }
-                    vetoes.push(CVeto { id: Arc::from(veto.id.as_str()), condition: expr, force_grade, force_total: veto.force_total, source: (from_plan, vi) });
+                    vetoes.push(CVeto {
+                        id: Arc::from(veto.id.as_str()),
+                        condition: expr,
+                        force_grade,
+                        force_total: veto.force_total,
+                        source: (from_plan, vi),
+                    });
                 }
                 Err(e) => {
                     if report || !from_plan {
-                        issues.push("formula_invalid", format!("{vpath}.condition"), e.to_string());
+                        issues.push(
+                            "formula_invalid",
+                            format!("{vpath}.condition"),
+                            e.to_string(),
+                        );
                     }
                 }
             }
         }
     }
-    let any_exclude = items.iter().any(|i| i.missing == MissingDataPolicy::Exclude);
+    let any_exclude = items
+        .iter()
+        .any(|i| i.missing == MissingDataPolicy::Exclude);
+    let identity_order = order.iter().enumerate().all(|(k, &i)| k == i);
     CRole {
         id: Arc::from(role.id.as_str()),
         index: ri,
@@ -477,6 +678,7 @@ fn build_role(
         slots,
         slot_of,
         any_exclude,
+        identity_order,
     }
 }
 
@@ -486,7 +688,7 @@ fn build_rule(
     item: &Item,
     ipath: &str,
     direction: Direction,
-    indicator_index: &HashMap<String, usize>,
+    indicator_index: &FastMap<String, usize>,
     item_keys: &HashMap<&str, usize>,
     ii: usize,
     deps: &mut [Vec<usize>],
@@ -530,7 +732,11 @@ fn build_rule(
             need(issues, "target", item.target.is_some());
             if let Some(cap) = r.cap {
                 if r.floor > cap {
-                    issues.push("bounds_out_of_order", format!("{rpath}.floor"), format!("the floor ({}) is above the cap ({cap})", r.floor));
+                    issues.push(
+                        "bounds_out_of_order",
+                        format!("{rpath}.floor"),
+                        format!("the floor ({}) is above the cap ({cap})", r.floor),
+                    );
                 }
             } else if !higher {
                 issues.push("ratio_cap_required", format!("{rpath}.cap"), "a lower-is-better ratio rule needs a `cap`: target ÷ actual grows without bound as the actual approaches zero");
@@ -549,32 +755,59 @@ fn build_rule(
                 (_, None) => std::cmp::Ordering::Greater,
                 (Some(x), Some(y)) => x.cmp(&y),
             });
-            CRule::Bands { over: r.over, bands, outside: r.outside_score }
+            CRule::Bands {
+                over: r.over,
+                bands,
+                outside: r.outside_score,
+            }
         }
         ScoreRule::PerUnit(r) => {
             need(issues, "target", item.target.is_some());
             if r.step <= Decimal::ZERO {
-                issues.push("invalid_step", format!("{rpath}.step"), format!("the step must be greater than 0, not {}", r.step));
+                issues.push(
+                    "invalid_step",
+                    format!("{rpath}.step"),
+                    format!("the step must be greater than 0, not {}", r.step),
+                );
             }
             if r.points_above.is_sign_negative() && !r.points_above.is_zero() {
                 issues.push("invalid_points", format!("{rpath}.points_above"), "points_above must not be negative (it is added on the good side of the target)");
             }
             if r.points_below.is_sign_negative() && !r.points_below.is_zero() {
-                issues.push("invalid_points", format!("{rpath}.points_below"), "points_below must not be negative (it is taken on the bad side of the target)");
+                issues.push(
+                    "invalid_points",
+                    format!("{rpath}.points_below"),
+                    "points_below must not be negative (it is taken on the bad side of the target)",
+                );
             }
             if let Some(cap) = r.cap {
                 if r.floor > cap {
-                    issues.push("bounds_out_of_order", format!("{rpath}.floor"), format!("the floor ({}) is above the cap ({cap})", r.floor));
+                    issues.push(
+                        "bounds_out_of_order",
+                        format!("{rpath}.floor"),
+                        format!("the floor ({}) is above the cap ({cap})", r.floor),
+                    );
                 }
             }
             CRule::PerUnit(r.clone())
         }
         ScoreRule::Deduction(r) => {
             if r.points.is_sign_negative() && !r.points.is_zero() {
-                issues.push("invalid_points", format!("{rpath}.points"), "points per occurrence must not be negative");
+                issues.push(
+                    "invalid_points",
+                    format!("{rpath}.points"),
+                    "points per occurrence must not be negative",
+                );
             }
             if r.floor > r.start {
-                issues.push("bounds_out_of_order", format!("{rpath}.floor"), format!("the floor ({}) is above the start score ({})", r.floor, r.start));
+                issues.push(
+                    "bounds_out_of_order",
+                    format!("{rpath}.floor"),
+                    format!(
+                        "the floor ({}) is above the start score ({})",
+                        r.floor, r.start
+                    ),
+                );
             }
             CRule::Deduction(r.clone())
         }
@@ -587,12 +820,20 @@ fn build_rule(
                 need(issues, "target", item.target.is_some());
             }
             if r.rows.is_empty() {
-                issues.push("empty_table", format!("{rpath}.rows"), "a lookup table needs at least one row");
+                issues.push(
+                    "empty_table",
+                    format!("{rpath}.rows"),
+                    "a lookup table needs at least one row",
+                );
             }
             for (i, row) in r.rows.iter().enumerate() {
                 if let (Some(lo), Some(hi)) = (row.min, row.max) {
                     if lo > hi {
-                        issues.push("bounds_out_of_order", format!("{rpath}.rows[{i}]"), format!("min {lo} is greater than max {hi}"));
+                        issues.push(
+                            "bounds_out_of_order",
+                            format!("{rpath}.rows[{i}]"),
+                            format!("min {lo} is greater than max {hi}"),
+                        );
                     }
                 }
             }
@@ -601,7 +842,11 @@ fn build_rule(
         ScoreRule::Formula(r) => {
             if let (Some(lo), Some(hi)) = (r.floor, r.cap) {
                 if lo > hi {
-                    issues.push("bounds_out_of_order", format!("{rpath}.floor"), format!("the floor ({lo}) is above the cap ({hi})"));
+                    issues.push(
+                        "bounds_out_of_order",
+                        format!("{rpath}.floor"),
+                        format!("the floor ({lo}) is above the cap ({hi})"),
+                    );
                 }
             }
             let lookup = |name: &str| -> Option<Var> {
@@ -617,7 +862,8 @@ fn build_rule(
                     },
                 }
             };
-            let checked = formula::parse(&r.expression).and_then(|ast| formula::check(&ast, Type::Number, &lookup));
+            let checked = formula::parse(&r.expression)
+                .and_then(|ast| formula::check(&ast, Type::Number, &lookup));
             match checked {
                 Ok(expr) => {
                     let mut vars = Vec::new();
@@ -640,11 +886,23 @@ fn build_rule(
                         }
                     }
                     let _ = plan;
-                    CRule::Formula { expr, floor: r.floor, cap: r.cap }
+                    CRule::Formula {
+                        expr,
+                        floor: r.floor,
+                        cap: r.cap,
+                    }
                 }
                 Err(e) => {
-                    issues.push("formula_invalid", format!("{rpath}.expression"), e.to_string());
-                    CRule::Formula { expr: Expr::Num(Decimal::ZERO), floor: r.floor, cap: r.cap }
+                    issues.push(
+                        "formula_invalid",
+                        format!("{rpath}.expression"),
+                        e.to_string(),
+                    );
+                    CRule::Formula {
+                        expr: Expr::Num(Decimal::ZERO),
+                        floor: r.floor,
+                        cap: r.cap,
+                    }
                 }
             }
         }
@@ -653,14 +911,22 @@ fn build_rule(
 
 fn check_bands(bands: &[Band], rpath: &str, issues: &mut Issues) {
     if bands.is_empty() {
-        issues.push("empty_table", format!("{rpath}.bands"), "a bands rule needs at least one band");
+        issues.push(
+            "empty_table",
+            format!("{rpath}.bands"),
+            "a bands rule needs at least one band",
+        );
         return;
     }
     let mut order: Vec<(usize, &Band)> = bands.iter().enumerate().collect();
     for (i, b) in &order {
         if let (Some(f), Some(t)) = (b.from, b.to) {
             if f >= t {
-                issues.push("band_empty", format!("{rpath}.bands[{i}]"), format!("the band [{f}, {t}) is empty: `from` must be below `to`"));
+                issues.push(
+                    "band_empty",
+                    format!("{rpath}.bands[{i}]"),
+                    format!("the band [{f}, {t}) is empty: `from` must be below `to`"),
+                );
             }
         }
     }
@@ -677,7 +943,10 @@ fn check_bands(bands: &[Band], rpath: &str, issues: &mut Issues) {
             (None, _) | (_, None) => issues.push(
                 "bands_overlap",
                 format!("{rpath}.bands[{j}]"),
-                format!("the band from {} overlaps an open-ended band", describe(b.from)),
+                format!(
+                    "the band from {} overlaps an open-ended band",
+                    describe(b.from)
+                ),
             ),
             (Some(end), Some(start)) if start < end => issues.push(
                 "bands_overlap",
@@ -710,7 +979,10 @@ fn topo_order(deps: &[Vec<usize>], items: &[Item], path: &str, issues: &mut Issu
             Some(2) => return None,
             Some(1) => {
                 let start = stack.iter().position(|&x| x == i).unwrap_or(0);
-                let mut cycle: Vec<usize> = stack.get(start..).map(<[usize]>::to_vec).unwrap_or_default();
+                let mut cycle: Vec<usize> = stack
+                    .get(start..)
+                    .map(<[usize]>::to_vec)
+                    .unwrap_or_default();
                 cycle.push(i);
                 return Some(cycle);
             }
@@ -736,12 +1008,19 @@ fn topo_order(deps: &[Vec<usize>], items: &[Item], path: &str, issues: &mut Issu
         let mut stack = Vec::new();
         if let Some(cycle) = visit(i, deps, &mut state, &mut order, &mut stack) {
             {
-                let names: Vec<&str> = cycle.iter().filter_map(|&c| items.get(c)).map(Item::key).collect();
+                let names: Vec<&str> = cycle
+                    .iter()
+                    .filter_map(|&c| items.get(c))
+                    .map(Item::key)
+                    .collect();
                 let first = cycle.first().copied().unwrap_or(0);
                 issues.push(
                     "formula_cycle",
                     format!("{path}.items[{first}].rule.expression"),
-                    format!("formulas refer to each other in a cycle: {}", names.join(" → ")),
+                    format!(
+                        "formulas refer to each other in a cycle: {}",
+                        names.join(" → ")
+                    ),
                 );
             }
             return (0..n).collect();
@@ -755,7 +1034,9 @@ fn rule_range(item: &CItem) -> Range {
     let mut r = match &item.rule {
         CRule::Linear(r) => span([r.floor_score, r.target_score, r.stretch_score]),
         CRule::Ratio(r) => (Some(r.floor), r.cap.map(|c| c.max(decimal::HUNDRED))),
-        CRule::Bands { bands, outside, .. } => span(bands.iter().map(|b| b.score).chain([*outside])),
+        CRule::Bands { bands, outside, .. } => {
+            span(bands.iter().map(|b| b.score).chain([*outside]))
+        }
         CRule::PerUnit(r) => (Some(r.floor), r.cap),
         CRule::Deduction(r) => span([r.floor, r.start]),
         CRule::PassFail(r) => span([r.pass_score, r.fail_score]),
@@ -769,11 +1050,20 @@ fn rule_range(item: &CItem) -> Range {
     r
 }
 
-fn check_grade_coverage(plan: &Plan, role: &Role, path: &str, crole: &CRole, grades: &[CGrade], issues: &mut Issues) {
+fn check_grade_coverage(
+    plan: &Plan,
+    role: &Role,
+    path: &str,
+    crole: &CRole,
+    grades: &[CGrade],
+    issues: &mut Issues,
+) {
     if grades.iter().any(|g| g.min.is_none()) || grades.is_empty() {
         return;
     }
-    let Some(lowest_min) = grades.iter().filter_map(|g| g.min).min() else { return };
+    let Some(lowest_min) = grades.iter().filter_map(|g| g.min).min() else {
+        return;
+    };
     // Lowest reachable total: weighted sum of each item's lowest score (or, when items can be
     // excluded, the lowest single item score), plus the adjustments' lowest points.
     let mut total: Option<Decimal> = Some(Decimal::ZERO);
@@ -781,7 +1071,10 @@ fn check_grade_coverage(plan: &Plan, role: &Role, path: &str, crole: &CRole, gra
     for item in &crole.items {
         let lo = rule_range(item).0;
         total = match (total, lo) {
-            (Some(t), Some(lo)) => lo.checked_mul(item.weight).and_then(|x| x.checked_div(decimal::HUNDRED)).and_then(|x| t.checked_add(x)),
+            (Some(t), Some(lo)) => lo
+                .checked_mul(item.weight)
+                .and_then(|x| x.checked_div(decimal::HUNDRED))
+                .and_then(|x| t.checked_add(x)),
             _ => None,
         };
         lowest_item = match (lowest_item, lo) {
@@ -802,7 +1095,9 @@ fn check_grade_coverage(plan: &Plan, role: &Role, path: &str, crole: &CRole, gra
     for adj in &crole.adjustments {
         let lo = match adj.min {
             Some(m) => Some(m.min(Decimal::ZERO)),
-            None if adj.points_per_unit.is_sign_negative() && !adj.points_per_unit.is_zero() => None,
+            None if adj.points_per_unit.is_sign_negative() && !adj.points_per_unit.is_zero() => {
+                None
+            }
             None => Some(Decimal::ZERO),
         };
         total = match (total, lo) {

@@ -60,8 +60,16 @@ impl RoundingMode {
 
 /// Rounds `value` to `scale` places with `mode` and pads it to exactly that scale, so that
 /// `87.5` at scale 2 prints as `87.50`.
+#[inline]
 pub fn round_fixed(value: Decimal, scale: u32, mode: RoundingMode) -> Decimal {
-    let mut rounded = value.round_dp_with_strategy(scale, mode.strategy());
+    if value.scale() == scale {
+        return value;
+    }
+    let mut rounded = if value.scale() < scale {
+        value
+    } else {
+        value.round_dp_with_strategy(scale, mode.strategy())
+    };
     if rounded.scale() < scale {
         rounded.rescale(scale);
     }
@@ -88,6 +96,22 @@ pub(crate) fn div(a: Decimal, b: Decimal) -> Arith {
     a.checked_div(b).ok_or(ArithmeticError)
 }
 
+/// Exact division by 100 by moving the decimal point, falling back to a division when the
+/// scale is already at its limit.
+pub(crate) fn div_by_100(a: Decimal) -> Arith {
+    let mut r = a;
+    match r.scale().checked_add(2) {
+        Some(scale) if scale <= 28 && r.set_scale(scale).is_ok() => Ok(r),
+        _ => div(a, HUNDRED),
+    }
+}
+
+/// Negation; a decimal's range is symmetric, so this cannot overflow.
+#[allow(clippy::arithmetic_side_effects)]
+pub(crate) fn neg(a: Decimal) -> Decimal {
+    -a
+}
+
 pub(crate) const HUNDRED: Decimal = Decimal::ONE_HUNDRED;
 
 /// Clamps `v` into `[lo, hi]` where either bound may be absent.
@@ -109,7 +133,12 @@ mod tests {
 
     #[test]
     fn half_up_pads_and_rounds_away_from_zero() -> Result<(), rust_decimal::Error> {
-        let cases = [("87.5", "87.50"), ("2.345", "2.35"), ("-2.345", "-2.35"), ("2.344", "2.34")];
+        let cases = [
+            ("87.5", "87.50"),
+            ("2.345", "2.35"),
+            ("-2.345", "-2.35"),
+            ("2.344", "2.34"),
+        ];
         for (input, want) in cases {
             let got = round_fixed(Decimal::from_str(input)?, 2, RoundingMode::HalfUp);
             assert_eq!(got.to_string(), want);

@@ -7,7 +7,9 @@ use crate::model::Plan;
 /// JSON number or a decimal string. The same text is committed at
 /// `crates/kpichain/schema/plan.schema.json`.
 pub fn plan_schema() -> String {
-    let schema = schemars::generate::SchemaSettings::draft2020_12().into_generator().into_root_schema_for::<Plan>();
+    let schema = schemars::generate::SchemaSettings::draft2020_12()
+        .into_generator()
+        .into_root_schema_for::<Plan>();
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
     text.push('\n');
     text
@@ -15,7 +17,9 @@ pub fn plan_schema() -> String {
 
 /// The JSON Schema of evaluation inputs (assignments, actuals, targets).
 pub fn inputs_schema() -> String {
-    let schema = schemars::generate::SchemaSettings::draft2020_12().into_generator().into_root_schema_for::<Inputs>();
+    let schema = schemars::generate::SchemaSettings::draft2020_12()
+        .into_generator()
+        .into_root_schema_for::<Inputs>();
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
     text.push('\n');
     text

@@ -3,7 +3,7 @@
 use super::input::{Assignment, Inputs, TargetOverride};
 use super::result::*;
 use super::rules::{self, Targets};
-use crate::compile::{CItem, CRole, CRule, CompiledPlan};
+use crate::compile::{CItem, CRole, CRule, CompiledPlan, FastMap};
 use crate::decimal::{self as dec, ArithmeticError, HUNDRED, clamp, round_fixed};
 use crate::error::{InputError, Issue};
 use crate::formula::{EvalFailure, Value, Var};
@@ -46,37 +46,93 @@ impl CompiledPlan {
     pub fn evaluate(&self, inputs: &Inputs) -> Result<Evaluation, InputError> {
         let mut issues: Vec<Issue> = Vec::new();
         let mut subjects: Vec<SubjectSlot> = Vec::with_capacity(inputs.assignments.len());
-        let mut by_id: HashMap<&str, usize> = HashMap::with_capacity(inputs.assignments.len());
+        let mut by_id: FastMap<&str, usize> =
+            FastMap::with_capacity_and_hasher(inputs.assignments.len(), Default::default());
         let mut offset = 0usize;
         for (i, a) in inputs.assignments.iter().enumerate() {
             let Some(&ri) = self.role_index.get(&a.role) else {
-                issues.push(Issue::new("unknown_role", format!("assignments[{i}].role"), format!("role '{}' of subject '{}' is not in the plan", a.role, a.subject)));
+                issues.push(Issue::new(
+                    "unknown_role",
+                    format!("assignments[{i}].role"),
+                    format!(
+                        "role '{}' of subject '{}' is not in the plan",
+                        a.role, a.subject
+                    ),
+                ));
                 continue;
             };
-            let Some(role) = self.roles.get(ri) else { continue };
+            let Some(role) = self.roles.get(ri) else {
+                continue;
+            };
             if by_id.contains_key(a.subject.as_str()) {
-                issues.push(Issue::new("duplicate_subject", format!("assignments[{i}].subject"), format!("subject '{}' is assigned more than once", a.subject)));
+                issues.push(Issue::new(
+                    "duplicate_subject",
+                    format!("assignments[{i}].subject"),
+                    format!("subject '{}' is assigned more than once", a.subject),
+                ));
                 continue;
             }
             by_id.insert(a.subject.as_str(), subjects.len());
-            subjects.push(SubjectSlot { assignment: a, role, offset });
+            subjects.push(SubjectSlot {
+                assignment: a,
+                role,
+                offset,
+            });
             offset = offset.saturating_add(role.slots.len());
         }
         let mut values: Vec<Option<Decimal>> = vec![None; offset];
+        // Long-format actuals usually come grouped by subject: remember the last one found.
+        let mut last: Option<(&str, usize)> = None;
         for (i, actual) in inputs.actuals.iter().enumerate() {
-            let Some(slot) = self.locate(&by_id, &subjects, &actual.subject, &actual.indicator, "actuals", i, &mut issues) else { continue };
+            let Some(slot) = self.locate(
+                &by_id,
+                &mut last,
+                &subjects,
+                &actual.subject,
+                &actual.indicator,
+                "actuals",
+                i,
+                &mut issues,
+            ) else {
+                continue;
+            };
             if let Some(v) = values.get_mut(slot) {
                 if v.is_some() {
-                    issues.push(Issue::new("duplicate_actual", format!("actuals[{i}]"), format!("subject '{}' has more than one actual for indicator '{}'", actual.subject, actual.indicator)));
+                    issues.push(Issue::new(
+                        "duplicate_actual",
+                        format!("actuals[{i}]"),
+                        format!(
+                            "subject '{}' has more than one actual for indicator '{}'",
+                            actual.subject, actual.indicator
+                        ),
+                    ));
                 }
                 *v = Some(actual.value);
             }
         }
         let mut overrides: HashMap<usize, &TargetOverride> = HashMap::new();
         for (i, t) in inputs.targets.iter().enumerate() {
-            let Some(slot) = self.locate(&by_id, &subjects, &t.subject, &t.indicator, "targets", i, &mut issues) else { continue };
+            let Some(slot) = self.locate(
+                &by_id,
+                &mut None,
+                &subjects,
+                &t.subject,
+                &t.indicator,
+                "targets",
+                i,
+                &mut issues,
+            ) else {
+                continue;
+            };
             if overrides.insert(slot, t).is_some() {
-                issues.push(Issue::new("duplicate_target", format!("targets[{i}]"), format!("subject '{}' has more than one target for indicator '{}'", t.subject, t.indicator)));
+                issues.push(Issue::new(
+                    "duplicate_target",
+                    format!("targets[{i}]"),
+                    format!(
+                        "subject '{}' has more than one target for indicator '{}'",
+                        t.subject, t.indicator
+                    ),
+                ));
             }
         }
         if issues.is_empty() && !overrides.is_empty() {
@@ -86,9 +142,12 @@ impl CompiledPlan {
             return Err(InputError { issues });
         }
         let mut results = Vec::with_capacity(subjects.len());
+        let mut scores: Vec<Option<Decimal>> = Vec::new();
         for s in &subjects {
-            let row = values.get(s.offset..s.offset.saturating_add(s.role.slots.len())).unwrap_or(&[]);
-            match self.evaluate_subject(s, row, &overrides) {
+            let row = values
+                .get(s.offset..s.offset.saturating_add(s.role.slots.len()))
+                .unwrap_or(&[]);
+            match self.evaluate_subject(s, row, &overrides, &mut scores) {
                 Ok(r) => results.push(r),
                 Err(mut e) => issues.append(&mut e),
             }
@@ -106,18 +165,30 @@ impl CompiledPlan {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn locate(
+    fn locate<'a>(
         &self,
-        by_id: &HashMap<&str, usize>,
+        by_id: &FastMap<&str, usize>,
+        last: &mut Option<(&'a str, usize)>,
         subjects: &[SubjectSlot],
-        subject: &str,
+        subject: &'a str,
         indicator: &str,
         list: &str,
         i: usize,
         issues: &mut Vec<Issue>,
     ) -> Option<usize> {
-        let Some(s) = by_id.get(subject).and_then(|&s| subjects.get(s)) else {
-            issues.push(Issue::new("unknown_subject", format!("{list}[{i}].subject"), format!("subject '{subject}' has no assignment")));
+        let index = match *last {
+            Some((name, index)) if name == subject => Some(index),
+            _ => by_id.get(subject).copied(),
+        };
+        if let Some(index) = index {
+            *last = Some((subject, index));
+        }
+        let Some(s) = index.and_then(|s| subjects.get(s)) else {
+            issues.push(Issue::new(
+                "unknown_subject",
+                format!("{list}[{i}].subject"),
+                format!("subject '{subject}' has no assignment"),
+            ));
             return None;
         };
         let Some(&ind) = self.indicator_index.get(indicator) else {
@@ -131,16 +202,37 @@ impl CompiledPlan {
         }
     }
 
-    fn check_overrides(&self, inputs: &Inputs, subjects: &[SubjectSlot], by_id: &HashMap<&str, usize>, issues: &mut Vec<Issue>) {
+    fn check_overrides(
+        &self,
+        inputs: &Inputs,
+        subjects: &[SubjectSlot],
+        by_id: &FastMap<&str, usize>,
+        issues: &mut Vec<Issue>,
+    ) {
         for (i, t) in inputs.targets.iter().enumerate() {
-            let Some(s) = by_id.get(t.subject.as_str()).and_then(|&s| subjects.get(s)) else { continue };
-            for item in s.role.items.iter().filter(|it| *it.indicator_id == *t.indicator) {
+            let Some(s) = by_id.get(t.subject.as_str()).and_then(|&s| subjects.get(s)) else {
+                continue;
+            };
+            for item in s
+                .role
+                .items
+                .iter()
+                .filter(|it| *it.indicator_id == *t.indicator)
+            {
                 let tg = targets_for(item, Some(t));
                 let higher = item.direction == Direction::HigherIsBetter;
                 let better = |a: Decimal, b: Decimal| if higher { a > b } else { a < b };
                 let linear = matches!(item.rule, CRule::Linear(_));
-                let bad_threshold = linear && tg.threshold.zip(tg.target).is_some_and(|(th, tv)| !better(tv, th));
-                let bad_stretch = linear && tg.target.zip(tg.stretch).is_some_and(|(tv, st)| !better(st, tv));
+                let bad_threshold = linear
+                    && tg
+                        .threshold
+                        .zip(tg.target)
+                        .is_some_and(|(th, tv)| !better(tv, th));
+                let bad_stretch = linear
+                    && tg
+                        .target
+                        .zip(tg.stretch)
+                        .is_some_and(|(tv, st)| !better(st, tv));
                 if bad_threshold || bad_stretch {
                     issues.push(Issue::new(
                         "targets_out_of_order",
@@ -152,37 +244,68 @@ impl CompiledPlan {
         }
     }
 
-    fn evaluate_subject(&self, s: &SubjectSlot, row: &[Option<Decimal>], overrides: &HashMap<usize, &TargetOverride>) -> Result<SubjectResult, Vec<Issue>> {
+    fn evaluate_subject(
+        &self,
+        s: &SubjectSlot,
+        row: &[Option<Decimal>],
+        overrides: &HashMap<usize, &TargetOverride>,
+        scores: &mut Vec<Option<Decimal>>,
+    ) -> Result<SubjectResult, Vec<Issue>> {
         let rp = &self.plan.rounding;
         let role = s.role;
         let subject = s.assignment.subject.as_str();
         let mut issues = Vec::new();
         let mut warnings = Vec::new();
-        let overflow = |path: String| Issue::new("arithmetic_overflow", path, format!("subject '{subject}': the calculation does not fit a decimal (overflow or division by zero)"));
+        let overflow = |path: String| {
+            Issue::new(
+                "arithmetic_overflow",
+                path,
+                format!(
+                    "subject '{subject}': the calculation does not fit a decimal (overflow or division by zero)"
+                ),
+            )
+        };
 
         let n = role.items.len();
-        let mut items: Vec<Option<ItemResult>> = vec![None; n];
-        let mut scores: Vec<Option<Decimal>> = vec![None; n];
+        let mut items: Vec<ItemResult> = Vec::with_capacity(n);
+        scores.clear();
+        scores.resize(n, None);
         for &ii in &role.order {
-            let Some(item) = role.items.get(ii) else { continue };
+            let Some(item) = role.items.get(ii) else {
+                continue;
+            };
             let path = || format!("roles[{}].items[{}]", role.index, item.source);
-            let ovr = if overrides.is_empty() { None } else { overrides.get(&s.offset.saturating_add(item.slot)).copied() };
+            let ovr = if overrides.is_empty() {
+                None
+            } else {
+                overrides.get(&s.offset.saturating_add(item.slot)).copied()
+            };
             let t = targets_for(item, ovr);
             let actual = row.get(item.slot).copied().flatten();
-            match self.score_item(role, item, actual, t, row, &scores, rp) {
-                Ok(Outcome::Scored(mut r, note)) => {
-                    if let Some((code, message)) = note {
+            match self.score_item(role, item, actual, t, row, scores, rp) {
+                Ok(Outcome::Scored(sc)) => {
+                    if let Some((code, message)) = sc.note {
                         warnings.push(Warning { code, path: path(), message: format!("subject '{subject}', item '{}': {message}", item.key) });
                     }
-                    r.target = t.target;
-                    r.threshold = t.threshold;
-                    r.stretch = t.stretch;
-                    if let Some(sc) = scores.get_mut(ii) {
-                        *sc = Some(r.score);
+                    if let Some(slot) = scores.get_mut(ii) {
+                        *slot = Some(sc.score);
                     }
-                    if let Some(x) = items.get_mut(ii) {
-                        *x = Some(r);
-                    }
+                    items.push(ItemResult {
+                        item: item.key.clone(),
+                        indicator: item.indicator_id.clone(),
+                        rule: item.rule.kind(),
+                        status: ItemStatus::Scored,
+                        actual,
+                        target: t.target,
+                        threshold: t.threshold,
+                        stretch: t.stretch,
+                        achievement: sc.achievement,
+                        raw_score: sc.raw,
+                        score: sc.score,
+                        weight: item.weight,
+                        effective_weight: item.weight,
+                        weighted: Decimal::ZERO,
+                    });
                 }
                 Ok(Outcome::Missing(what)) => match item.missing {
                     MissingDataPolicy::Error => issues.push(Issue::new(
@@ -203,8 +326,7 @@ impl CompiledPlan {
                                 *sc = Some(zero);
                             }
                         }
-                        if let Some(x) = items.get_mut(ii) {
-                            *x = Some(ItemResult {
+                        items.push(ItemResult {
                                 item: item.key.clone(),
                                 indicator: item.indicator_id.clone(),
                                 rule: item.rule.kind(),
@@ -220,7 +342,6 @@ impl CompiledPlan {
                                 effective_weight: item.weight,
                                 weighted: Decimal::ZERO,
                             });
-                        }
                     }
                 },
                 Err(ArithmeticError) => issues.push(overflow(path())),
@@ -229,13 +350,22 @@ impl CompiledPlan {
         if !issues.is_empty() {
             return Err(issues);
         }
-        let mut items: Vec<ItemResult> = items.into_iter().flatten().collect();
+        if !role.identity_order {
+            // Formula dependencies changed the evaluation order: restore the scorecard's order.
+            items.sort_by_key(|it| {
+                role.items
+                    .iter()
+                    .position(|c| c.key == it.item)
+                    .unwrap_or(usize::MAX)
+            });
+        }
 
         // Weights: scaled up when items were excluded.
         let included: Decimal = if role.any_exclude {
             let mut sum = Decimal::ZERO;
             for it in items.iter().filter(|it| it.status != ItemStatus::Excluded) {
-                sum = dec::add(sum, it.weight).map_err(|_| vec![overflow(format!("roles[{}]", role.index))])?;
+                sum = dec::add(sum, it.weight)
+                    .map_err(|_| vec![overflow(format!("roles[{}]", role.index))])?;
             }
             sum
         } else {
@@ -245,7 +375,10 @@ impl CompiledPlan {
             return Err(vec![Issue::new(
                 "no_items_left",
                 format!("roles[{}].items", role.index),
-                format!("subject '{subject}' has no actual for any item of role '{}', so nothing can be scored", role.id),
+                format!(
+                    "subject '{subject}' has no actual for any item of role '{}', so nothing can be scored",
+                    role.id
+                ),
             )]);
         }
         let mut total = Decimal::ZERO;
@@ -256,10 +389,18 @@ impl CompiledPlan {
             }
             let path = || format!("roles[{}].items[{k}]", role.index);
             let weighted = if included == HUNDRED {
-                dec::div(dec::mul(it.score, it.weight).map_err(|_| vec![overflow(path())])?, HUNDRED)
+                dec::mul(it.score, it.weight).and_then(dec::div_by_100)
             } else {
-                it.effective_weight = dec::div(dec::mul(it.weight, HUNDRED).map_err(|_| vec![overflow(path())])?, included).map_err(|_| vec![overflow(path())])?.normalize();
-                dec::div(dec::mul(it.score, it.weight).map_err(|_| vec![overflow(path())])?, included)
+                it.effective_weight = dec::div(
+                    dec::mul(it.weight, HUNDRED).map_err(|_| vec![overflow(path())])?,
+                    included,
+                )
+                .map_err(|_| vec![overflow(path())])?
+                .normalize();
+                dec::div(
+                    dec::mul(it.score, it.weight).map_err(|_| vec![overflow(path())])?,
+                    included,
+                )
             }
             .map_err(|_| vec![overflow(path())])?;
             it.weighted = round_fixed(weighted, rp.weighted_scale, rp.mode);
@@ -269,16 +410,40 @@ impl CompiledPlan {
         // Adjustments.
         let mut adjustments = Vec::with_capacity(role.adjustments.len());
         for adj in &role.adjustments {
-            let actual = row.get(adj.slot).copied().flatten().unwrap_or(Decimal::ZERO);
-            let path = || if adj.source.0 { format!("adjustments[{}]", adj.source.1) } else { format!("roles[{}].adjustments[{}]", role.index, adj.source.1) };
+            let actual = row
+                .get(adj.slot)
+                .copied()
+                .flatten()
+                .unwrap_or(Decimal::ZERO);
+            let path = || {
+                if adj.source.0 {
+                    format!("adjustments[{}]", adj.source.1)
+                } else {
+                    format!("roles[{}].adjustments[{}]", role.index, adj.source.1)
+                }
+            };
             let raw = dec::mul(actual, adj.points_per_unit).map_err(|_| vec![overflow(path())])?;
             let points = round_fixed(clamp(raw, adj.min, adj.max), rp.item_scale, rp.mode);
             let capped = adj.min.is_some_and(|m| raw < m) || adj.max.is_some_and(|m| raw > m);
             if capped {
-                warnings.push(Warning { code: "adjustment_capped", path: path(), message: format!("subject '{subject}': adjustment '{}' of {} points was limited to {points}", adj.id, raw.normalize()) });
+                warnings.push(Warning {
+                    code: "adjustment_capped",
+                    path: path(),
+                    message: format!(
+                        "subject '{subject}': adjustment '{}' of {} points was limited to {points}",
+                        adj.id,
+                        raw.normalize()
+                    ),
+                });
             }
             total = dec::add(total, points).map_err(|_| vec![overflow(path())])?;
-            adjustments.push(AdjustmentResult { id: adj.id.clone(), actual, raw_points: raw, points, capped });
+            adjustments.push(AdjustmentResult {
+                id: adj.id.clone(),
+                actual,
+                raw_points: raw,
+                points,
+                capped,
+            });
         }
         let total_unrounded = total;
         let mut total = round_fixed(total, rp.total_scale, rp.mode);
@@ -288,12 +453,23 @@ impl CompiledPlan {
         let mut forced_grade: Option<usize> = None;
         let mut forced_total: Option<Decimal> = None;
         for v in &role.vetoes {
-            let path = || if v.source.0 { format!("vetoes[{}]", v.source.1) } else { format!("roles[{}].vetoes[{}]", role.index, v.source.1) };
+            let path = || {
+                if v.source.0 {
+                    format!("vetoes[{}]", v.source.1)
+                } else {
+                    format!("roles[{}].vetoes[{}]", role.index, v.source.1)
+                }
+            };
             let vars = |var: Var| -> Option<Decimal> {
                 match var {
                     Var::Total => Some(total),
                     Var::ItemScore(j) => scores.get(j).copied().flatten(),
-                    Var::Indicator(i) => role.slot_of.get(i).and_then(|&sl| row.get(sl as usize)).copied().flatten(),
+                    Var::Indicator(i) => role
+                        .slot_of
+                        .get(i)
+                        .and_then(|&sl| row.get(sl as usize))
+                        .copied()
+                        .flatten(),
                     _ => None,
                 }
             };
@@ -321,15 +497,29 @@ impl CompiledPlan {
         }
         let grade = match forced_grade.and_then(|g| self.grades.get(g)) {
             Some(g) => g,
-            None => match self.grades.iter().find(|g| g.min.is_none_or(|m| total >= m)) {
+            None => match self
+                .grades
+                .iter()
+                .find(|g| g.min.is_none_or(|m| total >= m))
+            {
                 Some(g) => g,
                 None => {
-                    return Err(vec![Issue::new("no_grade", "grades", format!("subject '{subject}': the total {total} is below every grade of the scale"))]);
+                    return Err(vec![Issue::new(
+                        "no_grade",
+                        "grades",
+                        format!(
+                            "subject '{subject}': the total {total} is below every grade of the scale"
+                        ),
+                    )]);
                 }
             },
         };
         let payout = match s.assignment.bonus_base {
-            Some(base) => Some(round_fixed(dec::mul(base, grade.coefficient).map_err(|_| vec![overflow("grades".into())])?, rp.payout_scale, rp.mode)),
+            Some(base) => Some(round_fixed(
+                dec::mul(base, grade.coefficient).map_err(|_| vec![overflow("grades".into())])?,
+                rp.payout_scale,
+                rp.mode,
+            )),
             None => None,
         };
         Ok(SubjectResult {
@@ -352,8 +542,15 @@ impl CompiledPlan {
 
     fn var_name(&self, role: &CRole, var: Var) -> String {
         match var {
-            Var::Indicator(i) => self.plan.indicators.get(i).map_or_else(String::new, |ind| format!("indicator '{}'", ind.id)),
-            Var::ItemScore(j) => role.items.get(j).map_or_else(String::new, |it| format!("the score of item '{}'", it.key)),
+            Var::Indicator(i) => self
+                .plan
+                .indicators
+                .get(i)
+                .map_or_else(String::new, |ind| format!("indicator '{}'", ind.id)),
+            Var::ItemScore(j) => role
+                .items
+                .get(j)
+                .map_or_else(String::new, |it| format!("the score of item '{}'", it.key)),
             Var::Actual => "the actual".into(),
             Var::Target => "the target".into(),
             Var::Threshold => "the threshold".into(),
@@ -364,12 +561,34 @@ impl CompiledPlan {
     }
 
     #[allow(clippy::too_many_arguments)]
-    fn score_item(&self, role: &CRole, item: &CItem, actual: Option<Decimal>, t: Targets, row: &[Option<Decimal>], scores: &[Option<Decimal>], rp: &RoundingPolicy) -> Result<Outcome, ArithmeticError> {
+    fn score_item(
+        &self,
+        role: &CRole,
+        item: &CItem,
+        actual: Option<Decimal>,
+        t: Targets,
+        row: &[Option<Decimal>],
+        scores: &[Option<Decimal>],
+        rp: &RoundingPolicy,
+    ) -> Result<Outcome, ArithmeticError> {
         let Some(actual) = actual else {
-            return Ok(Outcome::Missing(format!("indicator '{}'", item.indicator_id)));
+            return Ok(Outcome::Missing(format!(
+                "indicator '{}'",
+                item.indicator_id
+            )));
         };
         let achievement = match t.target {
-            Some(tg) => rules::achievement(actual, tg, item.direction)?.map(|a| round_fixed(a, rp.achievement_scale, rp.mode)),
+            Some(tg) => rules::achievement(
+                actual,
+                tg,
+                item.direction,
+                if t.from_plan {
+                    item.factors.achievement
+                } else {
+                    None
+                },
+            )?
+            .map(|a| round_fixed(a, rp.achievement_scale, rp.mode)),
             None => None,
         };
         let scored = match &item.rule {
@@ -381,50 +600,67 @@ impl CompiledPlan {
                         Var::Threshold => t.threshold,
                         Var::Stretch => t.stretch,
                         Var::Achievement => achievement,
-                        Var::Indicator(i) => role.slot_of.get(i).and_then(|&sl| row.get(sl as usize)).copied().flatten(),
+                        Var::Indicator(i) => role
+                            .slot_of
+                            .get(i)
+                            .and_then(|&sl| row.get(sl as usize))
+                            .copied()
+                            .flatten(),
                         Var::ItemScore(j) => scores.get(j).copied().flatten(),
                         Var::Total => None,
                     }
                 };
                 match expr.eval(&vars) {
-                    Ok(Value::Num(v)) => rules::Scored { raw: clamp(v, *floor, *cap), note: None },
-                    Ok(Value::Bool(_)) | Err(EvalFailure::Arithmetic) => return Err(ArithmeticError),
-                    Err(EvalFailure::Missing(var)) => return Ok(Outcome::Missing(self.var_name(role, var))),
+                    Ok(Value::Num(v)) => rules::Scored {
+                        raw: clamp(v, *floor, *cap),
+                        note: None,
+                    },
+                    Ok(Value::Bool(_)) | Err(EvalFailure::Arithmetic) => {
+                        return Err(ArithmeticError);
+                    }
+                    Err(EvalFailure::Missing(var)) => {
+                        return Ok(Outcome::Missing(self.var_name(role, var)));
+                    }
                 }
             }
             _ => rules::score(item, actual, t, achievement)?,
         };
         let score = round_fixed(scored.raw, rp.item_scale, rp.mode);
-        Ok(Outcome::Scored(
-            ItemResult {
-                item: item.key.clone(),
-                indicator: item.indicator_id.clone(),
-                rule: item.rule.kind(),
-                status: ItemStatus::Scored,
-                actual: Some(actual),
-                target: None,
-                threshold: None,
-                stretch: None,
-                achievement,
-                raw_score: scored.raw,
-                score,
-                weight: item.weight,
-                effective_weight: item.weight,
-                weighted: Decimal::ZERO,
-            },
-            scored.note,
-        ))
+        Ok(Outcome::Scored(ItemScore {
+            achievement,
+            raw: scored.raw,
+            score,
+            note: scored.note,
+        }))
     }
 }
 
+/// The numbers of a scored item, before they are placed in its result.
+struct ItemScore {
+    achievement: Option<Decimal>,
+    raw: Decimal,
+    score: Decimal,
+    note: Option<(&'static str, String)>,
+}
+
 enum Outcome {
-    Scored(ItemResult, Option<(&'static str, String)>),
+    Scored(ItemScore),
     Missing(String),
 }
 
 fn targets_for(item: &CItem, ovr: Option<&TargetOverride>) -> Targets {
     match ovr {
-        Some(o) => Targets { target: Some(o.target), threshold: o.threshold.or(item.threshold), stretch: o.stretch.or(item.stretch) },
-        None => Targets { target: item.target, threshold: item.threshold, stretch: item.stretch },
+        Some(o) => Targets {
+            target: Some(o.target),
+            threshold: o.threshold.or(item.threshold),
+            stretch: o.stretch.or(item.stretch),
+            from_plan: false,
+        },
+        None => Targets {
+            target: item.target,
+            threshold: item.threshold,
+            stretch: item.stretch,
+            from_plan: true,
+        },
     }
 }

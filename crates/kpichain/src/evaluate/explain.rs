@@ -146,10 +146,26 @@ pub(crate) fn describe_rule(rule: &ScoreRule) -> String {
             "linear: threshold → {}, target → {}, stretch → {}, straight lines in between",
             r.floor_score, r.target_score, r.stretch_score
         ),
-        ScoreRule::Ratio(r) => format!("ratio: score = achievement %, floor {}, cap {}", r.floor, bound(r.cap, "none")),
+        ScoreRule::Ratio(r) => format!(
+            "ratio: score = achievement %, floor {}, cap {}",
+            r.floor,
+            bound(r.cap, "none")
+        ),
         ScoreRule::Bands(r) => {
-            let bands: Vec<String> = r.bands.iter().map(|b| format!("[{}, {}) → {}", bound(b.from, "-∞"), bound(b.to, "∞"), b.score)).collect();
-            format!("bands over {}: {}; otherwise {}", r.over.as_str(), bands.join("; "), r.outside_score)
+            let bands: Vec<String> = r
+                .bands
+                .iter()
+                .map(|b| match b.from {
+                    Some(from) => format!("[{from}, {}) → {}", bound(b.to, "∞"), b.score),
+                    None => format!("(-∞, {}) → {}", bound(b.to, "∞"), b.score),
+                })
+                .collect();
+            format!(
+                "bands over {}: {}; otherwise {}",
+                r.over.as_str(),
+                bands.join("; "),
+                r.outside_score
+            )
         }
         ScoreRule::PerUnit(r) => {
             let unit = match r.basis {
@@ -161,26 +177,57 @@ pub(crate) fn describe_rule(rule: &ScoreRule) -> String {
                 r.base,
                 r.points_above,
                 r.points_below,
-                if r.whole_steps { " (whole steps only)" } else { "" },
+                if r.whole_steps {
+                    " (whole steps only)"
+                } else {
+                    ""
+                },
                 r.floor,
                 bound(r.cap, "none")
             )
         }
-        ScoreRule::Deduction(r) => format!("deduction: {} − {} per occurrence, floor {}", r.start, r.points, r.floor),
-        ScoreRule::PassFail(r) => format!("pass/fail: target met → {}, otherwise {}", r.pass_score, r.fail_score),
+        ScoreRule::Deduction(r) => format!(
+            "deduction: {} − {} per occurrence, floor {}",
+            r.start, r.points, r.floor
+        ),
+        ScoreRule::PassFail(r) => format!(
+            "pass/fail: target met → {}, otherwise {}",
+            r.pass_score, r.fail_score
+        ),
         ScoreRule::Lookup(r) => {
             let rows: Vec<String> = r
                 .rows
                 .iter()
                 .map(|x| {
-                    let label = x.label.as_ref().map_or_else(String::new, |l| format!(" ({l})"));
-                    format!("[{}, {}] → {}{label}", bound(x.min, "-∞"), bound(x.max, "∞"), x.score)
+                    let label = x
+                        .label
+                        .as_ref()
+                        .map_or_else(String::new, |l| format!(" ({l})"));
+                    format!(
+                        "[{}, {}] → {}{label}",
+                        bound(x.min, "-∞"),
+                        bound(x.max, "∞"),
+                        x.score
+                    )
                 })
                 .collect();
-            let over = if r.over == Over::Achievement { "achievement" } else { "actual" };
-            format!("lookup over {over}: {}; otherwise {}", rows.join("; "), r.default_score)
+            let over = if r.over == Over::Achievement {
+                "achievement"
+            } else {
+                "actual"
+            };
+            format!(
+                "lookup over {over}: {}; otherwise {}",
+                rows.join("; "),
+                r.default_score
+            )
         }
-        ScoreRule::Formula(r) => format!("formula: {}, floor {}, cap {}", r.expression, bound(r.floor, "none"), bound(r.cap, "none")),
+        ScoreRule::Formula(r) => format!(
+            "formula: {}, floor {}, cap {}",
+            r.expression,
+            bound(r.floor, "none"),
+            bound(r.cap, "none")
+        ),
     }
 }
 
@@ -188,20 +235,32 @@ impl CompiledPlan {
     /// Builds the explanation of one result produced by this plan.
     pub fn explain(&self, result: &SubjectResult) -> Explanation {
         let plan = &self.plan;
-        let role: Option<&Role> = self.role_index.get(&*result.role).and_then(|&i| plan.roles.get(i));
-        let find_item = |key: &str| -> Option<&Item> { role.and_then(|r| r.items.iter().find(|i| i.key() == key)) };
+        let role: Option<&Role> = self
+            .role_index
+            .get(&*result.role)
+            .and_then(|&i| plan.roles.get(i));
+        let find_item = |key: &str| -> Option<&Item> {
+            role.and_then(|r| r.items.iter().find(|i| i.key() == key))
+        };
         let items = result
             .items
             .iter()
             .map(|it| {
-                let ind = self.indicator_index.get(&*it.indicator).and_then(|&i| plan.indicators.get(i));
+                let ind = self
+                    .indicator_index
+                    .get(&*it.indicator)
+                    .and_then(|&i| plan.indicators.get(i));
                 ExplainedItem {
                     item: it.item.to_string(),
                     indicator: it.indicator.to_string(),
-                    indicator_name: ind.map_or_else(|| it.indicator.to_string(), |i| i.name.clone()),
+                    indicator_name: ind
+                        .map_or_else(|| it.indicator.to_string(), |i| i.name.clone()),
                     unit: ind.and_then(|i| i.unit.clone()),
-                    direction: ind.map_or("higher_is_better", |i| i.direction.as_str()).to_string(),
-                    rule: find_item(&it.item).map_or_else(|| it.rule.to_string(), |i| describe_rule(&i.rule)),
+                    direction: ind
+                        .map_or("higher_is_better", |i| i.direction.as_str())
+                        .to_string(),
+                    rule: find_item(&it.item)
+                        .map_or_else(|| it.rule.to_string(), |i| describe_rule(&i.rule)),
                     status: it.status,
                     actual: it.actual,
                     target: it.target,
@@ -216,7 +275,11 @@ impl CompiledPlan {
                 }
             })
             .collect();
-        let all_adjustments = || plan.adjustments.iter().chain(role.map(|r| r.adjustments.iter()).into_iter().flatten());
+        let all_adjustments = || {
+            plan.adjustments
+                .iter()
+                .chain(role.map(|r| r.adjustments.iter()).into_iter().flatten())
+        };
         let adjustments = result
             .adjustments
             .iter()
@@ -235,7 +298,11 @@ impl CompiledPlan {
                 }
             })
             .collect();
-        let all_vetoes = || plan.vetoes.iter().chain(role.map(|r| r.vetoes.iter()).into_iter().flatten());
+        let all_vetoes = || {
+            plan.vetoes
+                .iter()
+                .chain(role.map(|r| r.vetoes.iter()).into_iter().flatten())
+        };
         let vetoes = result
             .vetoes
             .iter()
@@ -267,7 +334,11 @@ impl CompiledPlan {
             total_unrounded: result.total_unrounded,
             total: result.total,
             grade: result.grade.to_string(),
-            grade_label: plan.grades.iter().find(|g| *g.grade == *result.grade).and_then(|g| g.label.clone()),
+            grade_label: plan
+                .grades
+                .iter()
+                .find(|g| *g.grade == *result.grade)
+                .and_then(|g| g.label.clone()),
             coefficient: result.coefficient,
             payout: result.payout,
             warnings: result.warnings.clone(),
@@ -282,13 +353,34 @@ impl fmt::Display for Explanation {
             None => self.subject.clone(),
         };
         writeln!(f, "{who} — {} [{}]", self.role_name, self.role)?;
-        let short = self.plan_fingerprint.get(..19).unwrap_or(&self.plan_fingerprint);
-        writeln!(f, "plan {} version {} ({short}…)", self.plan_id, self.plan_version)?;
+        let short = self
+            .plan_fingerprint
+            .get(..19)
+            .unwrap_or(&self.plan_fingerprint);
+        writeln!(
+            f,
+            "plan {} version {} ({short}…)",
+            self.plan_id, self.plan_version
+        )?;
         for (n, it) in self.items.iter().enumerate() {
-            let unit = it.unit.as_deref().map_or_else(String::new, |u| format!("{u}, "));
-            let dir = if it.direction == "lower_is_better" { "lower is better" } else { "higher is better" };
+            let unit = it
+                .unit
+                .as_deref()
+                .map_or_else(String::new, |u| format!("{u}, "));
+            let dir = if it.direction == "lower_is_better" {
+                "lower is better"
+            } else {
+                "higher is better"
+            };
             writeln!(f)?;
-            writeln!(f, "{:>2}. {} [{}] ({unit}{dir}) — weight {}", n.saturating_add(1), it.indicator_name, it.item, it.weight)?;
+            writeln!(
+                f,
+                "{:>2}. {} [{}] ({unit}{dir}) — weight {}",
+                n.saturating_add(1),
+                it.indicator_name,
+                it.item,
+                it.weight
+            )?;
             writeln!(f, "    rule: {}", it.rule)?;
             let mut line = format!("    actual {}   target {}", opt(it.actual), opt(it.target));
             if it.threshold.is_some() {
@@ -302,15 +394,32 @@ impl fmt::Display for Explanation {
             }
             writeln!(f, "{line}")?;
             match it.status {
-                ItemStatus::Excluded => writeln!(f, "    no actual: item left out, other weights scaled up (missing-data policy `exclude`)")?,
-                ItemStatus::MissingZero => writeln!(f, "    no actual: scored 0 (missing-data policy `zero`)")?,
+                ItemStatus::Excluded => writeln!(
+                    f,
+                    "    no actual: item left out, other weights scaled up (missing-data policy `exclude`)"
+                )?,
+                ItemStatus::MissingZero => {
+                    writeln!(f, "    no actual: scored 0 (missing-data policy `zero`)")?
+                }
                 ItemStatus::Scored => {
-                    let rounding = if it.raw_score == it.score { String::new() } else { format!("{} → ", it.raw_score.normalize()) };
-                    writeln!(f, "    score {rounding}{} ({}, {} dp)", it.score, self.rounding_mode, self.item_scale)?;
+                    let rounding = if it.raw_score == it.score {
+                        String::new()
+                    } else {
+                        format!("{} → ", it.raw_score.normalize())
+                    };
+                    writeln!(
+                        f,
+                        "    score {rounding}{} ({}, {} dp)",
+                        it.score, self.rounding_mode, self.item_scale
+                    )?;
                 }
             }
             if it.status != ItemStatus::Excluded {
-                let weight = if it.effective_weight == it.weight { format!("{}%", it.weight) } else { format!("{}% (scaled from {}%)", it.effective_weight, it.weight) };
+                let weight = if it.effective_weight == it.weight {
+                    format!("{}%", it.weight)
+                } else {
+                    format!("{}% (scaled from {}%)", it.effective_weight, it.weight)
+                };
                 writeln!(f, "    weighted {} × {weight} = {}", it.score, it.weighted)?;
             }
         }
@@ -322,7 +431,17 @@ impl fmt::Display for Explanation {
                     (None, None) => String::new(),
                     (lo, hi) => format!(", limits [{}, {}]", bound(lo, "-∞"), bound(hi, "∞")),
                 };
-                writeln!(f, "    {} [{}]: {} × {} = {}{caps} → {}{}", a.name, a.id, a.actual, a.points_per_unit, a.raw_points.normalize(), a.points, if a.capped { " (capped)" } else { "" })?;
+                writeln!(
+                    f,
+                    "    {} [{}]: {} × {} = {}{caps} → {}{}",
+                    a.name,
+                    a.id,
+                    a.actual,
+                    a.points_per_unit,
+                    a.raw_points.normalize(),
+                    a.points,
+                    if a.capped { " (capped)" } else { "" }
+                )?;
             }
         }
         writeln!(f)?;
@@ -333,13 +452,40 @@ impl fmt::Display for Explanation {
             .map(|i| i.weighted.to_string())
             .chain(self.adjustments.iter().map(|a| a.points.to_string()))
             .collect();
-        writeln!(f, "total: {} = {} → {} ({}, {} dp)", parts.join(" + "), self.total_unrounded, self.total, self.rounding_mode, self.total_scale)?;
+        writeln!(
+            f,
+            "total: {} = {} → {} ({}, {} dp)",
+            parts.join(" + "),
+            self.total_unrounded,
+            self.total,
+            self.rounding_mode,
+            self.total_scale
+        )?;
         for v in &self.vetoes {
-            let forced: Vec<String> = v.force_total.map(|t| format!("total {t}")).into_iter().chain(v.force_grade.as_ref().map(|g| format!("grade {g}"))).collect();
-            writeln!(f, "veto: {} [{}] — `{}` holds → forces {}", v.name, v.id, v.condition, forced.join(" and "))?;
+            let forced: Vec<String> = v
+                .force_total
+                .map(|t| format!("total {t}"))
+                .into_iter()
+                .chain(v.force_grade.as_ref().map(|g| format!("grade {g}")))
+                .collect();
+            writeln!(
+                f,
+                "veto: {} [{}] — `{}` holds → forces {}",
+                v.name,
+                v.id,
+                v.condition,
+                forced.join(" and ")
+            )?;
         }
-        let label = self.grade_label.as_deref().map_or_else(String::new, |l| format!(" ({l})"));
-        write!(f, "grade: {}{label}, coefficient {}", self.grade, self.coefficient)?;
+        let label = self
+            .grade_label
+            .as_deref()
+            .map_or_else(String::new, |l| format!(" ({l})"));
+        write!(
+            f,
+            "grade: {}{label}, coefficient {}",
+            self.grade, self.coefficient
+        )?;
         if let Some(p) = self.payout {
             write!(f, ", payout {p}")?;
         }

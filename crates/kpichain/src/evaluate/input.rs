@@ -85,7 +85,11 @@ impl Inputs {
     pub fn from_json(text: &str) -> Result<Inputs, InputError> {
         let mut de = serde_json::Deserializer::from_str(text);
         let inputs: Inputs = serde_path_to_error::deserialize(&mut de).map_err(|e| InputError {
-            issues: vec![Issue::new("parse_error", e.path().to_string().trim_start_matches('.'), e.inner().to_string())],
+            issues: vec![Issue::new(
+                "parse_error",
+                e.path().to_string().trim_start_matches('.'),
+                e.inner().to_string(),
+            )],
         })?;
         de.end().map_err(|e| InputError {
             issues: vec![Issue::new("parse_error", "", e.to_string())],

@@ -4,8 +4,10 @@ mod engine;
 mod explain;
 mod input;
 mod result;
-mod rules;
+pub(crate) mod rules;
 
-pub use explain::{Explanation, ExplainedAdjustment, ExplainedItem};
+pub use explain::{ExplainedAdjustment, ExplainedItem, Explanation};
 pub use input::{Actual, Assignment, Inputs, TargetOverride};
-pub use result::{AdjustmentResult, Evaluation, ItemResult, ItemStatus, SubjectResult, VetoResult, Warning};
+pub use result::{
+    AdjustmentResult, Evaluation, ItemResult, ItemStatus, SubjectResult, VetoResult, Warning,
+};

@@ -148,7 +148,11 @@ pub struct FormulaError {
 
 impl std::fmt::Display for FormulaError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "formula error at column {}: {}", self.column, self.message)
+        write!(
+            f,
+            "formula error at column {}: {}",
+            self.column, self.message
+        )
     }
 }
 
@@ -168,7 +172,14 @@ pub fn check(
 ) -> Result<Expr, FormulaError> {
     let (expr, ty) = resolve(ast, lookup)?;
     if ty != want {
-        return Err(err(1, format!("the formula must give {}, but it gives {}", want.name(), ty.name())));
+        return Err(err(
+            1,
+            format!(
+                "the formula must give {}, but it gives {}",
+                want.name(),
+                ty.name()
+            ),
+        ));
     }
     Ok(expr)
 }
@@ -177,7 +188,10 @@ fn expect(ty: Type, want: Type, column: usize, what: &str) -> Result<(), Formula
     if ty == want {
         Ok(())
     } else {
-        Err(err(column, format!("{what} needs {}, not {}", want.name(), ty.name())))
+        Err(err(
+            column,
+            format!("{what} needs {}, not {}", want.name(), ty.name()),
+        ))
     }
 }
 
@@ -223,7 +237,10 @@ fn resolve(ast: &Ast, lookup: &dyn Fn(&str) -> Option<Var>) -> Result<(Expr, Typ
                 }
                 BinOp::Eq | BinOp::Ne => {
                     if ta != tb {
-                        return Err(err(*column, "'==' and '!=' compare two values of the same type"));
+                        return Err(err(
+                            *column,
+                            "'==' and '!=' compare two values of the same type",
+                        ));
                     }
                     Type::Boolean
                 }
@@ -261,7 +278,10 @@ fn resolve_call(
     };
     match arity {
         Some(n) if args.len() != n => {
-            return Err(err(column, format!("'{name}' takes {n} argument(s), not {}", args.len())));
+            return Err(err(
+                column,
+                format!("'{name}' takes {n} argument(s), not {}", args.len()),
+            ));
         }
         None if args.is_empty() => {
             return Err(err(column, format!("'{name}' needs at least one argument")));
@@ -289,8 +309,14 @@ fn resolve_call(
         }
         if func == Func::Round {
             match exprs.get(1) {
-                Some(Expr::Num(p)) if p.fract().is_zero() && *p >= Decimal::ZERO && *p <= Decimal::from(28) => {}
-                _ => return Err(err(column, "the places of 'round' must be a whole number from 0 to 28")),
+                Some(Expr::Num(p))
+                    if p.fract().is_zero() && *p >= Decimal::ZERO && *p <= Decimal::from(28) => {}
+                _ => {
+                    return Err(err(
+                        column,
+                        "the places of 'round' must be a whole number from 0 to 28",
+                    ));
+                }
             }
         }
         Type::Number
@@ -343,15 +369,19 @@ impl Expr {
             Expr::Num(d) => Value::Num(*d),
             Expr::Bool(b) => Value::Bool(*b),
             Expr::Var(v) => Value::Num(vars(*v).ok_or(EvalFailure::Missing(*v))?),
-            Expr::Neg(e) => Value::Num(-num(e.eval(vars)?)?),
+            Expr::Neg(e) => Value::Num(decimal::neg(num(e.eval(vars)?)?)),
             Expr::Not(e) => Value::Bool(!boolean(e.eval(vars)?)?),
             Expr::Binary(op, a, b) => {
                 match op {
                     BinOp::And => {
-                        return Ok(Value::Bool(boolean(a.eval(vars)?)? && boolean(b.eval(vars)?)?));
+                        return Ok(Value::Bool(
+                            boolean(a.eval(vars)?)? && boolean(b.eval(vars)?)?,
+                        ));
                     }
                     BinOp::Or => {
-                        return Ok(Value::Bool(boolean(a.eval(vars)?)? || boolean(b.eval(vars)?)?));
+                        return Ok(Value::Bool(
+                            boolean(a.eval(vars)?)? || boolean(b.eval(vars)?)?,
+                        ));
                     }
                     _ => {}
                 }
@@ -394,7 +424,11 @@ impl Expr {
     }
 }
 
-fn eval_call(func: Func, args: &[Expr], vars: &dyn Fn(Var) -> Option<Decimal>) -> Result<Value, EvalFailure> {
+fn eval_call(
+    func: Func,
+    args: &[Expr],
+    vars: &dyn Fn(Var) -> Option<Decimal>,
+) -> Result<Value, EvalFailure> {
     let arg = |i: usize| -> Result<Value, EvalFailure> {
         args.get(i).ok_or(EvalFailure::Arithmetic)?.eval(vars)
     };
@@ -413,8 +447,12 @@ fn eval_call(func: Func, args: &[Expr], vars: &dyn Fn(Var) -> Option<Decimal>) -
         }
         Func::Round => {
             let (x, p) = (num(arg(0)?)?, num(arg(1)?)?);
-            let places = u32::try_from(p.trunc().mantissa()).map_err(|_| EvalFailure::Arithmetic)?;
-            Value::Num(x.round_dp_with_strategy(places, rust_decimal::RoundingStrategy::MidpointAwayFromZero))
+            let places =
+                u32::try_from(p.trunc().mantissa()).map_err(|_| EvalFailure::Arithmetic)?;
+            Value::Num(x.round_dp_with_strategy(
+                places,
+                rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+            ))
         }
         Func::Min | Func::Max => {
             let mut best: Option<Decimal> = None;
@@ -455,20 +493,43 @@ mod tests {
 
     #[test]
     fn arithmetic_is_exact_and_respects_precedence() {
-        assert_eq!(run("actual / target * 100", Type::Number), Ok(Value::Num(Decimal::from(75))));
-        assert_eq!(run("1 + 2 * 3 - -1", Type::Number), Ok(Value::Num(Decimal::from(8))));
-        assert_eq!(run("0.1 + 0.2 == 0.3", Type::Boolean), Ok(Value::Bool(true)));
-        assert_eq!(run("if(actual >= target, 100, min(actual, 50))", Type::Number), Ok(Value::Num(Decimal::from(50))));
-        assert_eq!(run("not actual > 1 or false", Type::Boolean), Ok(Value::Bool(false)));
-        assert_eq!(run("round(2.345, 2)", Type::Number).map(|v| format!("{v:?}")), Ok("Num(2.35)".to_string()));
+        assert_eq!(
+            run("actual / target * 100", Type::Number),
+            Ok(Value::Num(Decimal::from(75)))
+        );
+        assert_eq!(
+            run("1 + 2 * 3 - -1", Type::Number),
+            Ok(Value::Num(Decimal::from(8)))
+        );
+        assert_eq!(
+            run("0.1 + 0.2 == 0.3", Type::Boolean),
+            Ok(Value::Bool(true))
+        );
+        assert_eq!(
+            run("if(actual >= target, 100, min(actual, 50))", Type::Number),
+            Ok(Value::Num(Decimal::from(50)))
+        );
+        assert_eq!(
+            run("not actual > 1 or false", Type::Boolean),
+            Ok(Value::Bool(false))
+        );
+        assert_eq!(
+            run("round(2.345, 2)", Type::Number).map(|v| format!("{v:?}")),
+            Ok("Num(2.35)".to_string())
+        );
     }
 
     #[test]
     fn errors_name_the_column() {
         let e = run("actual + * 2", Type::Number).err().unwrap_or_default();
         assert!(e.contains("column 10"), "{e}");
-        let e = run("actual + unknown_name", Type::Number).err().unwrap_or_default();
-        assert!(e.contains("column 10") && e.contains("unknown name 'unknown_name'"), "{e}");
+        let e = run("actual + unknown_name", Type::Number)
+            .err()
+            .unwrap_or_default();
+        assert!(
+            e.contains("column 10") && e.contains("unknown name 'unknown_name'"),
+            "{e}"
+        );
         let e = run("actual > 1", Type::Number).err().unwrap_or_default();
         assert!(e.contains("must give a number"), "{e}");
         let e = run("sales / 0", Type::Number).err().unwrap_or_default();

@@ -35,7 +35,9 @@ fn rule_name(rule: &Rule) -> String {
         Rule::boolean => "true/false",
         Rule::name | Rule::ident => "a name",
         Rule::call => "a function call",
-        Rule::or | Rule::and | Rule::eq | Rule::ne | Rule::le | Rule::ge | Rule::lt | Rule::gt => "an operator",
+        Rule::or | Rule::and | Rule::eq | Rule::ne | Rule::le | Rule::ge | Rule::lt | Rule::gt => {
+            "an operator"
+        }
         Rule::add | Rule::sub | Rule::mul | Rule::div => "an operator",
         Rule::neg | Rule::not => "'-' or 'not'",
         _ => "a value",
@@ -74,11 +76,15 @@ pub fn parse(text: &str) -> Result<Ast, FormulaError> {
     }
     let mut pairs = FormulaParser::parse(Rule::formula, text).map_err(|e| {
         let column = match e.line_col {
-            pest::error::LineColLocation::Pos((_, c)) | pest::error::LineColLocation::Span((_, c), _) => c,
+            pest::error::LineColLocation::Pos((_, c))
+            | pest::error::LineColLocation::Span((_, c), _) => c,
         };
         let e = e.renamed_rules(rule_name);
         let message = match &e.variant {
-            pest::error::ErrorVariant::ParsingError { positives, negatives } => {
+            pest::error::ErrorVariant::ParsingError {
+                positives,
+                negatives,
+            } => {
                 let mut names: Vec<String> = positives.iter().map(rule_name).collect();
                 names.sort();
                 names.dedup();
@@ -142,7 +148,12 @@ fn build(pairs: Pairs<Rule>, pratt: &PrattParser<Rule>, depth: usize) -> Result<
                 Rule::and => BinOp::And,
                 _ => BinOp::Or,
             };
-            Ok(Ast::Binary(bin, Box::new(lhs?), Box::new(rhs?), column(&op)))
+            Ok(Ast::Binary(
+                bin,
+                Box::new(lhs?),
+                Box::new(rhs?),
+                column(&op),
+            ))
         })
         .parse(pairs)
 }
@@ -150,15 +161,20 @@ fn build(pairs: Pairs<Rule>, pratt: &PrattParser<Rule>, depth: usize) -> Result<
 fn primary(pair: Pair<Rule>, pratt: &PrattParser<Rule>, depth: usize) -> Result<Ast, FormulaError> {
     let col = column(&pair);
     match pair.as_rule() {
-        Rule::number => Decimal::from_str(pair.as_str()).map(Ast::Num).map_err(|_| FormulaError {
-            column: col,
-            message: format!("the number {} does not fit a decimal", pair.as_str()),
-        }),
+        Rule::number => Decimal::from_str(pair.as_str())
+            .map(Ast::Num)
+            .map_err(|_| FormulaError {
+                column: col,
+                message: format!("the number {} does not fit a decimal", pair.as_str()),
+            }),
         Rule::boolean => Ok(Ast::Bool(pair.as_str() == "true")),
         Rule::name => Ok(Ast::Name(pair.as_str().to_string(), col)),
         Rule::call => {
             let mut inner = pair.into_inner();
-            let name = inner.next().map(|p| p.as_str().to_string()).unwrap_or_default();
+            let name = inner
+                .next()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_default();
             let args = inner
                 .map(|arg| build(arg.into_inner(), pratt, depth.saturating_add(1)))
                 .collect::<Result<Vec<_>, _>>()?;

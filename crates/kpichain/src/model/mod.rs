@@ -295,8 +295,8 @@ impl Plan {
     /// Reads a plan from TOML text. Prefer quoted decimals (`weight = "12.5"`) in TOML; bare
     /// floats are taken by their shortest representation.
     pub fn from_toml(text: &str) -> Result<Plan, PlanError> {
-        let de = toml::Deserializer::parse(text)
-            .map_err(|e| parse_issue(String::new(), &e, "TOML"))?;
+        let de =
+            toml::Deserializer::parse(text).map_err(|e| parse_issue(String::new(), &e, "TOML"))?;
         serde_path_to_error::deserialize(de)
             .map_err(|e| parse_issue(e.path().to_string(), e.inner(), "TOML"))
     }

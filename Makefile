@@ -1,0 +1,50 @@
+# kpichain — one command each. `make demo` scores the bundled example; `make test` sets up
+# everything (Rust, a Python virtualenv with maturin, npm packages) and runs every suite.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+CARGO ?= cargo
+EXAMPLE := examples/sales-company
+KPICHAIN := $(CARGO) run -q -p kpichain-cli --
+
+.PHONY: demo test rust python node bench bench-check schema fmt clean
+
+demo:
+	@$(CARGO) build -q -p kpichain-cli
+	@echo "== kpichain score: company A, January 2022 =="
+	@$(KPICHAIN) score $(EXAMPLE)/plan.json --assignments $(EXAMPLE)/assignments.csv --actuals $(EXAMPLE)/actuals.csv --targets $(EXAMPLE)/targets.csv --period 2022-01
+	@echo
+	@echo "== kpichain explain: one subject, step by step =="
+	@$(KPICHAIN) explain $(EXAMPLE)/plan.json --assignments $(EXAMPLE)/assignments.csv --actuals $(EXAMPLE)/actuals.csv --targets $(EXAMPLE)/targets.csv --period 2022-01 --subject $$(cat $(EXAMPLE)/DEMO_SUBJECT)
+	@echo
+	@echo "== kpichain validate: a plan whose purchasing weights sum to 110 (expected to fail) =="
+	@status=0; $(KPICHAIN) validate $(EXAMPLE)/plan-invalid-weights.json || status=$$?; \
+	if [ $$status -eq 1 ]; then echo "(rejected as expected: exit code 1)"; else echo "error: expected exit code 1, got $$status"; exit 1; fi
+
+test: rust python node
+	@echo "make test: all suites passed"
+
+rust:
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) nextest run --no-fail-fast
+	$(CARGO) test --doc -p kpichain
+	$(CARGO) bench --no-run -p kpichain-bench -q
+
+python:
+	bash bindings/python/ci.sh
+
+node:
+	bash bindings/node/ci.sh
+
+bench:
+	$(CARGO) bench -p kpichain-bench
+
+schema:
+	KPICHAIN_BLESS=1 $(CARGO) test -q -p kpichain --test schema
+
+fmt:
+	$(CARGO) fmt --all
+
+clean:
+	$(CARGO) clean
+	rm -rf .venv bindings/node/node_modules

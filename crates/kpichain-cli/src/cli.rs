@@ -1,0 +1,133 @@
+//! Command-line arguments (clap derive).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+const AFTER_HELP: &str = "\
+Files:
+  PLAN is a plan in JSON or TOML (see `kpichain schema`).
+  --assignments, --actuals and --targets take CSV (with a header row) or a JSON array of
+  objects; the format is chosen by the extension (.csv / .json), else by the first character.
+    assignments: subject,role[,name,unit,region,bonus_base] (other columns are kept as attributes)
+    actuals:     subject,indicator,value   (long format, one value per row)
+    targets:     subject,indicator,target[,threshold,stretch]
+  Numbers are read exactly as decimals (never through binary floating point).
+
+Exit codes:
+  0  success
+  1  invalid plan or input, or a file that cannot be read or written (every problem is listed)
+  2  usage error (unknown command or option, missing argument)
+  3  internal failure (a bug, or standard output could not be written)";
+
+/// Exact, explainable KPI scoring (考核方案 → 绩效结果): validate plans, score actuals,
+/// explain results.
+#[derive(Debug, Parser)]
+#[command(name = "kpichain", version, after_help = AFTER_HELP, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+    /// Never show progress bars (they are only shown for large inputs on a terminal anyway).
+    #[arg(long, short, global = true)]
+    pub quiet: bool,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a plan and list every problem in it, one per line.
+    #[command(after_help = AFTER_HELP)]
+    Validate {
+        /// The plan file (JSON or TOML).
+        plan: PathBuf,
+    },
+    /// Print a JSON Schema: of the plan format (default), of evaluation inputs or of results.
+    #[command(after_help = AFTER_HELP)]
+    Schema {
+        /// Which schema to print.
+        #[arg(value_enum, default_value_t = SchemaKind::Plan)]
+        which: SchemaKind,
+    },
+    /// Score every assigned subject and print the results.
+    #[command(after_help = AFTER_HELP)]
+    Score {
+        /// Plan and input files.
+        #[command(flatten)]
+        inputs: InputArgs,
+        /// Output format.
+        #[arg(long, short, value_enum, default_value_t = ScoreFormat::Table)]
+        format: ScoreFormat,
+        /// Write the output to this file (atomically, only when everything succeeded)
+        /// instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Explain one subject's result: actual, target, rule, score, weight, adjustments,
+    /// vetoes and rounding, item by item.
+    #[command(after_help = AFTER_HELP)]
+    Explain {
+        /// Plan and input files.
+        #[command(flatten)]
+        inputs: InputArgs,
+        /// The subject (employee or org unit id) to explain.
+        #[arg(long, short, value_name = "ID")]
+        subject: String,
+        /// Output format.
+        #[arg(long, short, value_enum, default_value_t = ExplainFormat::Text)]
+        format: ExplainFormat,
+        /// Write the output to this file (atomically) instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+}
+
+/// The plan and the input files of an evaluation.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// The plan file (JSON or TOML).
+    pub plan: PathBuf,
+    /// Who holds which role: CSV `subject,role,name,unit,region,bonus_base` or a JSON array.
+    #[arg(long, short, value_name = "FILE")]
+    pub assignments: PathBuf,
+    /// Measured values in long format: CSV `subject,indicator,value` or a JSON array.
+    #[arg(long = "actuals", short = 'A', value_name = "FILE")]
+    pub actuals: PathBuf,
+    /// Per-subject targets replacing the plan's: CSV `subject,indicator,target,threshold,stretch`
+    /// or a JSON array.
+    #[arg(long, short, value_name = "FILE")]
+    pub targets: Option<PathBuf>,
+    /// The period assessed (e.g. 2022-01), carried into the results.
+    #[arg(long, short, value_name = "PERIOD")]
+    pub period: Option<String>,
+}
+
+/// Output formats of `score`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ScoreFormat {
+    /// A readable table with a grade summary.
+    Table,
+    /// The full evaluation as JSON (decimals as strings).
+    Json,
+    /// One CSV row per subject.
+    Csv,
+}
+
+/// Output formats of `explain`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    /// Human-readable text.
+    Text,
+    /// The structured explanation as JSON.
+    Json,
+}
+
+/// The schemas `schema` can print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    /// The plan format.
+    Plan,
+    /// Evaluation inputs (assignments, actuals, targets).
+    Inputs,
+    /// Evaluation results.
+    Results,
+}
