@@ -83,15 +83,19 @@ pub struct ArithmeticError;
 /// Result of checked decimal arithmetic.
 pub type Arith = Result<Decimal, ArithmeticError>;
 
+#[inline]
 pub(crate) fn add(a: Decimal, b: Decimal) -> Arith {
     a.checked_add(b).ok_or(ArithmeticError)
 }
+#[inline]
 pub(crate) fn sub(a: Decimal, b: Decimal) -> Arith {
     a.checked_sub(b).ok_or(ArithmeticError)
 }
+#[inline]
 pub(crate) fn mul(a: Decimal, b: Decimal) -> Arith {
     a.checked_mul(b).ok_or(ArithmeticError)
 }
+#[inline]
 pub(crate) fn div(a: Decimal, b: Decimal) -> Arith {
     a.checked_div(b).ok_or(ArithmeticError)
 }

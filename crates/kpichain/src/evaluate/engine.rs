@@ -12,6 +12,14 @@ use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+/// Memory of the last look-ups, to skip hashing for inputs grouped by subject.
+#[derive(Default)]
+struct Cursor<'a> {
+    subject: Option<(&'a str, usize)>,
+    run: usize,
+    seen: Vec<(&'a str, usize)>,
+}
+
 /// Where a subject's values live in the flat value table.
 struct SubjectSlot<'a> {
     assignment: &'a Assignment,
@@ -82,7 +90,7 @@ impl CompiledPlan {
         }
         let mut values: Vec<Option<Decimal>> = vec![None; offset];
         // Long-format actuals usually come grouped by subject: remember the last one found.
-        let mut last: Option<(&str, usize)> = None;
+        let mut last = Cursor::default();
         for (i, actual) in inputs.actuals.iter().enumerate() {
             let Some(slot) = self.locate(
                 &by_id,
@@ -114,7 +122,7 @@ impl CompiledPlan {
         for (i, t) in inputs.targets.iter().enumerate() {
             let Some(slot) = self.locate(
                 &by_id,
-                &mut None,
+                &mut Cursor::default(),
                 &subjects,
                 &t.subject,
                 &t.indicator,
@@ -167,22 +175,27 @@ impl CompiledPlan {
     #[allow(clippy::too_many_arguments)]
     fn locate<'a>(
         &self,
-        by_id: &FastMap<&str, usize>,
-        last: &mut Option<(&'a str, usize)>,
+        by_id: &FastMap<&'a str, usize>,
+        last: &mut Cursor<'a>,
         subjects: &[SubjectSlot],
         subject: &'a str,
-        indicator: &str,
+        indicator: &'a str,
         list: &str,
         i: usize,
         issues: &mut Vec<Issue>,
     ) -> Option<usize> {
-        let index = match *last {
-            Some((name, index)) if name == subject => Some(index),
-            _ => by_id.get(subject).copied(),
+        let index = match last.subject {
+            Some((name, index)) if name == subject => {
+                last.run = last.run.saturating_add(1);
+                Some(index)
+            }
+            _ => {
+                last.run = 0;
+                let found = by_id.get(subject).copied();
+                last.subject = found.map(|index| (subject, index));
+                found
+            }
         };
-        if let Some(index) = index {
-            *last = Some((subject, index));
-        }
         let Some(s) = index.and_then(|s| subjects.get(s)) else {
             issues.push(Issue::new(
                 "unknown_subject",
@@ -191,7 +204,22 @@ impl CompiledPlan {
             ));
             return None;
         };
-        let Some(&ind) = self.indicator_index.get(indicator) else {
+        // Subjects usually list their indicators in the same order: try the indicator seen at
+        // this position of the previous subject's run before hashing.
+        let cached = match last.seen.get(last.run) {
+            Some(&(name, ind)) if name == indicator => Some(ind),
+            _ => None,
+        };
+        let Some(ind) = cached.or_else(|| {
+            let ind = self.indicator_index.get(indicator).copied()?;
+            let (run, len) = (last.run, last.seen.len());
+            if let Some(entry) = last.seen.get_mut(run) {
+                *entry = (indicator, ind);
+            } else if len == run && run < 64 {
+                last.seen.push((indicator, ind));
+            }
+            Some(ind)
+        }) else {
             issues.push(Issue::new("unknown_indicator", format!("{list}[{i}].indicator"), format!("indicator '{indicator}' (subject '{subject}') is not in the plan's indicator library")));
             return None;
         };

@@ -1,0 +1,29 @@
+//! Evaluates the benchmark batch repeatedly, for profilers and `perf stat` (cycles per item
+//! are stable where wall time on a shared machine is not):
+//! `cargo run --release -p kpichain-bench --example profile -- linear 10`
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use kpichain::CompiledPlan;
+use kpichain_bench::{RuleKind, inputs, plan_json};
+use std::time::Instant;
+
+fn main() {
+    let mut args = std::env::args().skip(1);
+    let kind = match args.next().as_deref() {
+        Some("ratio") => RuleKind::Ratio,
+        Some("bands") => RuleKind::Bands,
+        Some("mixed") => RuleKind::Mixed,
+        _ => RuleKind::Linear,
+    };
+    let rounds: u32 = args.next().and_then(|a| a.parse().ok()).unwrap_or(10);
+    let plan = CompiledPlan::from_text(&plan_json(kind)).unwrap();
+    let data = inputs(100_000);
+    let start = Instant::now();
+    for _ in 0..rounds {
+        std::hint::black_box(plan.evaluate(&data).unwrap());
+    }
+    let per_item = start.elapsed().as_nanos() / (u128::from(rounds.max(1)) * 500_000);
+    println!(
+        "{kind:?}: {per_item} ns per item (wall clock, {rounds} rounds of 100,000 subjects x 5 items)"
+    );
+}
