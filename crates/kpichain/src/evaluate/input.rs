@@ -87,8 +87,8 @@ impl Inputs {
         let inputs: Inputs = serde_path_to_error::deserialize(&mut de).map_err(|e| InputError {
             issues: vec![Issue::new(
                 "parse_error",
-                e.path().to_string().trim_start_matches('.'),
-                e.inner().to_string(),
+                crate::model::clean_path(e.path().to_string()),
+                crate::model::friendly(e.inner().to_string()),
             )],
         })?;
         de.end().map_err(|e| InputError {

@@ -54,26 +54,13 @@ fn rule_name(rule: &Rule) -> String {
 /// assert_eq!(bad.column, 10);
 /// ```
 pub fn parse(text: &str) -> Result<Ast, FormulaError> {
-    if text.len() > 10_000 {
+    if text.len() > MAX_LEN {
         return Err(FormulaError {
             column: 1,
-            message: "the formula is longer than 10,000 characters".into(),
+            message: format!("the formula is longer than {MAX_LEN} characters"),
         });
     }
-    let mut depth = 0usize;
-    for (i, ch) in text.chars().enumerate() {
-        match ch {
-            '(' => depth = depth.saturating_add(1),
-            ')' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-        if depth > MAX_DEPTH {
-            return Err(FormulaError {
-                column: i.saturating_add(1),
-                message: format!("the formula nests deeper than {MAX_DEPTH} parentheses"),
-            });
-        }
-    }
+    check_nesting(text)?;
     let mut pairs = FormulaParser::parse(Rule::formula, text).map_err(|e| {
         let column = match e.line_col {
             pest::error::LineColLocation::Pos((_, c))
@@ -108,14 +95,89 @@ pub fn parse(text: &str) -> Result<Ast, FormulaError> {
         message: "empty formula".into(),
     })?;
     let pratt = pratt();
-    build(expr.into_inner(), &pratt, 0)
+    let ast = build(expr.into_inner(), &pratt, 0)?;
+    if tree_depth(&ast) > MAX_TREE {
+        return Err(FormulaError {
+            column: 1,
+            message: format!(
+                "the formula is too deeply nested (more than {MAX_TREE} operations inside one another)"
+            ),
+        });
+    }
+    Ok(ast)
 }
+
+const MAX_TREE: usize = 256;
 
 fn column(pair: &Pair<Rule>) -> usize {
     pair.line_col().1
 }
 
 const MAX_DEPTH: usize = 64;
+const MAX_SIGNS: usize = 16;
+
+/// Bounds what the parser handles recursively — parentheses and runs of prefix operators
+/// (`- - -x`, `not not x`) — so that no formula can exhaust the stack.
+fn check_nesting(text: &str) -> Result<(), FormulaError> {
+    let mut depth = 0usize;
+    let mut signs = 0usize;
+    let mut skip = 0usize;
+    for (column, (at, ch)) in text.char_indices().enumerate() {
+        let column = column.saturating_add(1);
+        if skip > 0 {
+            skip = skip.saturating_sub(1);
+            continue;
+        }
+        let rest = text.get(at..).unwrap_or("");
+        let is_not = rest.starts_with("not")
+            && !rest
+                .get(3..)
+                .and_then(|r| r.chars().next())
+                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+        match ch {
+            '(' => depth = depth.saturating_add(1),
+            ')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if ch == '-' || is_not {
+            signs = signs.saturating_add(1);
+            if is_not {
+                skip = 2;
+            }
+        } else if !ch.is_whitespace() {
+            signs = 0;
+        }
+        if depth > MAX_DEPTH {
+            return Err(FormulaError {
+                column,
+                message: format!("the formula nests deeper than {MAX_DEPTH} parentheses"),
+            });
+        }
+        if signs > MAX_SIGNS {
+            return Err(FormulaError {
+                column,
+                message: format!("the formula has more than {MAX_SIGNS} '-' or 'not' in a row"),
+            });
+        }
+    }
+    Ok(())
+}
+const MAX_LEN: usize = 2_000;
+
+/// Depth of an expression tree, so that evaluation never recurses too deep.
+fn tree_depth(ast: &Ast) -> usize {
+    match ast {
+        Ast::Num(_) | Ast::Bool(_) | Ast::Name(..) => 1,
+        Ast::Neg(e) | Ast::Not(e) => tree_depth(e).saturating_add(1),
+        Ast::Binary(_, a, b, _) => tree_depth(a).max(tree_depth(b)).saturating_add(1),
+        Ast::Call(_, args, _) => args
+            .iter()
+            .map(tree_depth)
+            .max()
+            .unwrap_or(0)
+            .saturating_add(1),
+    }
+}
 
 fn build(pairs: Pairs<Rule>, pratt: &PrattParser<Rule>, depth: usize) -> Result<Ast, FormulaError> {
     if depth > MAX_DEPTH {

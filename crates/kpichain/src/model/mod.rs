@@ -259,15 +259,33 @@ impl MissingDataPolicy {
     }
 }
 
+/// Makes serde's wording about decimals readable for an HR user.
+pub(crate) fn friendly(raw: String) -> String {
+    raw.replace(
+        "a Decimal type representing a fixed-point number",
+        "a decimal number (a JSON number or a string such as \"12.5\")",
+    )
+    .replace(
+        "Scale exceeds the maximum precision allowed",
+        "the number has more than 28 decimal places or is too large for a decimal",
+    )
+}
+
+/// serde_json's exact-number wrapper shows up in paths; drop it.
+pub(crate) fn clean_path(path: String) -> String {
+    let path = path.replace(".$serde_json::private::Number", "");
+    if path == "." { String::new() } else { path }
+}
+
 fn parse_issue(path: String, err: &dyn std::fmt::Display, format: &str) -> PlanError {
-    let raw = err.to_string();
+    let path = clean_path(path);
+    let raw = friendly(err.to_string());
     // serde messages end with " at line L column C"; keep them, they help locate the problem.
-    let message = if path.is_empty() || path == "." {
+    let message = if path.is_empty() {
         format!("the {format} document could not be read: {raw}")
     } else {
         raw
     };
-    let path = if path == "." { String::new() } else { path };
     PlanError {
         issues: vec![Issue::new("parse_error", path, message)],
     }
