@@ -203,7 +203,7 @@ proptest! {
     #[test]
     fn mutated_plans_never_panic(cut in 0usize..900, insert in "[{}\\[\\]\",:0-9a-z.-]{0,6}") {
         let mut text = JSON.to_string();
-        let at = text.char_indices().map(|(i, _)| i).nth(cut % JSON.chars().count()).unwrap_or(0);
+        let at = text.char_indices().map(|(i, _)| i).nth(cut.checked_rem(JSON.chars().count()).unwrap_or(0)).unwrap_or(0);
         text.insert_str(at, &insert);
         if let Ok(plan) = CompiledPlan::from_text(&text) {
             let inputs = Inputs::from_json(r#"{"assignments": [{"subject": "E1", "role": "rep"}],
