@@ -1,7 +1,12 @@
 //! Evaluates the benchmark batch repeatedly, for profilers and `perf stat` (cycles per item
 //! are stable where wall time on a shared machine is not):
 //! `cargo run --release -p kpichain-bench --example profile -- linear 10`
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::arithmetic_side_effects, missing_docs)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::arithmetic_side_effects,
+    missing_docs
+)]
 
 use kpichain::CompiledPlan;
 use kpichain_bench::{RuleKind, inputs, plan_json};
