@@ -6,7 +6,7 @@ CARGO ?= cargo
 EXAMPLE := examples/sales-company
 KPICHAIN := $(CARGO) run -q -p kpichain-cli --
 
-.PHONY: demo test rust python node bench bench-check schema fmt clean
+.PHONY: demo test rust python node bench schema fmt clean
 
 demo:
 	@$(CARGO) build -q -p kpichain-cli
@@ -28,7 +28,6 @@ rust:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) nextest run --no-fail-fast
 	$(CARGO) test --doc -p kpichain
-	$(CARGO) bench --no-run -p kpichain-bench -q
 
 python:
 	bash bindings/python/ci.sh
