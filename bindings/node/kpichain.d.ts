@@ -1,0 +1,250 @@
+// Types of the public API (kpichain.js). The plan, inputs and result shapes come from the
+// core's JSON Schemas (schema-types.d.ts, generated); this file adds the call signatures, the
+// row formats the binding accepts, explanations and errors.
+
+import type {
+  Assignment,
+  DecimalInput,
+  DecimalString,
+  Direction,
+  Evaluation,
+  ItemStatus,
+  Plan,
+  RoundingMode,
+  SubjectResult,
+  TargetOverride,
+  Warning,
+} from './schema-types'
+
+export * from './schema-types'
+
+// ---- inputs ----------------------------------------------------------------------------------
+
+/**
+ * A value coming from JavaScript. Numbers are taken by their shortest round-trip representation
+ * (`0.1` is exactly 0.1), decimal strings exactly, BigInts exactly, and objects with `toJSON`
+ * (decimal.js, Prisma `Decimal`) by their JSON string. NaN, ±Infinity, booleans, non-numeric
+ * strings and values beyond the decimal range (28 significant digits, magnitude below 7.9e28) are rejected
+ * with an error naming the subject and indicator.
+ */
+export type ValueInput = DecimalInput | bigint | { toJSON(): string }
+
+/** A long-format actual: one row per subject and indicator. */
+export interface LongRow {
+  subject: string
+  indicator: string
+  value: ValueInput
+}
+
+/**
+ * A wide-format row: one row per subject, one key per indicator id. `null`/`undefined` cells
+ * mean "no actual". A row with an `indicator` key is read as long format, so an indicator
+ * named `indicator` can only be given in long format.
+ */
+export interface WideRow {
+  subject: string
+  indicator?: never
+  [indicator: string]: ValueInput | null | undefined
+}
+
+/** What a scoring call takes: the core's `Inputs`, with long and/or wide actual rows. */
+export interface ScoreInputs {
+  /** The period being assessed, e.g. `2022-03` (carried into results). */
+  period?: string | null
+  /** Who is assessed and in which role. */
+  assignments: Assignment[]
+  /** Measured values: long rows, wide rows, or a mix. */
+  actuals?: Array<LongRow | WideRow>
+  /** Per-subject targets replacing the plan's. */
+  targets?: TargetOverride[]
+}
+
+export interface ScoreOptions {
+  /** Attach an `explanation` (structured, with `text`) to every subject result. */
+  explain?: boolean
+}
+
+// ---- explanations ----------------------------------------------------------------------------
+
+/** One item, explained with the plan's own names. */
+export interface ExplainedItem {
+  item: string
+  indicator: string
+  indicator_name: string
+  unit: string | null
+  direction: Direction
+  /** The rule in words, with its parameters. */
+  rule: string
+  status: ItemStatus
+  actual: DecimalString | null
+  target: DecimalString | null
+  threshold: DecimalString | null
+  stretch: DecimalString | null
+  achievement: DecimalString | null
+  raw_score: DecimalString
+  score: DecimalString
+  weight: DecimalString
+  effective_weight: DecimalString
+  weighted: DecimalString
+}
+
+/** One adjustment (加减分项), explained. */
+export interface ExplainedAdjustment {
+  id: string
+  name: string
+  actual: DecimalString
+  points_per_unit: DecimalString
+  raw_points: DecimalString
+  points: DecimalString
+  min: DecimalString | null
+  max: DecimalString | null
+  capped: boolean
+}
+
+/** A veto (一票否决) that fired, explained. */
+export interface ExplainedVeto {
+  id: string
+  name: string
+  condition: string
+  force_grade: string | null
+  force_total: DecimalString | null
+}
+
+/** Everything needed to retrace one subject's result, for an HR dispute. */
+export interface Explanation {
+  subject: string
+  name: string | null
+  role: string
+  role_name: string
+  plan_id: string
+  plan_version: string
+  plan_fingerprint: string
+  rounding_mode: RoundingMode
+  item_scale: number
+  total_scale: number
+  items: ExplainedItem[]
+  adjustments: ExplainedAdjustment[]
+  vetoes: ExplainedVeto[]
+  total_unrounded: DecimalString
+  total: DecimalString
+  grade: string
+  grade_label: string | null
+  coefficient: DecimalString
+  payout: DecimalString | null
+  warnings: Warning[]
+  /** The same explanation as text for an HR user, with the plan's names. */
+  text: string
+}
+
+export interface ExplainedSubjectResult extends SubjectResult {
+  explanation: Explanation
+}
+
+export interface ExplainedEvaluation extends Omit<Evaluation, 'results'> {
+  results: ExplainedSubjectResult[]
+}
+
+// ---- errors ----------------------------------------------------------------------------------
+
+/** `error.code` of every error kpichain throws. */
+export type ErrorCode = 'KPI_PLAN_INVALID' | 'KPI_INPUT_INVALID' | 'KPI_IO_ERROR' | 'KPI_PANIC' | 'KPI_INTERNAL'
+
+export declare const ErrorCode: {
+  readonly PLAN_INVALID: 'KPI_PLAN_INVALID'
+  readonly INPUT_INVALID: 'KPI_INPUT_INVALID'
+  readonly IO_ERROR: 'KPI_IO_ERROR'
+  readonly PANIC: 'KPI_PANIC'
+  readonly INTERNAL: 'KPI_INTERNAL'
+}
+
+/** One problem: a stable `code`, where it is (`roles[2].items[1].weight`), and a sentence. */
+export interface Issue {
+  code: string
+  path: string
+  message: string
+}
+
+/** The errors kpichain throws: an `Error` with a `code` and every problem in `errors`. */
+export interface KpichainError extends Error {
+  code: ErrorCode
+  errors: Issue[]
+}
+
+export declare function isKpichainError(value: unknown): value is KpichainError
+
+// ---- plans -----------------------------------------------------------------------------------
+
+/** A plan as an object, or as JSON or TOML text (UTF-8 bytes are accepted too). */
+export type PlanSource = Plan | string | Uint8Array
+
+export interface PlanOptions {
+  /** Format of text sources; by default JSON when the text starts with `{`, else TOML. */
+  format?: 'json' | 'toml'
+}
+
+/** Every problem of a plan; an empty array when it is valid. Never throws for a bad plan. */
+export declare function validate(source: PlanSource, options?: PlanOptions): Issue[]
+
+/** Every problem of a plan file; throws `KPI_IO_ERROR` when the file cannot be read. */
+export declare function validateFile(path: string): Issue[]
+
+/** Compiles a plan; throws a `KpichainError` (`KPI_PLAN_INVALID`) listing every problem. */
+export declare function compile(source: PlanSource, options?: PlanOptions): CompiledPlan
+
+/** Reads and compiles a plan file (`.json` or `.toml`). */
+export declare function compileFile(path: string): CompiledPlan
+
+/** A validated, compiled plan: immutable, cheap to share, safe to score concurrently. */
+export declare class CompiledPlan {
+  private constructor()
+  static fromObject(plan: Plan): CompiledPlan
+  static fromJson(text: string): CompiledPlan
+  static fromToml(text: string): CompiledPlan
+  static fromText(text: string): CompiledPlan
+  static fromFile(path: string): CompiledPlan
+
+  readonly id: string
+  readonly version: string
+  /** `sha256:` + hex digest of the plan's canonical JSON; every result carries it. */
+  readonly fingerprint: string
+
+  /** The plan in canonical form (decimals as strings). */
+  toObject(): Plan
+  toJSON(): Plan
+
+  /**
+   * Scores a batch on the calling thread (small inputs). Inputs may also be given as JSON text
+   * in the same shape. Throws `KPI_INPUT_INVALID` listing every problem; there are no partial
+   * results.
+   */
+  score(inputs: ScoreInputs | string, options: ScoreOptions & { explain: true }): ExplainedEvaluation
+  score(inputs: ScoreInputs | string, options?: ScoreOptions): Evaluation
+
+  /** Scores a batch on the libuv thread pool; the event loop stays free meanwhile. */
+  scoreAsync(inputs: ScoreInputs | string, options: ScoreOptions & { explain: true }): Promise<ExplainedEvaluation>
+  scoreAsync(inputs: ScoreInputs | string, options?: ScoreOptions): Promise<Evaluation>
+
+  /**
+   * Like `score`, but returns the evaluation as JSON text (the same shape) without building
+   * JavaScript objects: for services that send the result on.
+   */
+  scoreJson(inputs: ScoreInputs | string, options?: ScoreOptions): string
+
+  /** Like `scoreAsync`, resolving to the evaluation as JSON text. */
+  scoreJsonAsync(inputs: ScoreInputs | string, options?: ScoreOptions): Promise<string>
+
+  /** Scores the batch and explains every subject, or only `subject`. */
+  explain(inputs: ScoreInputs | string, subject?: string): Explanation[]
+}
+
+// ---- schemas ---------------------------------------------------------------------------------
+
+/** A JSON Schema document (draft 2020-12). */
+export type JsonSchema = { [keyword: string]: unknown }
+
+/** The JSON Schema of the plan format (decimals: number or decimal string). */
+export declare function planSchema(): JsonSchema
+/** The JSON Schema of evaluation inputs (long-format actuals). */
+export declare function inputsSchema(): JsonSchema
+/** The JSON Schema of evaluation results (decimals are strings). */
+export declare function resultSchema(): JsonSchema

@@ -1,0 +1,275 @@
+'use strict'
+// The public JavaScript API of kpichain: a thin layer over the generated native loader
+// (index.js). It turns objects into the core's JSON text and back, checks numbers before
+// JSON.stringify can hide them (NaN and ±Infinity would become null), and holds no scoring logic.
+
+const native = require('./index.js')
+
+const INPUT_INVALID = 'KPI_INPUT_INVALID'
+
+/** Builds the same error shape the native layer throws: `message`, `code`, `errors`. */
+function kpichainError(code, errors) {
+  const head = code === INPUT_INVALID ? 'invalid input' : 'invalid plan'
+  const lines = errors.map((e) => (e.path ? `${e.path}: ${e.message} [${e.code}]` : `${e.message} [${e.code}]`))
+  const message = lines.length === 1 ? `${head}: ${lines[0]}` : `${head}: ${lines.length} problems\n  - ${lines.join('\n  - ')}`
+  const error = new Error(message)
+  error.code = code
+  error.errors = errors
+  return error
+}
+
+/** True when `value` is an error thrown by kpichain (it has a `KPI_*` code and an `errors` list). */
+function isKpichainError(value) {
+  return value instanceof Error && typeof value.code === 'string' && value.code.startsWith('KPI_') && Array.isArray(value.errors)
+}
+
+// ---- plans ---------------------------------------------------------------------------------
+
+function planText(source, format) {
+  if (typeof source === 'string') return [source, format]
+  if (source instanceof Uint8Array) return [Buffer.from(source.buffer, source.byteOffset, source.byteLength).toString('utf8'), format]
+  if (source !== null && typeof source === 'object' && !Array.isArray(source)) return [JSON.stringify(source), 'json']
+  throw new TypeError('a plan is an object, JSON or TOML text, or (with compileFile/validateFile) a file path')
+}
+
+function formatOf(options) {
+  const format = options == null ? undefined : options.format
+  if (format !== undefined && format !== 'json' && format !== 'toml') throw new TypeError(`format must be "json" or "toml", got ${String(format)}`)
+  return format
+}
+
+/** Every problem of a plan (object, JSON text or TOML text); `[]` when it is valid. */
+function validate(source, options) {
+  const [text, format] = planText(source, formatOf(options))
+  return JSON.parse(native.validatePlan(text, format))
+}
+
+/** Every problem of a plan file; `[]` when it is valid. Throws `KPI_IO_ERROR` when unreadable. */
+function validateFile(path) {
+  return JSON.parse(native.validatePlanFile(String(path)))
+}
+
+/** Compiles a plan (object, JSON text or TOML text). Throws `KPI_PLAN_INVALID` listing every problem. */
+function compile(source, options) {
+  const [text, format] = planText(source, formatOf(options))
+  return new CompiledPlan(native.NativePlan.fromText(text, format))
+}
+
+/** Reads and compiles a plan file (`.json` or `.toml`). */
+function compileFile(path) {
+  return new CompiledPlan(native.NativePlan.fromFile(String(path)))
+}
+
+// ---- inputs --------------------------------------------------------------------------------
+
+function badValue(errors, path, who, reason) {
+  errors.push({ code: 'parse_error', path, message: `${who}: ${reason}` })
+}
+
+/**
+ * Checks one value the way the native layer would, before JSON.stringify can hide NaN and
+ * ±Infinity as null. Returns true when a BigInt was seen (JSON.stringify cannot write those).
+ * `nullMeans`: 'missing' (a wide-table hole, skipped), 'optional' (left to the core), 'error'.
+ */
+function checkValue(errors, value, path, who, nullMeans) {
+  switch (typeof value) {
+    case 'number':
+      if (!Number.isFinite(value)) badValue(errors, path, who, `${value} is not a finite number`)
+      return false
+    case 'string':
+      return false // parsed exactly by the native layer
+    case 'bigint':
+      return true
+    case 'boolean':
+      badValue(errors, path, who, `${value} is a boolean, not a number`)
+      return false
+    case 'undefined':
+      if (nullMeans === 'error') badValue(errors, path, who, 'undefined is not a number (no value)')
+      return false
+    case 'object':
+      if (value === null) {
+        if (nullMeans === 'error') badValue(errors, path, who, 'null is not a number (no value; NaN and ±Infinity become null in JSON)')
+      } else if (Array.isArray(value)) {
+        badValue(errors, path, who, 'an array is not a number')
+      } else if (typeof value.toJSON !== 'function') {
+        // Decimal objects of other libraries (decimal.js, Prisma) serialize through toJSON.
+        badValue(errors, path, who, 'an object is not a number')
+      }
+      return false
+    default:
+      badValue(errors, path, who, `a ${typeof value} is not a number`)
+      return false
+  }
+}
+
+function checkInputs(inputs) {
+  const errors = []
+  let bigint = false
+  const { actuals, targets, assignments } = inputs
+  if (Array.isArray(actuals)) {
+    for (let i = 0; i < actuals.length; i++) {
+      const row = actuals[i]
+      if (row === null || typeof row !== 'object' || Array.isArray(row)) continue // shape errors come from the core
+      const subject = row.subject
+      if (row.indicator !== undefined) {
+        bigint = checkValue(errors, row.value, `actuals[${i}].value`, `subject '${subject}', indicator '${row.indicator}'`, 'error') || bigint
+      } else {
+        for (const key in row) {
+          if (key === 'subject') continue
+          bigint = checkValue(errors, row[key], `actuals[${i}].${key}`, `subject '${subject}', indicator '${key}'`, 'missing') || bigint
+        }
+      }
+    }
+  }
+  if (Array.isArray(targets)) {
+    for (let i = 0; i < targets.length; i++) {
+      const row = targets[i]
+      if (row === null || typeof row !== 'object') continue
+      for (const key of ['target', 'threshold', 'stretch']) {
+        bigint = checkValue(errors, row[key], `targets[${i}].${key}`, `subject '${row.subject}', indicator '${row.indicator}' (${key})`, 'optional') || bigint
+      }
+    }
+  }
+  if (Array.isArray(assignments)) {
+    for (let i = 0; i < assignments.length; i++) {
+      const row = assignments[i]
+      if (row === null || typeof row !== 'object') continue
+      bigint = checkValue(errors, row.bonus_base, `assignments[${i}].bonus_base`, `subject '${row.subject}', bonus_base`, 'optional') || bigint
+    }
+  }
+  if (errors.length > 0) throw kpichainError(INPUT_INVALID, errors)
+  return bigint
+}
+
+const bigintToString = (_key, value) => (typeof value === 'bigint' ? value.toString() : value)
+
+/** Inputs as the JSON text the native layer reads. A string is taken as JSON text already. */
+function inputsText(inputs) {
+  if (typeof inputs === 'string') return inputs
+  if (inputs === null || typeof inputs !== 'object' || Array.isArray(inputs)) {
+    throw new TypeError('inputs is an object {period?, assignments, actuals?, targets?} or its JSON text')
+  }
+  return checkInputs(inputs) ? JSON.stringify(inputs, bigintToString) : JSON.stringify(inputs)
+}
+
+function explainFlag(options) {
+  return options != null && options.explain === true
+}
+
+// ---- compiled plan -------------------------------------------------------------------------
+
+/** A validated, compiled plan: immutable, cheap to share, safe to score concurrently. */
+class CompiledPlan {
+  #native
+  #object
+
+  /** @internal Use `compile`, `compileFile` or the static `from*` methods. */
+  constructor(nativePlan) {
+    if (!(nativePlan instanceof native.NativePlan)) throw new TypeError('use compile(), compileFile() or CompiledPlan.from*()')
+    this.#native = nativePlan
+  }
+
+  static fromObject(plan) {
+    if (plan === null || typeof plan !== 'object' || Array.isArray(plan)) throw new TypeError('fromObject expects a plan object')
+    return compile(plan)
+  }
+  static fromJson(text) {
+    return compile(String(text), { format: 'json' })
+  }
+  static fromToml(text) {
+    return compile(String(text), { format: 'toml' })
+  }
+  static fromText(text) {
+    return compile(String(text))
+  }
+  static fromFile(path) {
+    return compileFile(path)
+  }
+
+  get id() {
+    return this.#native.id
+  }
+  get version() {
+    return this.#native.version
+  }
+  get fingerprint() {
+    return this.#native.fingerprint
+  }
+
+  /** The plan as a plain object in the canonical shape (decimals as strings). */
+  toObject() {
+    if (this.#object === undefined) this.#object = this.#native.planJson()
+    return JSON.parse(this.#object)
+  }
+  toJSON() {
+    return this.toObject()
+  }
+
+  /** Scores a batch on the calling thread; for small inputs. */
+  score(inputs, options) {
+    return JSON.parse(this.#native.score(inputsText(inputs), explainFlag(options)))
+  }
+
+  /** Scores a batch on the libuv thread pool; the event loop stays free meanwhile. */
+  async scoreAsync(inputs, options) {
+    const text = inputsText(inputs)
+    return JSON.parse(await this.#native.scoreAsync(text, explainFlag(options)))
+  }
+
+  /**
+   * Like `score`, but returns the evaluation as JSON text without building JavaScript objects:
+   * for services that send the result on (it skips a JSON.parse and a JSON.stringify).
+   */
+  scoreJson(inputs, options) {
+    return this.#native.score(inputsText(inputs), explainFlag(options))
+  }
+
+  /** Like `scoreAsync`, resolving to the evaluation as JSON text. */
+  async scoreJsonAsync(inputs, options) {
+    const text = inputsText(inputs)
+    return this.#native.scoreAsync(text, explainFlag(options))
+  }
+
+  /** Explanations (structured, with `text`) for every subject, or only `subject`. */
+  explain(inputs, subject) {
+    if (subject !== undefined && subject !== null && typeof subject !== 'string') throw new TypeError('subject must be a string')
+    return JSON.parse(this.#native.explain(inputsText(inputs), subject ?? undefined))
+  }
+
+  /** @internal The native plan, for benchmarks. */
+  get native() {
+    return this.#native
+  }
+}
+
+// ---- schemas -------------------------------------------------------------------------------
+
+/** The JSON Schema (draft 2020-12) of the plan format. */
+function planSchema() {
+  return JSON.parse(native.planSchema())
+}
+/** The JSON Schema of evaluation inputs (long-format actuals). */
+function inputsSchema() {
+  return JSON.parse(native.inputsSchema())
+}
+/** The JSON Schema of evaluation results. */
+function resultSchema() {
+  return JSON.parse(native.resultSchema())
+}
+
+exports.CompiledPlan = CompiledPlan
+exports.compile = compile
+exports.compileFile = compileFile
+exports.validate = validate
+exports.validateFile = validateFile
+exports.planSchema = planSchema
+exports.inputsSchema = inputsSchema
+exports.resultSchema = resultSchema
+exports.isKpichainError = isKpichainError
+exports.ErrorCode = Object.freeze({
+  PLAN_INVALID: 'KPI_PLAN_INVALID',
+  INPUT_INVALID: 'KPI_INPUT_INVALID',
+  IO_ERROR: 'KPI_IO_ERROR',
+  PANIC: 'KPI_PANIC',
+  INTERNAL: 'KPI_INTERNAL',
+})

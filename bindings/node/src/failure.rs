@@ -1,0 +1,116 @@
+//! Error mapping: every failure becomes a JavaScript `Error` with a stable `code`
+//! (`KPI_PLAN_INVALID`, `KPI_INPUT_INVALID`, `KPI_IO_ERROR`, `KPI_PANIC`, `KPI_INTERNAL`)
+//! and an `errors` array of `{ code, path, message }`, one per problem.
+
+use kpichain::{InputError, Issue, PlanError};
+use napi::bindgen_prelude::{Env, JsValue, Object, Status};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+/// `error.code` values.
+pub const PLAN_INVALID: &str = "KPI_PLAN_INVALID";
+pub const INPUT_INVALID: &str = "KPI_INPUT_INVALID";
+pub const IO_ERROR: &str = "KPI_IO_ERROR";
+pub const PANIC: &str = "KPI_PANIC";
+pub const INTERNAL: &str = "KPI_INTERNAL";
+
+/// A failure on its way to JavaScript. Built on any thread; turned into a JS `Error` on the
+/// JavaScript thread by [`Failure::into_napi`].
+#[derive(Debug)]
+pub struct Failure {
+    pub code: &'static str,
+    pub message: String,
+    pub issues: Vec<Issue>,
+}
+
+pub type Outcome<T> = Result<T, Failure>;
+
+impl Failure {
+    pub fn new(code: &'static str, issue: Issue) -> Self {
+        Failure {
+            code,
+            message: issue.to_string(),
+            issues: vec![issue],
+        }
+    }
+
+    pub fn internal(message: impl Into<String>) -> Self {
+        let message = message.into();
+        Failure::new(INTERNAL, Issue::new("internal_error", "", message))
+    }
+
+    /// Builds the JavaScript `Error` object (`message`, `code`, `errors`) and wraps it so that
+    /// napi throws or rejects with exactly that object.
+    pub fn into_napi(self, env: &Env) -> napi::Error {
+        let code = self.code;
+        match self.build(env) {
+            Ok(error) => error,
+            // Creating the object failed (the environment is shutting down): fall back to a
+            // plain error that still carries the code.
+            Err(e) => napi::Error::new(Status::GenericFailure, format!("{code}: {}", e.reason)),
+        }
+    }
+
+    fn build(self, env: &Env) -> napi::Result<napi::Error> {
+        let mut error: Object =
+            env.create_error(napi::Error::new(Status::GenericFailure, self.message))?;
+        error.set("code", self.code)?;
+        let mut list = env.create_array(u32::try_from(self.issues.len()).unwrap_or(u32::MAX))?;
+        for (i, issue) in self.issues.into_iter().enumerate() {
+            let mut item = Object::new(env)?;
+            item.set("code", issue.code)?;
+            item.set("path", issue.path)?;
+            item.set("message", issue.message)?;
+            list.set(u32::try_from(i).unwrap_or(u32::MAX), item)?;
+        }
+        error.set("errors", list)?;
+        Ok(napi::Error::from(error.to_unknown()))
+    }
+}
+
+impl From<PlanError> for Failure {
+    fn from(e: PlanError) -> Self {
+        Failure {
+            code: PLAN_INVALID,
+            message: e.to_string(),
+            issues: e.issues,
+        }
+    }
+}
+
+impl From<InputError> for Failure {
+    fn from(e: InputError) -> Self {
+        Failure {
+            code: INPUT_INVALID,
+            message: e.to_string(),
+            issues: e.issues,
+        }
+    }
+}
+
+/// Runs `f`, turning a panic into a `KPI_PANIC` failure so that no panic can unwind into
+/// Node (the last line of defence; the core itself is written not to panic).
+pub fn guard<T>(f: impl FnOnce() -> Outcome<T>) -> Outcome<T> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(outcome) => outcome,
+        Err(payload) => {
+            let what = payload
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_string())
+                .or_else(|| payload.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".to_string());
+            Err(Failure::new(
+                PANIC,
+                Issue::new(
+                    "internal_panic",
+                    "",
+                    format!("kpichain hit an internal error and stopped this call safely: {what}"),
+                ),
+            ))
+        }
+    }
+}
+
+/// Runs `f` under [`guard`] on the JavaScript thread and maps a failure to a thrown `Error`.
+pub fn run<T>(env: &Env, f: impl FnOnce() -> Outcome<T>) -> napi::Result<T> {
+    guard(f).map_err(|failure| failure.into_napi(env))
+}

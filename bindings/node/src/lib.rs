@@ -1,0 +1,154 @@
+//! Node.js binding of kpichain (napi-rs 3). It converts and maps errors; every number is
+//! computed by the core crate.
+//!
+//! The native layer speaks JSON text in the core's own shape (snake_case, decimals as
+//! strings) so that the plan and results look the same in Rust, Python and JavaScript. The
+//! hand-written `kpichain.js` wrapper turns objects into that text and back.
+
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+mod failure;
+mod inputs;
+mod json;
+mod plan;
+
+pub use plan::{NativePlan, ScoreTask};
+
+use failure::{Failure, Outcome, guard, run};
+use kpichain::{CompiledPlan, Issue, Plan};
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+
+/// The JSON Schema (draft 2020-12) of the plan format, as JSON text.
+#[napi(catch_unwind)]
+pub fn plan_schema() -> String {
+    kpichain::plan_schema()
+}
+
+/// The JSON Schema of evaluation inputs (assignments, long-format actuals, targets), as JSON text.
+#[napi(catch_unwind)]
+pub fn inputs_schema() -> String {
+    kpichain::inputs_schema()
+}
+
+/// The JSON Schema of evaluation results (decimals are strings), as JSON text.
+#[napi(catch_unwind)]
+pub fn result_schema() -> String {
+    kpichain::result_schema()
+}
+
+/// Checks a plan given as JSON or TOML text and returns every problem as JSON text: an array
+/// of `{code, path, message}`, empty when the plan is valid. `format` is `"json"`, `"toml"`
+/// or absent (JSON when the text starts with `{`, TOML otherwise).
+#[napi(
+    catch_unwind,
+    ts_args_type = "text: string, format?: 'json' | 'toml' | undefined | null"
+)]
+pub fn validate_plan(env: Env, text: String, format: Option<String>) -> Result<String> {
+    run(&env, || {
+        issues_json(parse_plan(&text, format.as_deref()).and_then(compile))
+    })
+}
+
+/// Like `validatePlan`, for a file; the format follows the extension (`.toml`, `.json`),
+/// else the content. Throws `KPI_IO_ERROR` when the file cannot be read.
+#[napi(catch_unwind)]
+pub fn validate_plan_file(env: Env, path: String) -> Result<String> {
+    run(&env, || {
+        let (text, format) = read_plan_file(&path)?;
+        issues_json(parse_plan(&text, format).and_then(compile))
+    })
+}
+
+/// Panics inside the binding on purpose, synchronously or on the thread pool, so that tests
+/// can check a panic becomes a `KPI_PANIC` error instead of ending the process. Not part of
+/// the public API.
+#[napi(
+    catch_unwind,
+    js_name = "__panicForTests",
+    ts_return_type = "string | Promise<string>"
+)]
+pub fn panic_for_tests(
+    env: Env,
+    on_thread_pool: bool,
+) -> Result<Either<String, AsyncTask<PanicTask>>> {
+    if on_thread_pool {
+        return Ok(Either::B(AsyncTask::new(PanicTask)));
+    }
+    run(&env, || -> Outcome<String> { deliberate_panic() }).map(Either::A)
+}
+
+#[allow(clippy::panic)]
+fn deliberate_panic() -> Outcome<String> {
+    panic!("deliberate panic for tests")
+}
+
+/// Task behind [`panic_for_tests`] on the thread pool.
+pub struct PanicTask;
+
+impl Task for PanicTask {
+    type Output = Outcome<String>;
+    type JsValue = String;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        Ok(guard(deliberate_panic))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        output.map_err(|f| f.into_napi(&env))
+    }
+}
+
+fn parse_plan(text: &str, format: Option<&str>) -> Outcome<Plan> {
+    let plan = match format {
+        None => Plan::from_text(text),
+        Some("json") => Plan::from_json(text),
+        Some("toml") => Plan::from_toml(text),
+        Some(other) => {
+            return Err(Failure::new(
+                failure::PLAN_INVALID,
+                Issue::new(
+                    "unknown_format",
+                    "",
+                    format!("unknown plan format '{other}' (expected \"json\" or \"toml\")"),
+                ),
+            ));
+        }
+    };
+    Ok(plan?)
+}
+
+fn compile(plan: Plan) -> Outcome<CompiledPlan> {
+    Ok(CompiledPlan::compile(plan)?)
+}
+
+fn read_plan_file(path: &str) -> Outcome<(String, Option<&'static str>)> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        Failure::new(
+            failure::IO_ERROR,
+            Issue::new(
+                "io_error",
+                "",
+                format!("cannot read plan file '{path}': {e}"),
+            ),
+        )
+    })?;
+    let lower = path.to_ascii_lowercase();
+    let format = if lower.ends_with(".toml") {
+        Some("toml")
+    } else if lower.ends_with(".json") {
+        Some("json")
+    } else {
+        None
+    };
+    Ok((text, format))
+}
+
+fn issues_json(compiled: Outcome<CompiledPlan>) -> Outcome<String> {
+    let issues = match compiled {
+        Ok(_) => Vec::new(),
+        Err(f) if f.code == failure::PLAN_INVALID => f.issues,
+        Err(f) => return Err(f),
+    };
+    serde_json::to_string(&issues).map_err(|e| Failure::internal(e.to_string()))
+}

@@ -1,0 +1,240 @@
+//! `NativePlan`: a compiled plan shared (`Arc`) between the JavaScript thread and the thread
+//! pool, with synchronous and Promise-returning scoring.
+
+use crate::failure::{self, Failure, Outcome, guard, run};
+use crate::inputs;
+use crate::json::to_ascii_json;
+use kpichain::{CompiledPlan, Evaluation, Explanation, Issue};
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use serde::Serialize;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// A validated, compiled plan. Immutable; safe to score from many requests at once.
+#[napi]
+pub struct NativePlan {
+    inner: Arc<CompiledPlan>,
+}
+
+#[napi]
+impl NativePlan {
+    /// Parses and compiles a plan from JSON or TOML text. `format` is `"json"`, `"toml"` or
+    /// absent (JSON when the text starts with `{`). Throws `KPI_PLAN_INVALID` with every problem.
+    #[napi(
+        factory,
+        catch_unwind,
+        ts_args_type = "text: string, format?: 'json' | 'toml' | undefined | null"
+    )]
+    pub fn from_text(env: Env, text: String, format: Option<String>) -> Result<NativePlan> {
+        run(&env, || {
+            let plan = crate::parse_plan(&text, format.as_deref())?;
+            Ok(NativePlan {
+                inner: Arc::new(crate::compile(plan)?),
+            })
+        })
+    }
+
+    /// Reads, parses and compiles a plan file (`.json` or `.toml`; other names by content).
+    #[napi(factory, catch_unwind)]
+    pub fn from_file(env: Env, path: String) -> Result<NativePlan> {
+        run(&env, || {
+            let (text, format) = crate::read_plan_file(&path)?;
+            let plan = crate::parse_plan(&text, format)?;
+            Ok(NativePlan {
+                inner: Arc::new(crate::compile(plan)?),
+            })
+        })
+    }
+
+    /// The plan's id.
+    #[napi(getter, catch_unwind)]
+    pub fn id(&self) -> String {
+        self.inner.plan().id.clone()
+    }
+
+    /// The plan's version.
+    #[napi(getter, catch_unwind)]
+    pub fn version(&self) -> String {
+        self.inner.plan().version.clone()
+    }
+
+    /// `sha256:` + hex digest of the plan's canonical JSON; results carry it.
+    #[napi(getter, catch_unwind)]
+    pub fn fingerprint(&self) -> String {
+        self.inner.fingerprint().to_string()
+    }
+
+    /// The plan as canonical JSON text (snake_case, decimals as strings).
+    #[napi(catch_unwind)]
+    pub fn plan_json(&self) -> String {
+        self.inner.plan().to_json()
+    }
+
+    /// Scores a batch on the calling thread. `inputs` is JSON text: `{period?, assignments,
+    /// actuals?, targets?}` where `actuals` rows are long `{subject, indicator, value}` or wide
+    /// `{subject, <indicator>: value, ...}`. Returns the evaluation as JSON text; with
+    /// `explain`, each result also carries `explanation` (structured, plus `text`).
+    #[napi(catch_unwind)]
+    pub fn score(&self, env: Env, inputs: String, explain: Option<bool>) -> Result<Latin1String> {
+        run(&env, || {
+            score_json(&self.inner, &inputs, explain.unwrap_or(false))
+        })
+    }
+
+    /// Like `score`, but runs on the libuv thread pool and returns a Promise, so
+    /// the event loop keeps serving other work meanwhile.
+    #[napi(catch_unwind, ts_return_type = "Promise<string>")]
+    pub fn score_async(&self, inputs: String, explain: Option<bool>) -> AsyncTask<ScoreTask> {
+        AsyncTask::new(ScoreTask {
+            plan: Arc::clone(&self.inner),
+            inputs,
+            explain: explain.unwrap_or(false),
+        })
+    }
+
+    /// Scores a batch and returns the explanations (all subjects, or only `subject`) as JSON
+    /// text: an array of structured explanations, each with a `text` rendering.
+    #[napi(catch_unwind)]
+    pub fn explain(
+        &self,
+        env: Env,
+        inputs: String,
+        subject: Option<String>,
+    ) -> Result<Latin1String> {
+        run(&env, || {
+            explain_json(&self.inner, &inputs, subject.as_deref())
+        })
+    }
+
+    /// Times what a Rust program would do with the same batch (the core's `Inputs::from_json`,
+    /// `evaluate`, `serde_json::to_string`), summed over `iterations` runs, for benchmarks.
+    /// Inputs must be in the core's long format. Not part of the public API.
+    #[napi(catch_unwind, js_name = "__benchNative")]
+    pub fn bench_native(&self, env: Env, inputs: String, iterations: u32) -> Result<NativeTimings> {
+        run(&env, || {
+            let mut t = NativeTimings {
+                parse_ms: 0.0,
+                evaluate_ms: 0.0,
+                serialize_ms: 0.0,
+                subjects: 0,
+                optimized: !cfg!(debug_assertions),
+            };
+            for _ in 0..iterations.max(1) {
+                let t0 = Instant::now();
+                let parsed = kpichain::Inputs::from_json(&inputs)?;
+                let t1 = Instant::now();
+                let evaluation = self.inner.evaluate(&parsed)?;
+                let t2 = Instant::now();
+                let text = serde_json::to_string(&evaluation)
+                    .map_err(|e| Failure::internal(e.to_string()))?;
+                let t3 = Instant::now();
+                std::hint::black_box(text);
+                t.parse_ms += (t1 - t0).as_secs_f64() * 1e3;
+                t.evaluate_ms += (t2 - t1).as_secs_f64() * 1e3;
+                t.serialize_ms += (t3 - t2).as_secs_f64() * 1e3;
+                t.subjects = u32::try_from(evaluation.results.len()).unwrap_or(u32::MAX);
+            }
+            Ok(t)
+        })
+    }
+}
+
+/// Total milliseconds spent in each stage by `__benchNative`.
+#[napi(object)]
+pub struct NativeTimings {
+    /// `Inputs::from_json`.
+    pub parse_ms: f64,
+    /// `CompiledPlan::evaluate`.
+    pub evaluate_ms: f64,
+    /// `serde_json::to_string` of the evaluation.
+    pub serialize_ms: f64,
+    /// Subjects in the batch.
+    pub subjects: u32,
+    /// False for a debug build of the addon.
+    pub optimized: bool,
+}
+
+/// Scoring on the libuv thread pool. The plan is shared through its `Arc`; the inputs text
+/// is owned by the task.
+pub struct ScoreTask {
+    plan: Arc<CompiledPlan>,
+    inputs: String,
+    explain: bool,
+}
+
+impl Task for ScoreTask {
+    type Output = Outcome<Latin1String>;
+    type JsValue = Latin1String;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        let text = std::mem::take(&mut self.inputs);
+        Ok(guard(|| score_json(&self.plan, &text, self.explain)))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        output.map_err(|f| f.into_napi(&env))
+    }
+}
+
+fn evaluate(plan: &CompiledPlan, text: &str) -> Outcome<Evaluation> {
+    let prepared = inputs::prepare(text)?;
+    plan.evaluate(&prepared.inputs)
+        .map_err(|e| Failure::from(prepared.map_issues(e)))
+}
+
+/// An explanation as JavaScript receives it: the structured fields plus the text.
+#[derive(Serialize)]
+struct ExplanationOut<'a> {
+    #[serde(flatten)]
+    data: &'a Explanation,
+    text: String,
+}
+
+fn explanation_out(e: &Explanation) -> ExplanationOut<'_> {
+    ExplanationOut {
+        data: e,
+        text: e.to_string(),
+    }
+}
+
+fn score_json(plan: &CompiledPlan, text: &str, explain: bool) -> Outcome<Latin1String> {
+    let evaluation = evaluate(plan, text)?;
+    if !explain {
+        return to_ascii_json(&evaluation);
+    }
+    let mut value =
+        serde_json::to_value(&evaluation).map_err(|e| Failure::internal(e.to_string()))?;
+    if let Some(results) = value.get_mut("results").and_then(|r| r.as_array_mut()) {
+        for (slot, result) in results.iter_mut().zip(&evaluation.results) {
+            let explanation = plan.explain(result);
+            let out = serde_json::to_value(explanation_out(&explanation))
+                .map_err(|e| Failure::internal(e.to_string()))?;
+            if let Some(obj) = slot.as_object_mut() {
+                obj.insert("explanation".to_string(), out);
+            }
+        }
+    }
+    to_ascii_json(&value)
+}
+
+fn explain_json(plan: &CompiledPlan, text: &str, subject: Option<&str>) -> Outcome<Latin1String> {
+    let evaluation = evaluate(plan, text)?;
+    let chosen: Vec<_> = evaluation
+        .results
+        .iter()
+        .filter(|r| subject.is_none_or(|s| *r.subject == *s))
+        .collect();
+    if let (Some(s), true) = (subject, chosen.is_empty()) {
+        return Err(Failure::new(
+            failure::INPUT_INVALID,
+            Issue::new(
+                "unknown_subject",
+                "",
+                format!("subject '{s}' has no assignment in these inputs"),
+            ),
+        ));
+    }
+    let explanations: Vec<Explanation> = chosen.into_iter().map(|r| plan.explain(r)).collect();
+    to_ascii_json(&explanations.iter().map(explanation_out).collect::<Vec<_>>())
+}

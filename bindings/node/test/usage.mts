@@ -1,0 +1,91 @@
+// Type-checked by `tsc --noEmit -p test/tsconfig.json` (not run): shows the public API as a
+// TypeScript user sees it and pins that decimals are strings, not `any`.
+import {
+  compile,
+  CompiledPlan,
+  ErrorCode,
+  isKpichainError,
+  planSchema,
+  validate,
+  type DecimalString,
+  type Evaluation,
+  type ExplainedEvaluation,
+  type Explanation,
+  type Issue,
+  type Plan,
+  type ScoreInputs,
+} from 'kpichain'
+import * as native from 'kpichain/native'
+
+const plan: Plan = {
+  id: 'demo',
+  version: '1',
+  indicators: [
+    { id: 'sales', name: '销售额', unit: '万元' },
+    { id: 'complaints', name: '投诉率', direction: 'lower_is_better' },
+  ],
+  roles: [
+    {
+      id: 'rep',
+      name: '销售代表',
+      items: [
+        { indicator: 'sales', weight: 60, target: '80', rule: { type: 'ratio', cap: 120 } },
+        { indicator: 'complaints', weight: '40', target: 0.02, threshold: 0.05, rule: { type: 'linear' } },
+      ],
+    },
+  ],
+  grades: [
+    { grade: 'A', min: 100, coefficient: '1.2' },
+    { grade: 'B', coefficient: 1 },
+  ],
+}
+
+const problems: Issue[] = validate(plan)
+const compiled: CompiledPlan = compile(plan)
+const fromToml: CompiledPlan = CompiledPlan.fromToml('id = "p"')
+const inputs: ScoreInputs = {
+  period: '2022-03',
+  assignments: [{ subject: 'E1', role: 'rep', bonus_base: '10000' }],
+  actuals: [
+    { subject: 'E1', indicator: 'sales', value: 70 },
+    { subject: 'E2', sales: '91.5', complaints: 0.03 },
+    { subject: 'E3', sales: 12n, complaints: null },
+  ],
+}
+
+const evaluation: Evaluation = compiled.score(inputs)
+const total: DecimalString = evaluation.results[0]!.total
+const grade: string = evaluation.results[0]!.grade
+const payout: DecimalString | null = evaluation.results[0]!.payout
+// @ts-expect-error decimals are strings, never numbers
+const asNumber: number = evaluation.results[0]!.total
+
+async function serve(): Promise<string> {
+  const explained: ExplainedEvaluation = await compiled.scoreAsync(inputs, { explain: true })
+  const explanation: Explanation = explained.results[0]!.explanation
+  const plain: Evaluation = await compiled.scoreAsync(JSON.stringify(inputs))
+  const body: string = await compiled.scoreJsonAsync(inputs)
+  const sameBody: string = compiled.scoreJson(inputs, { explain: true })
+  return explanation.text + explanation.items[0]!.weighted + plain.plan_fingerprint + body + sameBody
+}
+
+try {
+  compile({ ...plan, roles: [] })
+} catch (error) {
+  if (isKpichainError(error)) {
+    const code: 'KPI_PLAN_INVALID' | 'KPI_INPUT_INVALID' | 'KPI_IO_ERROR' | 'KPI_PANIC' | 'KPI_INTERNAL' = error.code
+    const first: Issue | undefined = error.errors[0]
+    console.log(code === ErrorCode.PLAN_INVALID, first?.path)
+  }
+}
+
+// @ts-expect-error a rule needs its `type`
+const badRule: Plan['roles'][number]['items'][number]['rule'] = { cap: 120 }
+// @ts-expect-error booleans are not values
+const badRow: ScoreInputs = { assignments: [], actuals: [{ subject: 'E1', indicator: 'sales', value: true }] }
+
+const schema = planSchema()
+const nativeSchema: string = native.planSchema()
+const explanations: Explanation[] = compiled.explain(inputs, 'E1')
+
+console.log(problems, fromToml, total, grade, payout, asNumber, serve, badRule, badRow, schema, nativeSchema, explanations)
