@@ -15,7 +15,7 @@ pub use error::{Error, InputError, Issue, PlanError};
 pub use evaluate::*;
 pub use model::*;
 pub use rust_decimal::Decimal;
-pub use schema::{inputs_schema, plan_schema, result_schema};
+pub use schema::{explanation_schema, inputs_schema, plan_schema, result_schema};
 
 impl From<PlanError> for InputError {
     fn from(e: PlanError) -> Self {

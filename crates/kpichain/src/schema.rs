@@ -1,6 +1,6 @@
 //! JSON Schemas of the plan (input contract) and of evaluation results (output contract).
 
-use crate::evaluate::{Evaluation, Inputs};
+use crate::evaluate::{Evaluation, Explanation, Inputs};
 use crate::model::Plan;
 
 /// The JSON Schema of the plan format, as pretty-printed JSON text. Decimal fields accept a
@@ -31,6 +31,17 @@ pub fn result_schema() -> String {
         .for_serialize()
         .into_generator()
         .into_root_schema_for::<Evaluation>();
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The JSON Schema of an explanation (decimals are strings).
+pub fn explanation_schema() -> String {
+    let schema = schemars::generate::SchemaSettings::draft2020_12()
+        .for_serialize()
+        .into_generator()
+        .into_root_schema_for::<Explanation>();
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
     text.push('\n');
     text

@@ -134,6 +134,13 @@ fn actual_values_are_exact_and_validated() {
     )
     .unwrap_err();
     assert_eq!(err.issues[0].path, "actuals[0].value");
+    assert!(
+        err.issues[0]
+            .message
+            .starts_with("subject 'E1', indicator 'x': "),
+        "{}",
+        err.issues[0].message
+    );
 }
 
 #[test]

@@ -37,6 +37,11 @@ fn result_schema_is_current() {
 }
 
 #[test]
+fn explanation_schema_is_current() {
+    check("explanation.schema.json", kpichain::explanation_schema());
+}
+
+#[test]
 fn plan_schema_accepts_numbers_and_decimal_strings() {
     let schema: serde_json::Value = serde_json::from_str(&kpichain::plan_schema()).unwrap();
     let text = schema.to_string();
