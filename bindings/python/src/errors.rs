@@ -1,0 +1,129 @@
+//! Error mapping: core issues → `kpichain.PlanError` / `kpichain.InputError`, and the last line
+//! of defence against panics (`catch_unwind` → `kpichain.KpichainError`).
+//!
+//! The exception classes live in the pure-Python module `kpichain._errors` (so they can inherit
+//! from both `KpichainError` and `ValueError` and carry typed properties); they are imported
+//! once, when the first error is raised.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use kpichain::Issue;
+use pyo3::exceptions::{PyRuntimeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyList, PyType};
+
+static KPICHAIN_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static PLAN_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static INPUT_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// Which exception class to raise.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Kind {
+    /// `kpichain.PlanError`.
+    Plan,
+    /// `kpichain.InputError`.
+    Input,
+    /// `kpichain.KpichainError` (internal failures).
+    Internal,
+}
+
+/// The issues as a Python list of `{"code", "path", "message"}` dicts.
+pub(crate) fn issues_to_py<'py>(py: Python<'py>, issues: &[Issue]) -> PyResult<Bound<'py, PyList>> {
+    let list = PyList::empty(py);
+    for issue in issues {
+        let d = PyDict::new(py);
+        d.set_item("code", &issue.code)?;
+        d.set_item("path", &issue.path)?;
+        d.set_item("message", &issue.message)?;
+        list.append(d)?;
+    }
+    Ok(list)
+}
+
+fn summary(kind: Kind, issues: &[Issue]) -> String {
+    let what = match kind {
+        Kind::Plan => "invalid plan",
+        Kind::Input => "invalid input",
+        Kind::Internal => "internal error",
+    };
+    match issues {
+        [one] => format!("{what}: {one}"),
+        _ => {
+            let mut text = format!("{what}: {} problems", issues.len());
+            for issue in issues {
+                text.push_str("\n  - ");
+                text.push_str(&issue.to_string());
+            }
+            text
+        }
+    }
+}
+
+/// Builds the Python exception for `issues`.
+pub(crate) fn to_pyerr(py: Python<'_>, kind: Kind, issues: &[Issue]) -> PyErr {
+    let message = summary(kind, issues);
+    let (cell, name) = match kind {
+        Kind::Plan => (&PLAN_ERROR, "PlanError"),
+        Kind::Input => (&INPUT_ERROR, "InputError"),
+        Kind::Internal => (&KPICHAIN_ERROR, "KpichainError"),
+    };
+    let build = || -> PyResult<PyErr> {
+        let cls = cell.import(py, "kpichain._errors", name)?;
+        let value = cls.call1((message.clone(), issues_to_py(py, issues)?))?;
+        Ok(PyErr::from_value(value))
+    };
+    match build() {
+        Ok(err) => err,
+        // Only when the native module is used outside its package.
+        Err(_) => match kind {
+            Kind::Internal => PyRuntimeError::new_err(message),
+            _ => PyValueError::new_err(message),
+        },
+    }
+}
+
+/// `kpichain.PlanError` from a core `PlanError`.
+pub(crate) fn plan_error(py: Python<'_>, e: &kpichain::PlanError) -> PyErr {
+    to_pyerr(py, Kind::Plan, &e.issues)
+}
+
+/// `kpichain.InputError` from a core `InputError`.
+pub(crate) fn input_error(py: Python<'_>, e: &kpichain::InputError) -> PyErr {
+    to_pyerr(py, Kind::Input, &e.issues)
+}
+
+fn panic_issue(payload: &(dyn std::any::Any + Send)) -> Issue {
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string());
+    Issue::new(
+        "internal_error",
+        "",
+        format!(
+            "kpichain hit an internal error and stopped this call; nothing else was affected. Please report it: {what}"
+        ),
+    )
+}
+
+/// Runs `f` (attached to the interpreter), turning a panic into `KpichainError`.
+pub(crate) fn guard<T>(py: Python<'_>, f: impl FnOnce() -> PyResult<T>) -> PyResult<T> {
+    match catch_unwind(AssertUnwindSafe(f)) {
+        Ok(result) => result,
+        Err(payload) => Err(to_pyerr(
+            py,
+            Kind::Internal,
+            &[panic_issue(payload.as_ref())],
+        )),
+    }
+}
+
+/// Runs `f` with the interpreter released (`py.detach`), turning a panic into `KpichainError`.
+/// `f` must not touch Python objects.
+pub(crate) fn detached<T: Send>(py: Python<'_>, f: impl FnOnce() -> T + Send) -> PyResult<T> {
+    let outcome =
+        py.detach(|| catch_unwind(AssertUnwindSafe(f)).map_err(|p| panic_issue(p.as_ref())));
+    outcome.map_err(|issue| to_pyerr(py, Kind::Internal, &[issue]))
+}

@@ -1,0 +1,48 @@
+//! Python bindings of kpichain: the native module `kpichain._kpichain`.
+//!
+//! Thin by design: it converts Python values and Arrow tables into the core's inputs, maps the
+//! core's errors to Python exceptions, and exposes results; every number is computed by the
+//! `kpichain` crate. See `bindings/python/README.md` for the Python API.
+
+mod errors;
+mod frame;
+mod html;
+mod inputs;
+mod numbers;
+mod plan;
+mod pyjson;
+mod result;
+mod rows;
+mod table;
+
+use pyo3::prelude::*;
+
+/// kpichain native module (use the `kpichain` package, which re-exports everything).
+#[pymodule]
+fn _kpichain(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add_class::<plan::PyPlan>()?;
+    m.add_class::<result::PyEvaluation>()?;
+    m.add_class::<result::PySubjectResult>()?;
+    m.add_class::<result::PyItemResult>()?;
+    m.add_class::<result::ResultIterator>()?;
+    m.add_function(wrap_pyfunction!(plan::load_plan, m)?)?;
+    m.add_function(wrap_pyfunction!(plan::validate, m)?)?;
+    m.add_function(wrap_pyfunction!(plan::plan_schema, m)?)?;
+    m.add_function(wrap_pyfunction!(plan::inputs_schema, m)?)?;
+    m.add_function(wrap_pyfunction!(plan::result_schema, m)?)?;
+    // Test hook (not public API): proves that a panic surfaces as `KpichainError`.
+    m.setattr("_panic_for_tests", wrap_pyfunction!(panic_for_tests, m)?)?;
+    Ok(())
+}
+
+/// Panics inside the boundary guard, attached and detached; used by the test suite only.
+#[pyfunction]
+#[allow(clippy::panic)]
+fn panic_for_tests(py: Python<'_>, detached: bool) -> PyResult<()> {
+    if detached {
+        errors::detached(py, || panic!("test panic (detached)"))
+    } else {
+        errors::guard(py, || panic!("test panic"))
+    }
+}

@@ -1,0 +1,496 @@
+//! `Plan`: a compiled, immutable plan (shared by reference, safe to use from many threads),
+//! and the module functions that load and validate plans.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use kpichain::{CompiledPlan, Evaluation, Inputs, Issue, Plan, PlanError};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyDict, PyList, PyString};
+
+use crate::errors::{self, Kind, detached, guard, input_error, plan_error};
+use crate::frame::{self, Table};
+use crate::inputs::{Collector, Converted, Layout, Origins, indicator_ids};
+use crate::result::{PyEvaluation, json_loads};
+use crate::{pyjson, rows};
+
+/// Where a plan comes from.
+enum Source {
+    Json(String),
+    Toml(String),
+    Text(String),
+    /// A dict, already serialized to JSON text (or the problems found doing so).
+    Dict(Result<String, Vec<Issue>>),
+}
+
+fn read_file(py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<Source> {
+    let p = py.import("pathlib")?.getattr("Path")?.call1((path,))?;
+    let suffix: String = p
+        .getattr("suffix")?
+        .extract::<String>()?
+        .to_ascii_lowercase();
+    let text: String = p
+        .call_method(
+            "read_text",
+            (),
+            Some(&[("encoding", "utf-8")].into_py_dict(py)?),
+        )?
+        .extract()?;
+    Ok(match suffix.as_str() {
+        ".json" => Source::Json(text),
+        ".toml" => Source::Toml(text),
+        _ => Source::Text(text),
+    })
+}
+
+use pyo3::types::IntoPyDict;
+
+/// dict → its JSON; Path/os.PathLike → the file; str → JSON text (starts with `{`), TOML text
+/// (has a line break) or a file path (anything else); bytes → text.
+fn source(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Source> {
+    if obj.cast::<PyDict>().is_ok() || obj.cast::<pyo3::types::PyMapping>().is_ok() {
+        return Ok(Source::Dict(pyjson::to_json_text(obj)?));
+    }
+    if let Ok(b) = obj.cast::<PyBytes>() {
+        let text = std::str::from_utf8(b.as_bytes())
+            .map_err(|e| PyValueError::new_err(format!("plan bytes are not UTF-8: {e}")))?;
+        return Ok(Source::Text(text.to_string()));
+    }
+    if let Ok(s) = obj.cast::<PyString>() {
+        let s = s.to_cow()?;
+        let t = s.trim_start();
+        if t.starts_with('{') {
+            return Ok(Source::Json(s.into_owned()));
+        }
+        if s.contains('\n') {
+            return Ok(Source::Toml(s.into_owned()));
+        }
+        return read_file(py, obj);
+    }
+    if obj.hasattr("__fspath__")? {
+        return read_file(py, obj);
+    }
+    Err(PyTypeError::new_err(format!(
+        "a plan is loaded from a dict, JSON or TOML text, or a file path; got {}",
+        obj.get_type().name()?
+    )))
+}
+
+fn compile(py: Python<'_>, source: Source) -> PyResult<Result<CompiledPlan, PlanError>> {
+    let text = match source {
+        Source::Dict(Err(issues)) => return Ok(Err(PlanError { issues })),
+        Source::Dict(Ok(t)) | Source::Json(t) => (t, 0u8),
+        Source::Toml(t) => (t, 1),
+        Source::Text(t) => (t, 2),
+    };
+    detached(py, move || {
+        let (text, kind) = text;
+        let plan = match kind {
+            0 => Plan::from_json(&text),
+            1 => Plan::from_toml(&text),
+            _ => Plan::from_text(&text),
+        }?;
+        CompiledPlan::compile(plan)
+    })
+}
+
+fn build(py: Python<'_>, source: Source) -> PyResult<PyPlan> {
+    match compile(py, source)? {
+        Ok(c) => Ok(PyPlan { inner: Arc::new(c) }),
+        Err(e) => Err(plan_error(py, &e)),
+    }
+}
+
+/// True for data frames and anything else that exports an Arrow C stream.
+fn is_table(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
+    obj.hasattr("__arrow_c_stream__")
+}
+
+fn import_table(py: Python<'_>, obj: &Bound<'_, PyAny>, list: &str) -> PyResult<Table> {
+    match obj.extract::<pyo3_arrow::PyTable>() {
+        Ok(t) => {
+            let (batches, schema) = t.into_inner();
+            Ok(Table { schema, batches })
+        }
+        // A missing optional dependency (pandas needs pyarrow to export) is not an input error.
+        Err(e) if e.is_instance_of::<pyo3::exceptions::PyImportError>(py) => Err(e),
+        Err(e) => {
+            let issue = Issue::new(
+                "unreadable_table",
+                list,
+                format!(
+                    "the {list} table could not be read through the Arrow C stream interface: {}",
+                    e.value(py)
+                ),
+            );
+            let err = errors::to_pyerr(py, Kind::Input, &[issue]);
+            err.set_cause(py, Some(e));
+            Err(err)
+        }
+    }
+}
+
+/// An input given either as Python rows or as an imported Arrow table.
+enum Part<'py> {
+    Rows(Bound<'py, PyAny>),
+    Table(Table),
+}
+
+fn part<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, list: &str) -> PyResult<Part<'py>> {
+    if is_table(obj)? {
+        Ok(Part::Table(import_table(py, obj, list)?))
+    } else {
+        Ok(Part::Rows(obj.clone()))
+    }
+}
+
+/// Tables still to convert once the interpreter is released.
+struct Pending {
+    assignments: Option<Table>,
+    actuals: Option<Table>,
+    targets: Option<Table>,
+}
+
+fn finish_tables(
+    p: Pending,
+    indicators: &HashSet<String>,
+    combined: bool,
+    layout: Layout,
+    c: &mut Collector,
+    inputs: &mut Inputs,
+    origins: &mut Origins,
+) {
+    if let Some(t) = &p.assignments {
+        inputs.assignments =
+            frame::assignments(t, indicators, combined, c, &mut inputs.actuals, origins);
+    }
+    if let Some(t) = &p.actuals {
+        inputs.actuals = frame::actuals(t, indicators, layout, c, origins);
+    }
+    if let Some(t) = &p.targets {
+        inputs.targets = frame::targets(t, c);
+    }
+}
+
+/// A compiled kpichain plan (考核方案): validated, indexed and immutable.
+///
+/// Load one with :meth:`Plan.load` (dict, JSON/TOML text or file path) or the ``from_*``
+/// constructors; an invalid plan raises :class:`kpichain.PlanError` listing every problem.
+/// Score subjects with :meth:`score` (rows or data frames) or :meth:`evaluate` (the core's
+/// JSON input shape). A plan can be shared freely between threads; scoring releases the GIL.
+#[pyclass(frozen, module = "kpichain._kpichain", name = "Plan")]
+pub struct PyPlan {
+    pub(crate) inner: Arc<CompiledPlan>,
+}
+
+#[pymethods]
+impl PyPlan {
+    /// Loads and compiles a plan from a dict, JSON text, TOML text or a file path
+    /// (``str`` or ``os.PathLike``). A ``str`` starting with ``{`` is JSON text, a ``str``
+    /// with a line break is TOML text, any other ``str`` is a path. Files ending in ``.json``
+    /// or ``.toml`` are read as such.
+    #[staticmethod]
+    fn load(py: Python<'_>, source: &Bound<'_, PyAny>) -> PyResult<PyPlan> {
+        guard(py, || build(py, self::source(py, source)?))
+    }
+
+    /// Compiles a plan given as a dict (as parsed from JSON, or built in Python). Numbers may
+    /// be ``Decimal``, ``int``, ``str`` or ``float`` (by its shortest repr).
+    #[staticmethod]
+    fn from_dict(py: Python<'_>, plan: &Bound<'_, PyAny>) -> PyResult<PyPlan> {
+        guard(py, || build(py, Source::Dict(pyjson::to_json_text(plan)?)))
+    }
+
+    /// Compiles a plan from JSON text.
+    #[staticmethod]
+    fn from_json(py: Python<'_>, text: String) -> PyResult<PyPlan> {
+        guard(py, || build(py, Source::Json(text)))
+    }
+
+    /// Compiles a plan from TOML text.
+    #[staticmethod]
+    fn from_toml(py: Python<'_>, text: String) -> PyResult<PyPlan> {
+        guard(py, || build(py, Source::Toml(text)))
+    }
+
+    /// Compiles a plan from a file (``.json``, ``.toml``, or sniffed from the content).
+    #[staticmethod]
+    fn from_file(py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<PyPlan> {
+        guard(py, || build(py, read_file(py, path)?))
+    }
+
+    /// The plan's id.
+    #[getter]
+    fn id(&self) -> &str {
+        &self.inner.plan().id
+    }
+
+    /// The plan's version label; results name it.
+    #[getter]
+    fn version(&self) -> &str {
+        &self.inner.plan().version
+    }
+
+    /// The plan's display name, if any.
+    #[getter]
+    fn name(&self) -> Option<&str> {
+        self.inner.plan().name.as_deref()
+    }
+
+    /// ``sha256:`` + the hex SHA-256 of the plan's canonical JSON.
+    #[getter]
+    fn fingerprint(&self) -> &str {
+        self.inner.fingerprint()
+    }
+
+    /// The ids of the indicator library, in plan order.
+    #[getter]
+    fn indicators(&self) -> Vec<String> {
+        self.inner
+            .plan()
+            .indicators
+            .iter()
+            .map(|i| i.id.clone())
+            .collect()
+    }
+
+    /// The role ids, in plan order.
+    #[getter]
+    fn roles(&self) -> Vec<String> {
+        self.inner
+            .plan()
+            .roles
+            .iter()
+            .map(|r| r.id.clone())
+            .collect()
+    }
+
+    /// The plan as canonical JSON text (decimals as strings).
+    fn to_json(&self) -> String {
+        self.inner.plan().to_json()
+    }
+
+    /// The plan as plain Python data (decimals as strings).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        json_loads(py, &self.inner.plan().to_json())
+    }
+
+    /// Scores a batch of subjects.
+    ///
+    /// ``assignments`` says who holds which role: a data frame (pandas, polars, pyarrow, or
+    /// anything exporting ``__arrow_c_stream__``) or a list of dicts/tuples, with ``subject``
+    /// and ``role`` and optionally ``name``, ``unit``, ``region``, ``bonus_base``; other
+    /// columns are kept as attributes.
+    ///
+    /// ``actuals`` are the measured values, long (``subject, indicator, value``) or wide (a
+    /// ``subject`` column and one column per indicator); ``layout`` forces one. When
+    /// ``actuals`` is omitted, the assignments' columns named after indicators are the
+    /// actuals. ``targets`` optionally gives subjects their own targets (``subject,
+    /// indicator, target[, threshold, stretch]``).
+    ///
+    /// Numbers: ``Decimal``, ``int`` and ``str`` are exact, ``float`` is taken by its
+    /// shortest repr; ``bool``, NaN, ±inf and out-of-range values raise ``InputError``
+    /// naming the subject and indicator. In data frames NaN and null mean *missing*. Data
+    /// frames are read through the Arrow C data interface, and scoring runs with the GIL
+    /// released. Raises ``InputError`` listing every problem; there are no partial results.
+    #[pyo3(signature = (assignments, actuals = None, *, targets = None, period = None, layout = "auto"))]
+    fn score(
+        &self,
+        py: Python<'_>,
+        assignments: &Bound<'_, PyAny>,
+        actuals: Option<&Bound<'_, PyAny>>,
+        targets: Option<&Bound<'_, PyAny>>,
+        period: Option<String>,
+        layout: &str,
+    ) -> PyResult<PyEvaluation> {
+        guard(py, || {
+            let layout = Layout::parse(layout).ok_or_else(|| {
+                PyValueError::new_err(format!(
+                    "layout must be 'auto', 'long' or 'wide', not {layout:?}"
+                ))
+            })?;
+            let indicators = indicator_ids(&self.inner);
+            let combined = actuals.is_none();
+            let mut c = Collector::default();
+            let mut inputs = Inputs {
+                period,
+                ..Inputs::default()
+            };
+            let mut origins = Origins::new(if combined { "assignments" } else { "actuals" });
+            let mut pending = Pending {
+                assignments: None,
+                actuals: None,
+                targets: None,
+            };
+
+            match part(py, assignments, "assignments")? {
+                Part::Table(t) => pending.assignments = Some(t),
+                Part::Rows(r) => {
+                    inputs.assignments = rows::assignments(
+                        &r,
+                        &indicators,
+                        combined,
+                        &mut c,
+                        &mut inputs.actuals,
+                        &mut origins,
+                    )?
+                }
+            }
+            if let Some(a) = actuals {
+                match part(py, a, "actuals")? {
+                    Part::Table(t) => pending.actuals = Some(t),
+                    Part::Rows(r) => {
+                        inputs.actuals =
+                            rows::actuals(&r, &indicators, layout, &mut c, &mut origins)?
+                    }
+                }
+            }
+            if let Some(t) = targets {
+                match part(py, t, "targets")? {
+                    Part::Table(t) => pending.targets = Some(t),
+                    Part::Rows(r) => inputs.targets = rows::targets(&r, &indicators, &mut c)?,
+                }
+            }
+
+            let plan = self.inner.clone();
+            let outcome = detached(py, move || -> Result<Evaluation, Vec<Issue>> {
+                finish_tables(
+                    pending,
+                    &indicators,
+                    combined,
+                    layout,
+                    &mut c,
+                    &mut inputs,
+                    &mut origins,
+                );
+                if !c.is_empty() {
+                    return Err(c.into_issues());
+                }
+                let converted = Converted { inputs, origins };
+                plan.evaluate(&converted.inputs).map_err(|mut e| {
+                    converted.rewrite(&mut e.issues);
+                    e.issues
+                })
+            })?;
+            match outcome {
+                Ok(eval) => Ok(PyEvaluation::new(eval, self.inner.clone())),
+                Err(issues) => Err(errors::to_pyerr(py, Kind::Input, &issues)),
+            }
+        })
+    }
+
+    /// Evaluates inputs given in the core's JSON shape — ``{"period", "assignments",
+    /// "actuals", "targets"}`` — as a dict or as JSON text. This is the lowest-level entry:
+    /// JSON text is parsed and evaluated entirely in Rust with the GIL released.
+    fn evaluate(&self, py: Python<'_>, inputs: &Bound<'_, PyAny>) -> PyResult<PyEvaluation> {
+        guard(py, || {
+            let text = if let Ok(s) = inputs.cast::<PyString>() {
+                s.to_cow()?.into_owned()
+            } else {
+                match pyjson::to_json_text(inputs)? {
+                    Ok(t) => t,
+                    Err(issues) => return Err(errors::to_pyerr(py, Kind::Input, &issues)),
+                }
+            };
+            let plan = self.inner.clone();
+            let outcome = detached(py, move || {
+                Inputs::from_json(&text).and_then(|i| plan.evaluate(&i))
+            })?;
+            match outcome {
+                Ok(eval) => Ok(PyEvaluation::new(eval, self.inner.clone())),
+                Err(e) => Err(input_error(py, &e)),
+            }
+        })
+    }
+
+    /// Benchmark hook (not public API): times the core alone on inputs JSON text, as a Rust
+    /// program would run it — `Inputs::from_json`, `CompiledPlan::evaluate`, `serde_json`
+    /// serialization — and returns the seconds of each stage (best of `repeat` runs) and
+    /// whether this is an optimized build.
+    fn _bench_native<'py>(
+        &self,
+        py: Python<'py>,
+        inputs: String,
+        repeat: usize,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let plan = self.inner.clone();
+        let times = detached(py, move || -> Result<[f64; 3], kpichain::InputError> {
+            let mut best = [f64::INFINITY; 3];
+            for _ in 0..repeat.max(1) {
+                let t0 = std::time::Instant::now();
+                let parsed = Inputs::from_json(&inputs)?;
+                let t1 = std::time::Instant::now();
+                let eval = plan.evaluate(&parsed)?;
+                let t2 = std::time::Instant::now();
+                let text = serde_json::to_string(&eval).unwrap_or_default();
+                let t3 = std::time::Instant::now();
+                std::hint::black_box(text);
+                let stages = [t1 - t0, t2 - t1, t3 - t2];
+                for (b, d) in best.iter_mut().zip(stages) {
+                    *b = b.min(d.as_secs_f64());
+                }
+            }
+            Ok(best)
+        })?
+        .map_err(|e| input_error(py, &e))?;
+        let d = PyDict::new(py);
+        d.set_item("parse", times[0])?;
+        d.set_item("evaluate", times[1])?;
+        d.set_item("serialize", times[2])?;
+        d.set_item("optimized", !cfg!(debug_assertions))?;
+        Ok(d)
+    }
+
+    fn __repr__(&self) -> String {
+        let p = self.inner.plan();
+        format!(
+            "<Plan id={:?} version={:?}: {} indicators, {} roles>",
+            p.id,
+            p.version,
+            p.indicators.len(),
+            p.roles.len()
+        )
+    }
+}
+
+/// Loads and compiles a plan (same as :meth:`Plan.load`).
+#[pyfunction]
+pub(crate) fn load_plan(py: Python<'_>, source: &Bound<'_, PyAny>) -> PyResult<PyPlan> {
+    PyPlan::load(py, source)
+}
+
+/// Checks a plan (dict, JSON/TOML text or file path) and returns every problem as a dict with
+/// ``code``, ``path`` and ``message``; an empty list means the plan is valid. Plan problems
+/// never raise (an unreadable file still raises ``OSError``).
+#[pyfunction]
+pub(crate) fn validate<'py>(
+    py: Python<'py>,
+    source: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyList>> {
+    guard(py, || {
+        let s = self::source(py, source)?;
+        match compile(py, s)? {
+            Ok(_) => Ok(PyList::empty(py)),
+            Err(e) => errors::issues_to_py(py, &e.issues),
+        }
+    })
+}
+
+/// The JSON Schema of the plan format (draft 2020-12), as a dict.
+#[pyfunction]
+pub(crate) fn plan_schema(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    json_loads(py, &kpichain::plan_schema())
+}
+
+/// The JSON Schema of evaluation inputs (assignments, actuals, targets), as a dict.
+#[pyfunction]
+pub(crate) fn inputs_schema(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    json_loads(py, &kpichain::inputs_schema())
+}
+
+/// The JSON Schema of evaluation results (decimals are strings), as a dict.
+#[pyfunction]
+pub(crate) fn result_schema(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    json_loads(py, &kpichain::result_schema())
+}

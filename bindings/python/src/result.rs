@@ -1,0 +1,647 @@
+//! Result objects. They share the core's `Evaluation` (behind an `Arc`) and create Python
+//! values — `decimal.Decimal` for every number — only when an attribute is read, so a million
+//! results cost no more Python objects than the caller looks at.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use kpichain::{CompiledPlan, Evaluation, ItemResult, ItemStatus, SubjectResult};
+use pyo3::exceptions::{PyIndexError, PyKeyError, PyTypeError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyString};
+
+use crate::errors::guard;
+use crate::numbers::{opt_to_py, to_py};
+use crate::{html, table};
+
+/// Parses JSON text into Python objects with the standard `json` module.
+pub(crate) fn json_loads<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
+    py.import("json")?.call_method1("loads", (text,))
+}
+
+fn to_json<T: serde::Serialize>(value: &T, indent: Option<usize>) -> String {
+    match indent {
+        None => serde_json::to_string(value).unwrap_or_default(),
+        Some(n) => {
+            let pad = vec![b' '; n];
+            let mut out = Vec::new();
+            let fmt = serde_json::ser::PrettyFormatter::with_indent(&pad);
+            let mut ser = serde_json::Serializer::with_formatter(&mut out, fmt);
+            match value.serialize(&mut ser) {
+                Ok(()) => String::from_utf8(out).unwrap_or_default(),
+                Err(_) => String::new(),
+            }
+        }
+    }
+}
+
+fn status_str(s: ItemStatus) -> &'static str {
+    match s {
+        ItemStatus::Scored => "scored",
+        ItemStatus::MissingZero => "missing_zero",
+        ItemStatus::Excluded => "excluded",
+    }
+}
+
+/// The results of scoring a batch of subjects against one plan.
+///
+/// Behaves like a read-only sequence of :class:`SubjectResult` (``len(ev)``, ``ev[0]``,
+/// iteration) that can also be indexed by subject id (``ev["E001"]``). Convert it with
+/// :meth:`to_pandas`, :meth:`to_polars`, :meth:`to_arrow` (exact decimal columns unless
+/// ``floats=True``) or :meth:`to_dict` / :meth:`to_json` (the core's JSON shape, decimals as
+/// strings). In Jupyter it displays as a table.
+#[pyclass(frozen, module = "kpichain._kpichain", name = "Evaluation")]
+pub struct PyEvaluation {
+    pub(crate) eval: Arc<Evaluation>,
+    pub(crate) plan: Arc<CompiledPlan>,
+    index: OnceLock<HashMap<Arc<str>, usize>>,
+}
+
+impl PyEvaluation {
+    pub(crate) fn new(eval: Evaluation, plan: Arc<CompiledPlan>) -> PyEvaluation {
+        PyEvaluation {
+            eval: Arc::new(eval),
+            plan,
+            index: OnceLock::new(),
+        }
+    }
+
+    fn subject(&self, i: usize) -> PySubjectResult {
+        PySubjectResult {
+            eval: self.eval.clone(),
+            plan: self.plan.clone(),
+            index: i,
+        }
+    }
+
+    fn position(&self, key: &Bound<'_, PyAny>) -> PyResult<usize> {
+        let n = self.eval.results.len();
+        if let Ok(s) = key.cast::<PyString>() {
+            let s = s.to_cow()?;
+            let index = self.index.get_or_init(|| {
+                self.eval
+                    .results
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| (r.subject.clone(), i))
+                    .collect()
+            });
+            return index
+                .get(s.as_ref())
+                .copied()
+                .ok_or_else(|| PyKeyError::new_err(s.into_owned()));
+        }
+        let i: isize = key.extract().map_err(|_| {
+            PyTypeError::new_err("index an Evaluation by position (int) or by subject id (str)")
+        })?;
+        let n_signed = isize::try_from(n).unwrap_or(isize::MAX);
+        let j = if i < 0 { i.saturating_add(n_signed) } else { i };
+        usize::try_from(j)
+            .ok()
+            .filter(|&j| j < n)
+            .ok_or_else(|| PyIndexError::new_err("result index out of range"))
+    }
+}
+
+#[pymethods]
+impl PyEvaluation {
+    /// The plan's id.
+    #[getter]
+    fn plan_id(&self) -> &str {
+        &self.eval.plan_id
+    }
+
+    /// The plan's version.
+    #[getter]
+    fn plan_version(&self) -> &str {
+        &self.eval.plan_version
+    }
+
+    /// The plan's fingerprint (``sha256:…``).
+    #[getter]
+    fn plan_fingerprint(&self) -> &str {
+        &self.eval.plan_fingerprint
+    }
+
+    /// The period given with the inputs, if any.
+    #[getter]
+    fn period(&self) -> Option<&str> {
+        self.eval.period.as_deref()
+    }
+
+    /// Every subject's result, in the order of the assignments.
+    #[getter]
+    fn results(&self) -> Vec<PySubjectResult> {
+        (0..self.eval.results.len())
+            .map(|i| self.subject(i))
+            .collect()
+    }
+
+    fn __len__(&self) -> usize {
+        self.eval.results.len()
+    }
+
+    fn __getitem__(&self, key: &Bound<'_, PyAny>) -> PyResult<PySubjectResult> {
+        Ok(self.subject(self.position(key)?))
+    }
+
+    fn __contains__(&self, key: &Bound<'_, PyAny>) -> bool {
+        key.cast::<PyString>().is_ok() && self.position(key).is_ok()
+    }
+
+    fn __iter__(slf: PyRef<'_, Self>) -> ResultIterator {
+        ResultIterator {
+            eval: slf.eval.clone(),
+            plan: slf.plan.clone(),
+            next: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// The human-readable explanation of one subject's result (by subject id or position).
+    fn explain(&self, subject: &Bound<'_, PyAny>) -> PyResult<String> {
+        Ok(self.subject(self.position(subject)?).explain())
+    }
+
+    /// Number of subjects per grade, in the order of the plan's grade scale.
+    fn grade_counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let mut counts: Vec<(&str, usize)> = self
+            .plan
+            .plan()
+            .grades
+            .iter()
+            .map(|g| (g.grade.as_str(), 0usize))
+            .collect();
+        for r in &self.eval.results {
+            if let Some(c) = counts.iter_mut().find(|(g, _)| *g == &*r.grade) {
+                c.1 = c.1.saturating_add(1);
+            }
+        }
+        let d = PyDict::new(py);
+        for (g, n) in counts {
+            d.set_item(g, n)?;
+        }
+        Ok(d)
+    }
+
+    /// The evaluation as JSON text in the core's shape (decimals as strings such as ``"87.50"``).
+    #[pyo3(signature = (*, indent = None))]
+    fn to_json(&self, py: Python<'_>, indent: Option<usize>) -> PyResult<String> {
+        let eval = self.eval.clone();
+        crate::errors::detached(py, move || to_json(&*eval, indent))
+    }
+
+    /// The evaluation as plain Python data in the core's JSON shape (decimals as strings).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let text = self.to_json(py, None)?;
+        json_loads(py, &text)
+    }
+
+    /// One row per subject (``items=False``) or per subject and item (``items=True``) as an
+    /// Arrow table exported through the Arrow PyCapsule interface; numbers are
+    /// ``Decimal128(38, s)`` columns, or ``float64`` with ``floats=True``.
+    #[pyo3(signature = (*, items = false, floats = false))]
+    fn _arrow(&self, py: Python<'_>, items: bool, floats: bool) -> PyResult<pyo3_arrow::PyTable> {
+        guard(py, || table::build(py, &self.eval, items, floats))
+    }
+
+    /// A ``pyarrow.Table`` with one row per subject (or per item with ``items=True``).
+    /// Numbers are exact ``decimal128`` columns unless ``floats=True``. Needs pyarrow.
+    #[pyo3(signature = (*, items = false, floats = false))]
+    fn to_arrow<'py>(
+        &self,
+        py: Python<'py>,
+        items: bool,
+        floats: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let t = self._arrow(py, items, floats)?;
+        import_optional(py, "pyarrow", "to_arrow()")?.call_method1("table", (t,))
+    }
+
+    /// A ``pandas.DataFrame`` with one row per subject (or per item with ``items=True``).
+    /// Number columns hold ``decimal.Decimal`` values unless ``floats=True``. Needs pandas
+    /// and pyarrow.
+    #[pyo3(signature = (*, items = false, floats = false))]
+    fn to_pandas<'py>(
+        &self,
+        py: Python<'py>,
+        items: bool,
+        floats: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        import_optional(py, "pandas", "to_pandas()")?;
+        self.to_arrow(py, items, floats)?.call_method0("to_pandas")
+    }
+
+    /// A ``polars.DataFrame`` with one row per subject (or per item with ``items=True``).
+    /// Number columns are ``Decimal`` unless ``floats=True``. Needs polars (not pyarrow).
+    #[pyo3(signature = (*, items = false, floats = false))]
+    fn to_polars<'py>(
+        &self,
+        py: Python<'py>,
+        items: bool,
+        floats: bool,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let t = self._arrow(py, items, floats)?;
+        import_optional(py, "polars", "to_polars()")?.call_method1("DataFrame", (t,))
+    }
+
+    /// Arrow PyCapsule stream of the per-subject table, so ``pyarrow.table(ev)`` and
+    /// ``polars.DataFrame(ev)`` work directly.
+    #[pyo3(signature = (requested_schema = None))]
+    fn __arrow_c_stream__<'py>(
+        &self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        let t = self._arrow(py, false, false)?.into_pyobject(py)?;
+        t.call_method1("__arrow_c_stream__", (requested_schema,))
+    }
+
+    /// HTML table for Jupyter.
+    fn _repr_html_(&self) -> String {
+        html::evaluation(&self.eval, &self.plan, 50)
+    }
+
+    fn __repr__(&self) -> String {
+        let period = self
+            .eval
+            .period
+            .as_deref()
+            .map_or_else(String::new, |p| format!(", period={p:?}"));
+        format!(
+            "<Evaluation plan={:?} version={:?}{period}, {} subjects>",
+            self.eval.plan_id,
+            self.eval.plan_version,
+            self.eval.results.len()
+        )
+    }
+}
+
+fn import_optional<'py>(
+    py: Python<'py>,
+    module: &str,
+    what: &str,
+) -> PyResult<Bound<'py, PyModule>> {
+    py.import(module).map_err(|e| {
+        let err = pyo3::exceptions::PyImportError::new_err(format!(
+            "{what} needs the `{module}` package: pip install {module}"
+        ));
+        err.set_cause(py, Some(e));
+        err
+    })
+}
+
+/// Iterator over an evaluation's results.
+#[pyclass(frozen, module = "kpichain._kpichain")]
+pub struct ResultIterator {
+    eval: Arc<Evaluation>,
+    plan: Arc<CompiledPlan>,
+    next: std::sync::atomic::AtomicUsize,
+}
+
+#[pymethods]
+impl ResultIterator {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__(&self) -> Option<PySubjectResult> {
+        let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        (i < self.eval.results.len()).then(|| PySubjectResult {
+            eval: self.eval.clone(),
+            plan: self.plan.clone(),
+            index: i,
+        })
+    }
+}
+
+/// One subject's result: total, grade, coefficient, payout and every item, with
+/// ``decimal.Decimal`` numbers at the plan's scales (``Decimal('87.50')``).
+#[pyclass(frozen, module = "kpichain._kpichain", name = "SubjectResult")]
+pub struct PySubjectResult {
+    eval: Arc<Evaluation>,
+    plan: Arc<CompiledPlan>,
+    index: usize,
+}
+
+impl PySubjectResult {
+    fn r(&self) -> &SubjectResult {
+        // The index was checked when the object was made; an empty fallback keeps this total.
+        self.eval
+            .results
+            .get(self.index)
+            .unwrap_or_else(|| empty_result())
+    }
+}
+
+fn empty_result() -> &'static SubjectResult {
+    static EMPTY: OnceLock<SubjectResult> = OnceLock::new();
+    EMPTY.get_or_init(|| SubjectResult {
+        subject: Arc::from(""),
+        name: None,
+        role: Arc::from(""),
+        unit: None,
+        region: None,
+        total_unrounded: Default::default(),
+        total: Default::default(),
+        grade: Arc::from(""),
+        coefficient: Default::default(),
+        payout: None,
+        items: Vec::new(),
+        adjustments: Vec::new(),
+        vetoes: Vec::new(),
+        warnings: Vec::new(),
+    })
+}
+
+#[pymethods]
+impl PySubjectResult {
+    /// Subject id.
+    #[getter]
+    fn subject(&self) -> &str {
+        &self.r().subject
+    }
+
+    /// Display name from the assignment.
+    #[getter]
+    fn name(&self) -> Option<&str> {
+        self.r().name.as_deref()
+    }
+
+    /// Role id.
+    #[getter]
+    fn role(&self) -> &str {
+        &self.r().role
+    }
+
+    /// Org unit from the assignment.
+    #[getter]
+    fn unit(&self) -> Option<&str> {
+        self.r().unit.as_deref()
+    }
+
+    /// Region from the assignment.
+    #[getter]
+    fn region(&self) -> Option<&str> {
+        self.r().region.as_deref()
+    }
+
+    /// Sum of weighted item scores plus adjustments, before rounding and vetoes.
+    #[getter]
+    fn total_unrounded<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.r().total_unrounded)
+    }
+
+    /// The final total at the plan's total scale (after vetoes).
+    #[getter]
+    fn total<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.r().total)
+    }
+
+    /// The grade (S/A/B/C/D …).
+    #[getter]
+    fn grade(&self) -> &str {
+        &self.r().grade
+    }
+
+    /// The grade's coefficient.
+    #[getter]
+    fn coefficient<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.r().coefficient)
+    }
+
+    /// Bonus base × coefficient at the payout scale, when a bonus base was given.
+    #[getter]
+    fn payout<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        opt_to_py(py, &self.r().payout)
+    }
+
+    /// Every item of the scorecard, in scorecard order.
+    #[getter]
+    fn items(&self) -> Vec<PyItemResult> {
+        (0..self.r().items.len())
+            .map(|j| PyItemResult {
+                eval: self.eval.clone(),
+                subject: self.index,
+                index: j,
+            })
+            .collect()
+    }
+
+    /// Adjustments (bonus/penalty points): dicts with ``id``, ``actual``, ``raw_points``,
+    /// ``points`` (``Decimal``) and ``capped`` (bool).
+    #[getter]
+    fn adjustments<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        for a in &self.r().adjustments {
+            let d = PyDict::new(py);
+            d.set_item("id", &*a.id)?;
+            d.set_item("actual", to_py(py, &a.actual)?)?;
+            d.set_item("raw_points", to_py(py, &a.raw_points)?)?;
+            d.set_item("points", to_py(py, &a.points)?)?;
+            d.set_item("capped", a.capped)?;
+            list.append(d)?;
+        }
+        Ok(list)
+    }
+
+    /// Vetoes whose condition held: dicts with ``id``, ``force_grade``, ``force_total``.
+    #[getter]
+    fn vetoes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        for v in &self.r().vetoes {
+            let d = PyDict::new(py);
+            d.set_item("id", &*v.id)?;
+            d.set_item("force_grade", v.force_grade.as_deref())?;
+            d.set_item("force_total", opt_to_py(py, &v.force_total)?)?;
+            list.append(d)?;
+        }
+        Ok(list)
+    }
+
+    /// Warnings (missing data handled by policy, values outside bands …): dicts with
+    /// ``code``, ``path`` and ``message``.
+    #[getter]
+    fn warnings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        for w in &self.r().warnings {
+            let d = PyDict::new(py);
+            d.set_item("code", w.code)?;
+            d.set_item("path", &w.path)?;
+            d.set_item("message", &w.message)?;
+            list.append(d)?;
+        }
+        Ok(list)
+    }
+
+    /// The item with this item id (or indicator id).
+    fn item(&self, key: &str) -> PyResult<PyItemResult> {
+        let r = self.r();
+        r.items
+            .iter()
+            .position(|it| &*it.item == key)
+            .or_else(|| r.items.iter().position(|it| &*it.indicator == key))
+            .map(|j| PyItemResult {
+                eval: self.eval.clone(),
+                subject: self.index,
+                index: j,
+            })
+            .ok_or_else(|| PyKeyError::new_err(key.to_string()))
+    }
+
+    /// The explanation for an HR user: every item's actual, target, rule, score and weight,
+    /// adjustments, vetoes, rounding, grade and coefficient, as text.
+    fn explain(&self) -> String {
+        self.plan.explain(self.r()).to_string()
+    }
+
+    /// The same explanation as structured data (decimals as strings).
+    fn explanation<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        json_loads(py, &to_json(&self.plan.explain(self.r()), None))
+    }
+
+    /// This result as JSON text in the core's shape (decimals as strings).
+    #[pyo3(signature = (*, indent = None))]
+    fn to_json(&self, indent: Option<usize>) -> String {
+        to_json(self.r(), indent)
+    }
+
+    /// This result as plain Python data in the core's JSON shape (decimals as strings).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        json_loads(py, &to_json(self.r(), None))
+    }
+
+    /// HTML for Jupyter: the result with its items.
+    fn _repr_html_(&self) -> String {
+        html::subject(&self.plan.explain(self.r()), self.r())
+    }
+
+    fn __repr__(&self) -> String {
+        let r = self.r();
+        format!(
+            "SubjectResult(subject={:?}, role={:?}, total=Decimal('{}'), grade={:?}, coefficient=Decimal('{}'))",
+            &*r.subject, &*r.role, r.total, &*r.grade, r.coefficient
+        )
+    }
+}
+
+/// One item's numbers: the actual, the targets used, achievement, the rule's raw and rounded
+/// score, the weight (and the weight applied) and the weighted score, as ``decimal.Decimal``.
+#[pyclass(frozen, module = "kpichain._kpichain", name = "ItemResult")]
+pub struct PyItemResult {
+    eval: Arc<Evaluation>,
+    subject: usize,
+    index: usize,
+}
+
+impl PyItemResult {
+    fn it(&self) -> PyResult<&ItemResult> {
+        self.eval
+            .results
+            .get(self.subject)
+            .and_then(|r| r.items.get(self.index))
+            .ok_or_else(|| PyIndexError::new_err("item index out of range"))
+    }
+}
+
+#[pymethods]
+impl PyItemResult {
+    /// Item id.
+    #[getter]
+    fn item(&self) -> PyResult<&str> {
+        Ok(&self.it()?.item)
+    }
+
+    /// Indicator id.
+    #[getter]
+    fn indicator(&self) -> PyResult<&str> {
+        Ok(&self.it()?.indicator)
+    }
+
+    /// The rule type applied (``linear``, ``ratio``, ``bands`` …).
+    #[getter]
+    fn rule(&self) -> PyResult<&'static str> {
+        Ok(self.it()?.rule)
+    }
+
+    /// ``scored``, ``missing_zero`` or ``excluded``.
+    #[getter]
+    fn status(&self) -> PyResult<&'static str> {
+        Ok(status_str(self.it()?.status))
+    }
+
+    /// The actual value, or None when missing.
+    #[getter]
+    fn actual<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        opt_to_py(py, &self.it()?.actual)
+    }
+
+    /// The target used (the subject's own when given).
+    #[getter]
+    fn target<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        opt_to_py(py, &self.it()?.target)
+    }
+
+    /// The threshold used.
+    #[getter]
+    fn threshold<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        opt_to_py(py, &self.it()?.threshold)
+    }
+
+    /// The stretch value used.
+    #[getter]
+    fn stretch<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        opt_to_py(py, &self.it()?.stretch)
+    }
+
+    /// Achievement percentage at the plan's achievement scale; None when undefined.
+    #[getter]
+    fn achievement<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        opt_to_py(py, &self.it()?.achievement)
+    }
+
+    /// The rule's score before rounding.
+    #[getter]
+    fn raw_score<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.it()?.raw_score)
+    }
+
+    /// The score at the plan's item scale.
+    #[getter]
+    fn score<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.it()?.score)
+    }
+
+    /// The weight in the plan (percent).
+    #[getter]
+    fn weight<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.it()?.weight)
+    }
+
+    /// The weight applied (differs from ``weight`` when other items were excluded).
+    #[getter]
+    fn effective_weight<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.it()?.effective_weight)
+    }
+
+    /// score × effective weight ÷ 100 at the plan's weighted scale.
+    #[getter]
+    fn weighted<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        to_py(py, &self.it()?.weighted)
+    }
+
+    /// This item as plain Python data in the core's JSON shape (decimals as strings).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        json_loads(py, &to_json(self.it()?, None))
+    }
+
+    fn __repr__(&self) -> PyResult<String> {
+        let it = self.it()?;
+        let actual = it
+            .actual
+            .map_or_else(|| "None".to_string(), |a| format!("Decimal('{a}')"));
+        Ok(format!(
+            "ItemResult(item={:?}, rule={:?}, actual={actual}, score=Decimal('{}'), weight=Decimal('{}'), weighted=Decimal('{}'))",
+            &*it.item, it.rule, it.score, it.weight, it.weighted
+        ))
+    }
+}
