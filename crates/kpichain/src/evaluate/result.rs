@@ -69,6 +69,17 @@ pub enum ItemStatus {
     Excluded,
 }
 
+impl ItemStatus {
+    /// `scored`, `missing_zero` or `excluded`, as serialized.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemStatus::Scored => "scored",
+            ItemStatus::MissingZero => "missing_zero",
+            ItemStatus::Excluded => "excluded",
+        }
+    }
+}
+
 /// One item's numbers.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct ItemResult {
