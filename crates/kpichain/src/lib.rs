@@ -7,6 +7,7 @@ pub mod decimal;
 mod error;
 mod evaluate;
 pub mod formula;
+pub mod measure;
 mod model;
 mod schema;
 

@@ -42,6 +42,11 @@ fn explanation_schema_is_current() {
 }
 
 #[test]
+fn measures_schema_is_current() {
+    check("measures.schema.json", kpichain::measure::measures_schema());
+}
+
+#[test]
 fn plan_schema_accepts_numbers_and_decimal_strings() {
     let schema: serde_json::Value = serde_json::from_str(&kpichain::plan_schema()).unwrap();
     let text = schema.to_string();

@@ -1,0 +1,346 @@
+//! Building a record set from rows of text cells, as read from CSV or JSON lines.
+
+use rust_decimal::Decimal;
+
+use super::records::{
+    BadRecord, CellProblem, Column, ColumnData, FieldKind, Interner, RecordSet, Schema, TextColumn,
+    Values,
+};
+use super::time::{UtcOffset, parse_boolean, parse_date, parse_timestamp_in};
+use crate::decimal::parse_decimal;
+
+/// Builds a [`RecordSet`] from rows of text cells, one cell per field in schema order.
+///
+/// Cells are parsed by their field's kind: decimals exactly with
+/// [`parse_decimal`](crate::decimal::parse_decimal), timestamps as RFC 3339 or as local
+/// `YYYY-MM-DD HH:MM[:SS]` in the given time zone, dates as `YYYY-MM-DD`, booleans as
+/// `true`/`false`/`1`/`0`. An empty (or blank) cell is a missing value, allowed only in
+/// optional fields. A row with any bad cell is kept out of the columns and recorded as a
+/// [`BadRecord`] with its row index, the caller's source label and every problem; whether bad
+/// records stop a derivation is the [`BadRecordPolicy`](super::BadRecordPolicy)'s choice.
+///
+/// ```
+/// use kpichain::measure::{Field, FieldKind, RecordSetBuilder, Schema, UtcOffset};
+/// let schema = Schema::new(vec![
+///     Field::new("rep", FieldKind::Text),
+///     Field::new("submitted_at", FieldKind::Timestamp),
+///     Field::new("amount", FieldKind::Decimal),
+/// ])?;
+/// let mut orders = RecordSetBuilder::new("orders", schema, "+08:00".parse().unwrap());
+/// assert!(orders.push_row(&["E1", "2022-01-31 23:30", "1200.50"], Some("orders.csv:2")));
+/// assert!(!orders.push_row(&["E2", "2022-01-31", "12,5"], Some("orders.csv:3")));
+/// let orders = orders.finish();
+/// assert_eq!((orders.len(), orders.bad_records().len()), (1, 1));
+/// assert_eq!(orders.bad_records()[0].problems.len(), 2);
+/// # Ok::<(), kpichain::InputError>(())
+/// ```
+#[derive(Debug)]
+pub struct RecordSetBuilder {
+    name: String,
+    schema: Schema,
+    time_zone: UtcOffset,
+    columns: Vec<ColumnBuilder>,
+    rows: usize,
+    next_row: usize,
+    bad: Vec<BadRecord>,
+    scratch: Vec<Parsed>,
+    /// Whether a timestamp without an offset was read (in `time_zone`).
+    read_local: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Parsed {
+    Missing,
+    Text,
+    Decimal(Decimal),
+    Timestamp(i64),
+    Date(i32),
+    Boolean(bool),
+}
+
+#[derive(Debug)]
+enum ColumnBuilder {
+    Text(Interner, Vec<u32>),
+    Decimal(Vec<Decimal>, Vec<bool>),
+    Timestamp(Vec<i64>, Vec<bool>),
+    Date(Vec<i32>, Vec<bool>),
+    Boolean(Vec<bool>, Vec<bool>),
+}
+
+fn values<T>(data: Vec<T>, valid: Vec<bool>) -> Values<T> {
+    let all = valid.iter().all(|v| *v);
+    Values {
+        data,
+        valid: if all { None } else { Some(valid) },
+    }
+}
+
+impl RecordSetBuilder {
+    /// A builder for the record set `name` with `schema`; local timestamps are read in
+    /// `time_zone`, which must be the plan's.
+    pub fn new(name: impl Into<String>, schema: Schema, time_zone: UtcOffset) -> RecordSetBuilder {
+        let columns = schema
+            .fields()
+            .iter()
+            .map(|f| match f.kind {
+                FieldKind::Text => ColumnBuilder::Text(Interner::default(), Vec::new()),
+                FieldKind::Decimal => ColumnBuilder::Decimal(Vec::new(), Vec::new()),
+                FieldKind::Timestamp => ColumnBuilder::Timestamp(Vec::new(), Vec::new()),
+                FieldKind::Date => ColumnBuilder::Date(Vec::new(), Vec::new()),
+                FieldKind::Boolean => ColumnBuilder::Boolean(Vec::new(), Vec::new()),
+            })
+            .collect();
+        RecordSetBuilder {
+            name: name.into(),
+            schema,
+            time_zone,
+            columns,
+            rows: 0,
+            next_row: 0,
+            bad: Vec::new(),
+            scratch: Vec::new(),
+            read_local: false,
+        }
+    }
+
+    /// Adds one record from its cells, in schema order. `source` labels where the row came
+    /// from (e.g. `orders.csv:14`) and is kept only if the row is bad. Returns whether the
+    /// record was accepted.
+    pub fn push_row<S: AsRef<str>>(&mut self, cells: &[S], source: Option<&str>) -> bool {
+        let row = self.next_row;
+        self.next_row = self.next_row.saturating_add(1);
+        let fields = self.schema.fields();
+        if cells.len() != fields.len() {
+            self.bad.push(BadRecord {
+                record_set: self.name.clone(),
+                row,
+                source: source.map(str::to_string),
+                problems: vec![CellProblem {
+                    field: None,
+                    code: "wrong_cell_count".to_string(),
+                    reason: format!(
+                        "the record has {} cells but the record set has {} fields",
+                        cells.len(),
+                        fields.len()
+                    ),
+                }],
+            });
+            return false;
+        }
+        let mut problems = Vec::new();
+        self.scratch.clear();
+        for (field, cell) in fields.iter().zip(cells) {
+            let raw = cell.as_ref();
+            let parsed = if raw.trim().is_empty() {
+                if field.optional {
+                    Ok(Parsed::Missing)
+                } else {
+                    Err((
+                        "missing_value",
+                        "the field is required but the cell is empty".to_string(),
+                    ))
+                }
+            } else {
+                let bad = |reason: String| ("bad_value", reason);
+                match field.kind {
+                    FieldKind::Text => Ok(Parsed::Text),
+                    FieldKind::Decimal => parse_decimal(raw).map(Parsed::Decimal).map_err(bad),
+                    FieldKind::Timestamp => match parse_timestamp_in(raw, self.time_zone) {
+                        Ok((micros, local)) => {
+                            self.read_local |= local;
+                            Ok(Parsed::Timestamp(micros))
+                        }
+                        Err(reason) => Err(bad(reason)),
+                    },
+                    FieldKind::Date => parse_date(raw).map(Parsed::Date).map_err(bad),
+                    FieldKind::Boolean => parse_boolean(raw).map(Parsed::Boolean).map_err(bad),
+                }
+            };
+            match parsed {
+                Ok(p) => self.scratch.push(p),
+                Err((code, reason)) => problems.push(CellProblem {
+                    field: Some(field.name.clone()),
+                    code: code.to_string(),
+                    reason,
+                }),
+            }
+        }
+        if !problems.is_empty() {
+            self.bad.push(BadRecord {
+                record_set: self.name.clone(),
+                row,
+                source: source.map(str::to_string),
+                problems,
+            });
+            return false;
+        }
+        for ((column, parsed), cell) in self.columns.iter_mut().zip(&self.scratch).zip(cells) {
+            match (column, *parsed) {
+                (ColumnBuilder::Text(interner, codes), Parsed::Text) => {
+                    codes.push(interner.intern(cell.as_ref()))
+                }
+                (ColumnBuilder::Text(_, codes), _) => codes.push(TextColumn::NULL),
+                (ColumnBuilder::Decimal(d, v), Parsed::Decimal(x)) => {
+                    d.push(x);
+                    v.push(true)
+                }
+                (ColumnBuilder::Timestamp(d, v), Parsed::Timestamp(x)) => {
+                    d.push(x);
+                    v.push(true)
+                }
+                (ColumnBuilder::Date(d, v), Parsed::Date(x)) => {
+                    d.push(x);
+                    v.push(true)
+                }
+                (ColumnBuilder::Boolean(d, v), Parsed::Boolean(x)) => {
+                    d.push(x);
+                    v.push(true)
+                }
+                (ColumnBuilder::Decimal(d, v), _) => {
+                    d.push(Decimal::ZERO);
+                    v.push(false)
+                }
+                (ColumnBuilder::Timestamp(d, v), _) => {
+                    d.push(0);
+                    v.push(false)
+                }
+                (ColumnBuilder::Date(d, v), _) => {
+                    d.push(0);
+                    v.push(false)
+                }
+                (ColumnBuilder::Boolean(d, v), _) => {
+                    d.push(false);
+                    v.push(false)
+                }
+            }
+        }
+        self.rows = self.rows.saturating_add(1);
+        true
+    }
+
+    /// Records accepted so far.
+    pub fn len(&self) -> usize {
+        self.rows
+    }
+
+    /// Whether no record was accepted yet.
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+    }
+
+    /// Bad records so far.
+    pub fn bad_records(&self) -> &[BadRecord] {
+        &self.bad
+    }
+
+    /// The record set: the accepted records as columns, plus the bad records.
+    pub fn finish(self) -> RecordSet {
+        let columns = self
+            .columns
+            .into_iter()
+            .map(|c| Column {
+                data: match c {
+                    ColumnBuilder::Text(interner, codes) => ColumnData::Text(TextColumn {
+                        codes,
+                        dictionary: interner.dictionary,
+                    }),
+                    ColumnBuilder::Decimal(d, v) => ColumnData::Decimal(values(d, v)),
+                    ColumnBuilder::Timestamp(d, v) => ColumnData::Timestamp(values(d, v)),
+                    ColumnBuilder::Date(d, v) => ColumnData::Date(values(d, v)),
+                    ColumnBuilder::Boolean(d, v) => ColumnData::Boolean(values(d, v)),
+                },
+            })
+            .collect();
+        RecordSet {
+            name: self.name,
+            schema: self.schema,
+            columns,
+            rows: self.rows,
+            bad: self.bad,
+            time_zone: self.read_local.then_some(self.time_zone),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::super::records::Field;
+    use super::*;
+
+    fn schema() -> Schema {
+        Schema::new(vec![
+            Field::new("rep", FieldKind::Text),
+            Field::new("at", FieldKind::Timestamp),
+            Field::new("amount", FieldKind::Decimal).optional(),
+            Field::new("day", FieldKind::Date).optional(),
+            Field::new("vip", FieldKind::Boolean).optional(),
+        ])
+        .unwrap()
+    }
+
+    #[test]
+    fn good_rows_become_columns() {
+        let mut b = RecordSetBuilder::new("orders", schema(), UtcOffset::UTC);
+        assert!(b.push_row(
+            &["E1", "2022-01-01 00:00", "1.50", "2022-01-01", "true"],
+            None
+        ));
+        assert!(b.push_row(&["E2", "2022-01-02T00:00:00Z", "", "", ""], None));
+        assert!(b.push_row(&["E1", "2022-01-03 00:00", "-2", "2022-01-03", "0"], None));
+        let set = b.finish();
+        assert_eq!(set.len(), 3);
+        assert!(set.bad_records().is_empty());
+        let rep = set.column("rep").unwrap().as_text().unwrap();
+        assert_eq!(rep.codes(), &[0, 1, 0]);
+        assert_eq!(set.column("amount").unwrap().null_count(), 1);
+        assert_eq!(set.column("at").unwrap().null_count(), 0);
+        assert_eq!(set.time_zone(), Some(UtcOffset::UTC));
+        let mut b = RecordSetBuilder::new("orders", schema(), UtcOffset::UTC);
+        assert!(b.push_row(&["E1", "2022-01-01T00:00:00+08:00", "", "", ""], None));
+        assert_eq!(
+            b.finish().time_zone(),
+            None,
+            "offsets of their own need no zone"
+        );
+    }
+
+    #[test]
+    fn bad_rows_are_kept_out_with_every_problem_and_their_origin() {
+        let mut b = RecordSetBuilder::new("orders", schema(), UtcOffset::UTC);
+        assert!(!b.push_row(
+            &["", "yesterday", "12,5", "2022-02-30", "yes"],
+            Some("orders.csv:2")
+        ));
+        assert!(!b.push_row(&["E1"], Some("orders.csv:3")));
+        assert!(b.push_row(&["E1", "2022-01-01 00:00", "1", "", ""], None));
+        let set = b.finish();
+        assert_eq!((set.len(), set.records_read()), (1, 3));
+        let bad = &set.bad_records()[0];
+        assert_eq!(bad.row, 0);
+        assert_eq!(bad.source.as_deref(), Some("orders.csv:2"));
+        let codes: Vec<_> = bad.problems.iter().map(|p| p.code.as_str()).collect();
+        assert_eq!(
+            codes,
+            [
+                "missing_value",
+                "bad_value",
+                "bad_value",
+                "bad_value",
+                "bad_value"
+            ]
+        );
+        let issues: Vec<_> = bad.issues().collect();
+        assert_eq!(issues[2].path, "records.orders[0].amount");
+        assert!(
+            issues[2]
+                .message
+                .starts_with("orders.csv:2: field 'amount': \"12,5\"")
+        );
+        assert_eq!(set.bad_records()[1].problems[0].code, "wrong_cell_count");
+        assert_eq!(
+            set.bad_records()[1].issues().next().unwrap().path,
+            "records.orders[1]"
+        );
+    }
+}

@@ -1,0 +1,224 @@
+//! The entry point: measures + record sets + period → actuals and a report.
+
+use rust_decimal::Decimal;
+
+use super::def::MeasureDef;
+use super::exec::{MeasureState, NO_SUBJECT, Run, Val, Why};
+use super::records::{FastMap, RecordSets, TextColumn};
+use super::report::{
+    BadRecordPolicy, DeriveOptions, DeriveReport, Derived, MeasureNote, MeasureReport,
+    RecordSetReport,
+};
+use super::resolve::Resolver;
+use super::time::Period;
+use crate::Actual;
+use crate::decimal::round_fixed;
+use crate::error::{InputError, Issue};
+
+/// Derives the actuals of `measures` for `period` from `records`.
+///
+/// Every problem is reported at once and nothing is derived when there is one: unknown
+/// record sets or fields, fields of the wrong kind, bad literals in conditions, two measures
+/// for one indicator, record sets read in another time zone, and, under
+/// [`BadRecordPolicy::Error`], every bad record. Subjects whose value is undefined (a zero
+/// denominator, an average of nothing) get no actual but are named in the measure's notes;
+/// the plan's missing-data policy then decides. Only a value too large for a decimal is an
+/// error (`arithmetic_overflow`).
+pub fn derive_actuals(
+    measures: &[MeasureDef],
+    records: &RecordSets,
+    period: &Period,
+    options: &DeriveOptions,
+) -> Result<Derived, InputError> {
+    let tz = options.time_zone;
+    let mut issues = Vec::new();
+    for set in records.iter() {
+        if let Some(read_in) = set.time_zone().filter(|t| *t != tz) {
+            issues.push(Issue::new(
+                "time_zone_mismatch",
+                format!("records.{}", set.name()),
+                format!(
+                    "record set '{}' was read in time zone {read_in} but the plan's is {tz}",
+                    set.name()
+                ),
+            ));
+        }
+        if options.bad_records == BadRecordPolicy::Error {
+            issues.extend(set.bad_records().iter().flat_map(|b| b.issues()));
+        }
+    }
+    for (i, d) in measures.iter().enumerate() {
+        if measures.iter().take(i).any(|e| e.indicator == d.indicator) {
+            issues.push(Issue::new(
+                "duplicate_measure",
+                format!("measures[{i}].indicator"),
+                format!("indicator '{}' has more than one measure", d.indicator),
+            ));
+        }
+    }
+    if let Some(list) = &options.subjects {
+        for (i, s) in list.iter().enumerate() {
+            if list.iter().take(i).any(|t| t == s) {
+                issues.push(Issue::new(
+                    "duplicate_subject",
+                    format!("subjects[{i}]"),
+                    format!("subject '{s}' is listed more than once"),
+                ));
+            }
+        }
+    }
+    let mut resolver = Resolver::new(records, tz);
+    let nodes: Vec<_> = measures
+        .iter()
+        .enumerate()
+        .map(|(i, d)| resolver.measure(&d.measure, &format!("measures[{i}].measure")))
+        .collect();
+    issues.append(&mut resolver.issues);
+    if !issues.is_empty() {
+        return Err(InputError { issues });
+    }
+
+    let listed = options.subjects.as_deref();
+    let (names, maps) = subject_space(&resolver.subject_columns, listed);
+    let mut order: Vec<usize> = (0..names.len()).collect();
+    if listed.is_none() {
+        order.sort_unstable_by_key(|&g| names.get(g).copied().unwrap_or(""));
+    }
+    let run = Run { tz, maps, names };
+
+    let mut actuals = Vec::new();
+    let mut reports = Vec::with_capacity(measures.len());
+    for (i, (def, node)) in measures.iter().zip(&nodes).enumerate() {
+        let Some(node) = node else { continue };
+        let mut state = MeasureState {
+            active: vec![false; run.names.len()],
+            notes: Vec::new(),
+        };
+        let values = match run.eval(node, *period, &mut state) {
+            Ok(v) => v,
+            Err(issue) => {
+                issues.push(issue);
+                continue;
+            }
+        };
+        let before = actuals.len();
+        let mut without: Vec<(Why, Vec<String>)> = Vec::new();
+        for &g in &order {
+            let wanted = listed.is_some() || state.active.get(g).copied().unwrap_or(false);
+            let (Some(value), Some(name)) = (values.get(g), run.names.get(g)) else {
+                continue;
+            };
+            if !wanted {
+                continue;
+            }
+            match *value {
+                Val::Num(v) => actuals.push(Actual {
+                    subject: name.to_string(),
+                    indicator: def.indicator.clone(),
+                    value: finish(v, def),
+                }),
+                Val::No(why) => match without.iter_mut().find(|(w, _)| *w == why) {
+                    Some((_, names)) => names.push(name.to_string()),
+                    None => without.push((why, vec![name.to_string()])),
+                },
+            }
+        }
+        without.sort();
+        let path = format!("measures[{i}]");
+        let mut notes: Vec<MeasureNote> = without
+            .into_iter()
+            .map(|(why, subjects)| MeasureNote {
+                code: why.code().to_string(),
+                path: format!("{path}.measure.value"),
+                period: Some(*period),
+                records: 0,
+                message: format!(
+                    "{} subject{} no value for {period}: {}; the plan's missing-data policy applies",
+                    subjects.len(),
+                    if subjects.len() == 1 { " has" } else { "s have" },
+                    why.reason()
+                ),
+                subjects,
+            })
+            .collect();
+        notes.append(&mut state.notes);
+        reports.push(MeasureReport {
+            indicator: def.indicator.clone(),
+            path,
+            actuals: actuals.len().saturating_sub(before),
+            notes,
+        });
+    }
+    if !issues.is_empty() {
+        return Err(InputError { issues });
+    }
+    Ok(Derived {
+        actuals,
+        report: DeriveReport {
+            period: *period,
+            time_zone: tz,
+            record_sets: records
+                .iter()
+                .map(|s| RecordSetReport {
+                    name: s.name().to_string(),
+                    records_read: s.records_read(),
+                    records: s.len(),
+                    bad_records: s.bad_records().len(),
+                })
+                .collect(),
+            bad_records: records
+                .iter()
+                .flat_map(|s| s.bad_records().iter().cloned())
+                .collect(),
+            measures: reports,
+        },
+    })
+}
+
+/// Rounds to the measure's scale when it has one; zero is never negative.
+fn finish(v: Decimal, def: &MeasureDef) -> Decimal {
+    let mut v = match def.measure.scale {
+        Some(scale) => round_fixed(v, scale, def.measure.rounding),
+        None => v,
+    };
+    if v.is_zero() {
+        v.set_sign_positive(true);
+    }
+    v
+}
+
+/// Global subject ids: the listed subjects in order, or every subject of every subject
+/// column, and per column the map from its dictionary codes to global ids. Each dictionary
+/// entry is hashed once; records are never hashed.
+fn subject_space<'a>(
+    columns: &[&'a TextColumn],
+    listed: Option<&'a [String]>,
+) -> (Vec<&'a str>, Vec<Vec<u32>>) {
+    let mut names: Vec<&'a str> = Vec::new();
+    let mut ids: FastMap<&'a str, u32> = FastMap::default();
+    let add = |names: &mut Vec<&'a str>, ids: &mut FastMap<&'a str, u32>, s: &'a str| {
+        let g = u32::try_from(names.len()).unwrap_or(NO_SUBJECT);
+        ids.insert(s, g);
+        names.push(s);
+        g
+    };
+    if let Some(list) = listed {
+        for s in list {
+            add(&mut names, &mut ids, s);
+        }
+    }
+    let maps = columns
+        .iter()
+        .map(|c| {
+            c.dictionary
+                .iter()
+                .map(|s| match ids.get(&**s) {
+                    Some(&g) => g,
+                    None if listed.is_some() => NO_SUBJECT,
+                    None => add(&mut names, &mut ids, s),
+                })
+                .collect()
+        })
+        .collect();
+    (names, maps)
+}
