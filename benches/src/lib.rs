@@ -54,21 +54,24 @@ pub fn inputs(n: usize) -> Inputs {
     let mut assignments = Vec::with_capacity(n);
     let mut actuals = Vec::with_capacity(n.saturating_mul(5));
     let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+    let indicators: Vec<std::sync::Arc<str>> = (0..5)
+        .map(|i| std::sync::Arc::from(format!("k{i}")))
+        .collect();
     for s in 0..n {
-        let subject = format!("E{s:07}");
+        let subject: std::sync::Arc<str> = std::sync::Arc::from(format!("E{s:07}"));
         assignments.push(Assignment {
             subject: subject.clone(),
             role: "staff".into(),
             ..Default::default()
         });
-        for i in 0..5 {
+        for indicator in &indicators {
             seed ^= seed << 13;
             seed ^= seed >> 7;
             seed ^= seed << 17;
             let cents = 3_000i64.saturating_add(i64::try_from(seed % 14_000).unwrap_or(0));
             actuals.push(Actual {
                 subject: subject.clone(),
-                indicator: format!("k{i}"),
+                indicator: indicator.clone(),
                 value: Decimal::new(cents, 2),
             });
         }

@@ -153,8 +153,8 @@ pub fn prepare(text: &str) -> Result<Prepared, InputError> {
             } => match decimal(value) {
                 Ok(value) => {
                     actuals.push(Actual {
-                        subject,
-                        indicator,
+                        subject: subject.into(),
+                        indicator: indicator.into(),
                         value,
                     });
                     origins.push((row, false));
@@ -167,6 +167,7 @@ pub fn prepare(text: &str) -> Result<Prepared, InputError> {
                 )),
             },
             Row::Wide { subject, values } => {
+                let shared: std::sync::Arc<str> = std::sync::Arc::from(subject.as_str());
                 for (indicator, value) in values {
                     if value.get() == "null" {
                         // An empty cell of a wide table: no actual for this indicator.
@@ -175,8 +176,8 @@ pub fn prepare(text: &str) -> Result<Prepared, InputError> {
                     match decimal(value) {
                         Ok(v) => {
                             actuals.push(Actual {
-                                subject: subject.clone(),
-                                indicator,
+                                subject: shared.clone(),
+                                indicator: indicator.into(),
                                 value: v,
                             });
                             origins.push((row, true));

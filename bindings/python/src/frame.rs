@@ -8,6 +8,7 @@
 //! decimals (exact) or decimal text. Boolean number columns are rejected.
 
 use std::collections::{BTreeMap, HashSet};
+use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Decimal128Type, Float32Type, Float64Type, Int64Type, UInt64Type};
@@ -210,17 +211,45 @@ fn num_col(
     n
 }
 
-fn required_text(
-    col: &Option<TextCol>,
+/// Shares one `Arc<str>` per distinct id, so that an id repeated on many rows (a subject's
+/// long-format rows, an indicator) is stored once.
+#[derive(Default)]
+struct Interner {
+    last: Option<Arc<str>>,
+    seen: HashSet<Arc<str>>,
+}
+
+impl Interner {
+    fn get(&mut self, s: &str) -> Arc<str> {
+        if let Some(last) = &self.last {
+            if **last == *s {
+                return last.clone();
+            }
+        }
+        let shared = match self.seen.get(s) {
+            Some(a) => a.clone(),
+            None => {
+                let a: Arc<str> = Arc::from(s);
+                self.seen.insert(a.clone());
+                a
+            }
+        };
+        self.last = Some(shared.clone());
+        shared
+    }
+}
+
+fn required_text<'a>(
+    col: &'a Option<TextCol>,
     i: usize,
     row: usize,
     list: &str,
     field: &str,
     c: &mut Collector,
-) -> Option<String> {
+) -> Option<&'a str> {
     let col = col.as_ref()?;
     match col.get(i) {
-        Some(s) => Some(s.to_string()),
+        Some(s) => Some(s),
         None => {
             c.push(
                 "missing_field",
@@ -299,9 +328,15 @@ pub(crate) fn assignments(
         let unit = text_col(batch, LIST, UNIT, c, &mut warned);
         let region = text_col(batch, LIST, REGION, c, &mut warned);
         let bonus = num_col(batch, LIST, BONUS_BASE, c, &mut warned);
-        let values: Vec<(usize, &String, Option<NumCol>)> = indicator_cols
+        let values: Vec<(usize, Arc<str>, Option<NumCol>)> = indicator_cols
             .iter()
-            .map(|&(k, n)| (k, n, num_col(batch, LIST, n, c, &mut warned)))
+            .map(|&(k, n)| {
+                (
+                    k,
+                    Arc::from(n.as_str()),
+                    num_col(batch, LIST, n, c, &mut warned),
+                )
+            })
             .collect();
         let attrs: Vec<(&String, Option<TextCol>)> = attribute_cols
             .iter()
@@ -309,8 +344,11 @@ pub(crate) fn assignments(
             .collect();
         for i in 0..batch.num_rows() {
             let row = row0.saturating_add(i);
-            let s = required_text(&subject, i, row, LIST, SUBJECT, c).unwrap_or_default();
-            let r = required_text(&role, i, row, LIST, ROLE, c).unwrap_or_default();
+            let s: Arc<str> =
+                Arc::from(required_text(&subject, i, row, LIST, SUBJECT, c).unwrap_or_default());
+            let r = required_text(&role, i, row, LIST, ROLE, c)
+                .unwrap_or_default()
+                .to_string();
             let bonus_base = number(
                 &bonus,
                 i,
@@ -336,7 +374,7 @@ pub(crate) fn assignments(
                     origins.wide(row, *k);
                     actuals.push(Actual {
                         subject: s.clone(),
-                        indicator: (*n).clone(),
+                        indicator: n.clone(),
                         value,
                     });
                 }
@@ -383,6 +421,7 @@ pub(crate) fn actuals(
         }
         let rows: usize = table.batches.iter().map(RecordBatch::num_rows).sum();
         let mut out = Vec::with_capacity(rows);
+        let (mut subjects, mut indicators) = (Interner::default(), Interner::default());
         for batch in &table.batches {
             let subject = text_col(batch, LIST, SUBJECT, c, &mut warned);
             let indicator = text_col(batch, LIST, INDICATOR, c, &mut warned);
@@ -398,14 +437,14 @@ pub(crate) fn actuals(
                     &value,
                     i,
                     || format!("{LIST}[{row}].{VALUE}"),
-                    || actual_what(&s, &ind),
+                    || actual_what(s, ind),
                     c,
                 );
                 if let Some(value) = v {
                     origins.long(row);
                     out.push(Actual {
-                        subject: s,
-                        indicator: ind,
+                        subject: subjects.get(s),
+                        indicator: indicators.get(ind),
                         value,
                     });
                 }
@@ -433,15 +472,22 @@ pub(crate) fn actuals(
     let mut out = Vec::with_capacity(rows.saturating_mul(indicator_cols.len()));
     for batch in &table.batches {
         let subject = text_col(batch, LIST, SUBJECT, c, &mut warned);
-        let values: Vec<(usize, &String, Option<NumCol>)> = indicator_cols
+        let values: Vec<(usize, Arc<str>, Option<NumCol>)> = indicator_cols
             .iter()
-            .map(|&(k, n)| (k, n, num_col(batch, LIST, n, c, &mut warned)))
+            .map(|&(k, n)| {
+                (
+                    k,
+                    Arc::from(n.as_str()),
+                    num_col(batch, LIST, n, c, &mut warned),
+                )
+            })
             .collect();
         for i in 0..batch.num_rows() {
             let row = row0.saturating_add(i);
             let Some(s) = required_text(&subject, i, row, LIST, SUBJECT, c) else {
                 continue;
             };
+            let s: Arc<str> = Arc::from(s);
             for (k, n, col) in &values {
                 let v = number(
                     col,
@@ -497,8 +543,8 @@ pub(crate) fn targets(table: &Table, c: &mut Collector) -> Vec<TargetOverride> {
             let st = number(&stretch, i, || path(STRETCH), || what(STRETCH), c);
             match tv {
                 Some(target) => out.push(TargetOverride {
-                    subject: s,
-                    indicator: ind,
+                    subject: Arc::from(s),
+                    indicator: Arc::from(ind),
                     target,
                     threshold: th,
                     stretch: st,

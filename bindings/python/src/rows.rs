@@ -259,7 +259,7 @@ pub(crate) fn assignments(
                             .insert(key.into_owned(), v.str()?.to_cow()?.into_owned());
                     }
                 }
-                a.subject = subject;
+                a.subject = subject.into();
             }
             Some(Row::Seq(items)) => {
                 if !(2..=6).contains(&items.len()) {
@@ -272,7 +272,8 @@ pub(crate) fn assignments(
                 }
                 a.subject = ctx
                     .required(items.first(), p(SUBJECT), SUBJECT)?
-                    .unwrap_or_default();
+                    .unwrap_or_default()
+                    .into();
                 a.role = ctx
                     .required(items.get(1), p(ROLE), ROLE)?
                     .unwrap_or_default();
@@ -349,8 +350,8 @@ pub(crate) fn actuals(
                         if let Some(v) = ctx.number(value.as_ref(), p(VALUE), &what)? {
                             origins.long(i);
                             out.push(Actual {
-                                subject: s,
-                                indicator: ind,
+                                subject: s.into(),
+                                indicator: ind.into(),
                                 value: v,
                             });
                         }
@@ -404,8 +405,8 @@ pub(crate) fn actuals(
                     if let Some(v) = ctx.number(items.get(2), p(VALUE), &what)? {
                         origins.long(i);
                         out.push(Actual {
-                            subject: s,
-                            indicator: ind,
+                            subject: s.into(),
+                            indicator: ind.into(),
                             value: v,
                         });
                     }
@@ -480,8 +481,8 @@ pub(crate) fn targets(
         let stretch = ctx.number(stretch.as_ref(), p(STRETCH), &what(STRETCH))?;
         match target {
             Some(target) => out.push(TargetOverride {
-                subject: s,
-                indicator: ind,
+                subject: s.into(),
+                indicator: ind.into(),
                 target,
                 threshold,
                 stretch,
@@ -521,8 +522,8 @@ fn wide_cell(
     let col = *columns.entry(indicator.to_string()).or_insert(next);
     origins.wide(row, col as usize);
     actuals.push(Actual {
-        subject: subject.to_string(),
-        indicator: indicator.to_string(),
+        subject: subject.into(),
+        indicator: indicator.into(),
         value: v,
     });
     Ok(())

@@ -483,7 +483,7 @@ fn assignment_from_csv_row(row: &Row) -> Result<Assignment, Vec<String>> {
         return Err(problems);
     }
     Ok(Assignment {
-        subject,
+        subject: subject.into(),
         role,
         name: row.text("name").map(str::to_string),
         unit: row.text("unit").map(str::to_string),
@@ -520,7 +520,7 @@ fn assignment_from_json(
 ) -> Result<Assignment, Vec<String>> {
     let bonus_base = json_decimal(a.bonus_base.as_ref(), file, i, "bonus_base")?;
     Ok(Assignment {
-        subject: a.subject,
+        subject: a.subject.into(),
         role: a.role,
         name: a.name,
         unit: a.unit,
@@ -545,8 +545,8 @@ fn actual_from_csv_row(row: &Row) -> Result<Actual, Vec<String>> {
     let value = row.required_decimal("value", &mut problems);
     if problems.is_empty() {
         Ok(Actual {
-            subject,
-            indicator,
+            subject: subject.into(),
+            indicator: indicator.into(),
             value,
         })
     } else {
@@ -567,8 +567,8 @@ struct JsonActual {
 fn actual_from_json(a: JsonActual, file: &str, i: usize) -> Result<Actual, Vec<String>> {
     match json_decimal(Some(&a.value), file, i, "value")? {
         Some(value) => Ok(Actual {
-            subject: a.subject,
-            indicator: a.indicator,
+            subject: a.subject.into(),
+            indicator: a.indicator.into(),
             value,
         }),
         None => Err(vec![format!(
@@ -594,8 +594,8 @@ fn target_from_csv_row(row: &Row) -> Result<TargetOverride, Vec<String>> {
     let stretch = row.decimal("stretch", &mut problems);
     if problems.is_empty() {
         Ok(TargetOverride {
-            subject,
-            indicator,
+            subject: subject.into(),
+            indicator: indicator.into(),
             target,
             threshold,
             stretch,
@@ -634,8 +634,8 @@ fn target_from_json(t: JsonTarget, file: &str, i: usize) -> Result<TargetOverrid
     let stretch = field(t.stretch.as_ref(), "stretch");
     match target {
         Some(target) if problems.is_empty() => Ok(TargetOverride {
-            subject: t.subject,
-            indicator: t.indicator,
+            subject: t.subject.into(),
+            indicator: t.indicator.into(),
             target,
             threshold,
             stretch,

@@ -272,8 +272,8 @@ fn dictionary_codes_from_callers_are_checked_and_used() {
     let counts: Vec<(String, String)> = d
         .actuals
         .iter()
-        .filter(|a| a.indicator == "orders")
-        .map(|a| (a.subject.clone(), a.value.to_string()))
+        .filter(|a| &*a.indicator == "orders")
+        .map(|a| (a.subject.to_string(), a.value.to_string()))
         .collect();
     assert_eq!(
         counts,
@@ -386,7 +386,7 @@ proptest! {
             let d = derive_actuals(&sales_measures(), &sets, &period.parse().unwrap(), &options).unwrap();
             let mut sums = [Decimal::ZERO; 2];
             for a in &d.actuals {
-                sums[usize::from(a.indicator == "sales")] += a.value;
+                sums[usize::from(&*a.indicator == "sales")] += a.value;
             }
             sums
         };

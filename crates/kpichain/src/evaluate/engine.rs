@@ -10,7 +10,6 @@ use crate::formula::{EvalFailure, Value, Var};
 use crate::model::{Direction, MissingDataPolicy, RoundingPolicy};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
-use std::sync::Arc;
 
 /// Memory of the last look-ups, to skip hashing for inputs grouped by subject.
 #[derive(Default)]
@@ -72,7 +71,7 @@ impl CompiledPlan {
             let Some(role) = self.roles.get(ri) else {
                 continue;
             };
-            if by_id.contains_key(a.subject.as_str()) {
+            if by_id.contains_key(&*a.subject) {
                 issues.push(Issue::new(
                     "duplicate_subject",
                     format!("assignments[{i}].subject"),
@@ -80,7 +79,7 @@ impl CompiledPlan {
                 ));
                 continue;
             }
-            by_id.insert(a.subject.as_str(), subjects.len());
+            by_id.insert(&*a.subject, subjects.len());
             subjects.push(SubjectSlot {
                 assignment: a,
                 role,
@@ -238,7 +237,7 @@ impl CompiledPlan {
         issues: &mut Vec<Issue>,
     ) {
         for (i, t) in inputs.targets.iter().enumerate() {
-            let Some(s) = by_id.get(t.subject.as_str()).and_then(|&s| subjects.get(s)) else {
+            let Some(s) = by_id.get(&*t.subject).and_then(|&s| subjects.get(s)) else {
                 continue;
             };
             for item in s
@@ -281,7 +280,7 @@ impl CompiledPlan {
     ) -> Result<SubjectResult, Vec<Issue>> {
         let rp = &self.plan.rounding;
         let role = s.role;
-        let subject = s.assignment.subject.as_str();
+        let subject: &str = &s.assignment.subject;
         let mut issues = Vec::new();
         let mut warnings = Vec::new();
         let overflow = |path: String| {
@@ -551,7 +550,7 @@ impl CompiledPlan {
             None => None,
         };
         Ok(SubjectResult {
-            subject: Arc::from(subject),
+            subject: s.assignment.subject.clone(),
             name: s.assignment.name.clone(),
             role: role.id.clone(),
             unit: s.assignment.unit.clone(),

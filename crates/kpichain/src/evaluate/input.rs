@@ -4,6 +4,7 @@ use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use crate::error::{InputError, Issue};
 
@@ -29,7 +30,9 @@ pub struct Inputs {
 #[serde(deny_unknown_fields)]
 pub struct Assignment {
     /// Employee or org-unit id.
-    pub subject: String,
+    // Shared (`Arc<str>`): results and long-format rows reuse it without copying.
+    #[schemars(with = "String")]
+    pub subject: Arc<str>,
     /// Role id from the plan.
     pub role: String,
     /// Display name, e.g. `张伟`.
@@ -54,9 +57,11 @@ pub struct Assignment {
 #[serde(deny_unknown_fields)]
 pub struct Actual {
     /// Subject id.
-    pub subject: String,
+    #[schemars(with = "String")]
+    pub subject: Arc<str>,
     /// Indicator id.
-    pub indicator: String,
+    #[schemars(with = "String")]
+    pub indicator: Arc<str>,
     /// The value, exact.
     pub value: Decimal,
 }
@@ -67,9 +72,11 @@ pub struct Actual {
 #[serde(deny_unknown_fields)]
 pub struct TargetOverride {
     /// Subject id.
-    pub subject: String,
+    #[schemars(with = "String")]
+    pub subject: Arc<str>,
     /// Indicator id.
-    pub indicator: String,
+    #[schemars(with = "String")]
+    pub indicator: Arc<str>,
     /// The subject's target.
     pub target: Decimal,
     /// The subject's threshold.

@@ -103,6 +103,7 @@ pub fn derive_actuals(
         };
         let before = actuals.len();
         let mut without: Vec<(Why, Vec<String>)> = Vec::new();
+        let indicator: std::sync::Arc<str> = std::sync::Arc::from(def.indicator.as_str());
         for &g in &order {
             let wanted = listed.is_some() || state.active.get(g).copied().unwrap_or(false);
             let (Some(value), Some(name)) = (values.get(g), run.names.get(g)) else {
@@ -113,8 +114,8 @@ pub fn derive_actuals(
             }
             match *value {
                 Val::Num(v) => actuals.push(Actual {
-                    subject: name.to_string(),
-                    indicator: def.indicator.clone(),
+                    subject: std::sync::Arc::from(&**name),
+                    indicator: indicator.clone(),
                     value: finish(v, def),
                 }),
                 Val::No(why) => match without.iter_mut().find(|(w, _)| *w == why) {
