@@ -22,7 +22,12 @@ fn main() {
     };
     let rounds: u32 = args.next().and_then(|a| a.parse().ok()).unwrap_or(10);
     let plan = CompiledPlan::from_text(&plan_json(kind)).unwrap();
-    let data = inputs(100_000);
+    let mut data = inputs(100_000);
+    if std::env::var_os("KPICHAIN_PROFILE_JSON").is_some() {
+        // Inputs as a JSON reader would build them: one allocation per id.
+        let text = serde_json::to_string(&data).unwrap();
+        data = kpichain::Inputs::from_json(&text).unwrap();
+    }
     let start = Instant::now();
     for _ in 0..rounds {
         std::hint::black_box(plan.evaluate(&data).unwrap());

@@ -155,7 +155,7 @@ pub(crate) fn from_f32(v: f32) -> Result<Decimal, NumProblem> {
     if v.is_infinite() {
         return Err(NumProblem::Infinite);
     }
-    kpichain::decimal::parse_decimal(&v.to_string())
+    kpichain::decimal::from_f32_shortest(v)
         .map(positive_zero)
         .map_err(|_| NumProblem::OutOfRange(format!("{v:e}")))
 }
