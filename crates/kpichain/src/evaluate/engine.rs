@@ -550,7 +550,7 @@ impl CompiledPlan {
             None => None,
         };
         Ok(SubjectResult {
-            subject: s.assignment.subject.clone(),
+            subject: std::sync::Arc::from(subject),
             name: s.assignment.name.clone(),
             role: role.id.clone(),
             unit: s.assignment.unit.clone(),

@@ -32,6 +32,7 @@ pub struct Assignment {
     /// Employee or org-unit id.
     // Shared (`Arc<str>`): results and long-format rows reuse it without copying.
     #[schemars(with = "String")]
+    #[serde(deserialize_with = "shared_str")]
     pub subject: Arc<str>,
     /// Role id from the plan.
     pub role: String,
@@ -58,9 +59,11 @@ pub struct Assignment {
 pub struct Actual {
     /// Subject id.
     #[schemars(with = "String")]
+    #[serde(deserialize_with = "shared_str")]
     pub subject: Arc<str>,
     /// Indicator id.
     #[schemars(with = "String")]
+    #[serde(deserialize_with = "shared_str")]
     pub indicator: Arc<str>,
     /// The value, exact.
     pub value: Decimal,
@@ -73,9 +76,11 @@ pub struct Actual {
 pub struct TargetOverride {
     /// Subject id.
     #[schemars(with = "String")]
+    #[serde(deserialize_with = "shared_str")]
     pub subject: Arc<str>,
     /// Indicator id.
     #[schemars(with = "String")]
+    #[serde(deserialize_with = "shared_str")]
     pub indicator: Arc<str>,
     /// The subject's target.
     pub target: Decimal,
@@ -104,34 +109,7 @@ impl Inputs {
         de.end().map_err(|e| InputError {
             issues: vec![Issue::new("parse_error", "", e.to_string())],
         })?;
-        let mut inputs = inputs;
-        inputs.share_ids();
         Ok(inputs)
-    }
-
-    /// Makes rows that name the same subject or indicator share one `Arc<str>`, as readers
-    /// that intern ids do. [`Inputs::from_json`] calls it; evaluation is faster on shared ids
-    /// (fewer, denser allocations) but gives the same results either way.
-    pub fn share_ids(&mut self) {
-        let mut seen: std::collections::HashSet<Arc<str>, foldhash::fast::RandomState> =
-            Default::default();
-        let mut share = |id: &mut Arc<str>| match seen.get(&**id) {
-            Some(shared) => *id = shared.clone(),
-            None => {
-                seen.insert(id.clone());
-            }
-        };
-        for a in &mut self.assignments {
-            share(&mut a.subject);
-        }
-        for a in &mut self.actuals {
-            share(&mut a.subject);
-            share(&mut a.indicator);
-        }
-        for t in &mut self.targets {
-            share(&mut t.subject);
-            share(&mut t.indicator);
-        }
     }
 }
 
@@ -155,4 +133,20 @@ fn row_owner(text: &str, path: &str) -> Option<String> {
         (Some(s), None) => Some(format!("subject '{s}'")),
         _ => None,
     }
+}
+
+/// Reads an id straight into an `Arc<str>`: one allocation, where serde's own impl goes
+/// through a `String` it then frees (which leaves the heap fragmented for the evaluation).
+fn shared_str<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Arc<str>, D::Error> {
+    struct Visitor;
+    impl serde::de::Visitor<'_> for Visitor {
+        type Value = Arc<str>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("a string")
+        }
+        fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Arc<str>, E> {
+            Ok(Arc::from(v))
+        }
+    }
+    deserializer.deserialize_str(Visitor)
 }
