@@ -147,21 +147,9 @@ pub fn from_f64_shortest(value: f64) -> Result<Decimal, String> {
         return Err(format!("{value} is not a finite number"));
     }
     // `ryu` writes the shortest text that reads back as the same float, into a stack buffer
-    // (no allocation: this runs once per cell of a float column). It writes `35.0` where
-    // `Display` writes `35`; drop that `.0` so an integral float keeps scale 0.
+    // (no allocation: this runs once per cell of a float column).
     let mut buffer = ryu::Buffer::new();
-    let text = buffer.format_finite(value);
-    let text = text.strip_suffix(".0").unwrap_or(text);
-    let parsed = if text.contains('e') {
-        Decimal::from_scientific(text)
-    } else {
-        Decimal::from_str_exact(text)
-    };
-    parsed.map_err(|_| {
-        format!(
-            "{value} does not fit a decimal (magnitude below 7.9e28, at most 28 decimal places)"
-        )
-    })
+    from_shortest_text(buffer.format_finite(value), &value)
 }
 
 /// Parses a 32-bit float by its own shortest round-trip representation (`0.1f32` → `0.1`),
@@ -171,7 +159,12 @@ pub fn from_f32_shortest(value: f32) -> Result<Decimal, String> {
         return Err(format!("{value} is not a finite number"));
     }
     let mut buffer = ryu::Buffer::new();
-    let text = buffer.format_finite(value);
+    from_shortest_text(buffer.format_finite(value), &value)
+}
+
+/// The decimal of `ryu`'s text, which writes `35.0` where `Display` writes `35`: the `.0` is
+/// dropped so that an integral float keeps scale 0.
+fn from_shortest_text(text: &str, value: &dyn std::fmt::Display) -> Result<Decimal, String> {
     let text = text.strip_suffix(".0").unwrap_or(text);
     let parsed = if text.contains('e') {
         Decimal::from_scientific(text)
