@@ -110,11 +110,7 @@ fn subjects(eval: &Evaluation, floats: bool) -> PyResult<Vec<(Field, ArrayRef)>>
         dec("coefficient", &|x| Some(x.coefficient))?,
         dec("payout", &|x| x.payout)?,
         dec("total_unrounded", &|x| Some(x.total_unrounded))?,
-        dec("adjustment_points", &|x| {
-            x.adjustments
-                .iter()
-                .try_fold(Decimal::ZERO, |acc, a| acc.checked_add(a.points))
-        })?,
+        dec("adjustment_points", &|x| x.adjustment_points())?,
         text("vetoes", vetoes.iter().map(Option::as_deref)),
         count("warnings", r.iter().map(|x| x.warnings.len())),
     ])

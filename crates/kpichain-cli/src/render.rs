@@ -2,7 +2,7 @@
 
 use crate::error::Failure;
 use comfy_table::{Cell, CellAlignment, Table, presets};
-use kpichain::{CompiledPlan, Decimal, Evaluation, Plan, SubjectResult};
+use kpichain::{CompiledPlan, Evaluation, Plan, SubjectResult};
 use std::collections::HashMap;
 
 /// Display names the plan gives to roles, grades, adjustments and vetoes.
@@ -148,12 +148,7 @@ pub fn table(compiled: &CompiledPlan, eval: &Evaluation) -> String {
     }
     let mut line = format!("grades: {}", counts.join(" · "));
     if with_payout {
-        let total = eval
-            .results
-            .iter()
-            .filter_map(|r| r.payout)
-            .try_fold(Decimal::ZERO, |acc, p| acc.checked_add(p));
-        if let Some(total) = total {
+        if let Some(total) = eval.payout_total() {
             line.push_str(&format!(" · payout total {total}"));
         }
     }

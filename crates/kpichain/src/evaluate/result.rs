@@ -21,6 +21,25 @@ pub struct Evaluation {
     pub results: Vec<SubjectResult>,
 }
 
+impl Evaluation {
+    /// The sum of all payouts given, or `None` if it does not fit a decimal.
+    pub fn payout_total(&self) -> Option<Decimal> {
+        self.results
+            .iter()
+            .filter_map(|r| r.payout)
+            .try_fold(Decimal::ZERO, |acc, p| acc.checked_add(p))
+    }
+}
+
+impl SubjectResult {
+    /// The sum of the adjustment points applied, or `None` if it does not fit a decimal.
+    pub fn adjustment_points(&self) -> Option<Decimal> {
+        self.adjustments
+            .iter()
+            .try_fold(Decimal::ZERO, |acc, a| acc.checked_add(a.points))
+    }
+}
+
 /// One subject's result.
 #[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
 pub struct SubjectResult {
