@@ -653,12 +653,22 @@ fn build_role(
                     });
                 }
                 Err(e) => {
-                    if report || !from_plan {
-                        issues.push(
-                            "formula_invalid",
-                            format!("{vpath}.condition"),
-                            e.to_string(),
-                        );
+                    // A plan-wide veto is checked against every role (its `score.ITEM` names
+                    // must exist on each scorecard); the same problem is reported once.
+                    let message = if from_plan {
+                        format!("{e} (for role '{}')", role.id)
+                    } else {
+                        e.to_string()
+                    };
+                    let path = format!("{vpath}.condition");
+                    let known = issues.0.iter().any(|i| {
+                        i.code == "formula_invalid"
+                            && i.path == path
+                            && i.message.split(" (for role '").next()
+                                == message.split(" (for role '").next()
+                    });
+                    if !known {
+                        issues.push("formula_invalid", path, message);
                     }
                 }
             }
