@@ -80,6 +80,6 @@ pub fn inputs(n: usize) -> Inputs {
         period: Some("2022-01".into()),
         assignments,
         actuals,
-        targets: Vec::new(),
+        ..Default::default()
     }
 }

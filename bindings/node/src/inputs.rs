@@ -24,6 +24,13 @@ struct RawInputs<'a> {
     actuals: Vec<Row<'a>>,
     #[serde(default)]
     targets: Vec<TargetOverride>,
+    #[serde(default)]
+    units: Vec<kpichain::Unit>,
+    #[serde(default)]
+    records: std::collections::BTreeMap<
+        String,
+        Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    >,
 }
 
 /// One row of `actuals`. Values stay as their raw JSON text (borrowed, not copied) until they
@@ -202,6 +209,8 @@ pub fn prepare(text: &str) -> Result<Prepared, InputError> {
             assignments: raw.assignments,
             actuals,
             targets: raw.targets,
+            units: raw.units,
+            records: raw.records,
         },
         origins,
     })

@@ -327,6 +327,7 @@ pub(crate) fn assignments(
         let name = text_col(batch, LIST, NAME, c, &mut warned);
         let unit = text_col(batch, LIST, UNIT, c, &mut warned);
         let region = text_col(batch, LIST, REGION, c, &mut warned);
+        let manager = text_col(batch, LIST, MANAGER, c, &mut warned);
         let bonus = num_col(batch, LIST, BONUS_BASE, c, &mut warned);
         let values: Vec<(usize, Arc<str>, Option<NumCol>)> = indicator_cols
             .iter()
@@ -385,6 +386,7 @@ pub(crate) fn assignments(
                 name: opt_text(&name, i),
                 unit: opt_text(&unit, i),
                 region: opt_text(&region, i),
+                manager: opt_text(&manager, i),
                 bonus_base,
                 attributes,
             });

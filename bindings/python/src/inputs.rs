@@ -12,6 +12,7 @@ pub(crate) const ROLE: &str = "role";
 pub(crate) const NAME: &str = "name";
 pub(crate) const UNIT: &str = "unit";
 pub(crate) const REGION: &str = "region";
+pub(crate) const MANAGER: &str = "manager";
 pub(crate) const BONUS_BASE: &str = "bonus_base";
 pub(crate) const INDICATOR: &str = "indicator";
 pub(crate) const VALUE: &str = "value";
@@ -20,7 +21,8 @@ pub(crate) const THRESHOLD: &str = "threshold";
 pub(crate) const STRETCH: &str = "stretch";
 
 /// Columns/keys that describe an assignment rather than an indicator.
-pub(crate) const ASSIGNMENT_FIELDS: [&str; 6] = [SUBJECT, ROLE, NAME, UNIT, REGION, BONUS_BASE];
+pub(crate) const ASSIGNMENT_FIELDS: [&str; 7] =
+    [SUBJECT, ROLE, NAME, UNIT, REGION, MANAGER, BONUS_BASE];
 
 /// At most this many conversion problems are listed; the rest are counted.
 const MAX_ISSUES: usize = 100;

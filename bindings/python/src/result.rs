@@ -341,6 +341,7 @@ fn empty_result() -> &'static SubjectResult {
         role: Arc::from(""),
         unit: None,
         region: None,
+        variant: None,
         total_unrounded: Default::default(),
         total: Default::default(),
         grade: Arc::from(""),
@@ -350,6 +351,7 @@ fn empty_result() -> &'static SubjectResult {
         adjustments: Vec::new(),
         vetoes: Vec::new(),
         warnings: Vec::new(),
+        sources: Vec::new(),
     })
 }
 

@@ -198,6 +198,7 @@ pub(crate) fn assignments(
     let k_name = intern!(py, NAME);
     let k_unit = intern!(py, UNIT);
     let k_region = intern!(py, REGION);
+    let k_manager = intern!(py, MANAGER);
     let k_bonus = intern!(py, BONUS_BASE);
 
     let rows = iterate(obj, "assignments", &mut ctx.c)?;
@@ -214,6 +215,7 @@ pub(crate) fn assignments(
                 a.name = ctx.optional(get(&d, k_name)?.as_ref(), p(NAME), NAME)?;
                 a.unit = ctx.optional(get(&d, k_unit)?.as_ref(), p(UNIT), UNIT)?;
                 a.region = ctx.optional(get(&d, k_region)?.as_ref(), p(REGION), REGION)?;
+                a.manager = ctx.optional(get(&d, k_manager)?.as_ref(), p(MANAGER), MANAGER)?;
                 let subject = subject.unwrap_or_default();
                 a.bonus_base = ctx.number(
                     get(&d, k_bonus)?.as_ref(),

@@ -125,7 +125,7 @@ pub fn load(args: &InputArgs, progress: &Progress) -> Result<Loaded, Failure> {
                     period: args.period.clone(),
                     assignments,
                     actuals,
-                    targets: Vec::new(),
+                    ..Default::default()
                 },
                 assignments: a_src,
                 actuals: ac_src,
@@ -141,6 +141,7 @@ pub fn load(args: &InputArgs, progress: &Progress) -> Result<Loaded, Failure> {
                     assignments,
                     actuals,
                     targets,
+                    ..Default::default()
                 },
                 assignments: a_src,
                 actuals: ac_src,
@@ -470,7 +471,7 @@ fn csv_error(file: &str, e: &csv::Error) -> String {
 
 const ASSIGNMENTS: Spec = Spec {
     required: &["subject", "role"],
-    optional: &["name", "unit", "region", "bonus_base"],
+    optional: &["name", "unit", "region", "manager", "bonus_base"],
     extra_allowed: true,
 };
 
@@ -488,6 +489,7 @@ fn assignment_from_csv_row(row: &Row) -> Result<Assignment, Vec<String>> {
         name: row.text("name").map(str::to_string),
         unit: row.text("unit").map(str::to_string),
         region: row.text("region").map(str::to_string),
+        manager: row.text("manager").map(str::to_string),
         bonus_base,
         attributes: row.extras(&ASSIGNMENTS),
     })
@@ -508,6 +510,8 @@ struct JsonAssignment {
     #[serde(default)]
     region: Option<String>,
     #[serde(default)]
+    manager: Option<String>,
+    #[serde(default)]
     bonus_base: Option<serde_json::Value>,
     #[serde(default)]
     attributes: BTreeMap<String, String>,
@@ -525,6 +529,7 @@ fn assignment_from_json(
         name: a.name,
         unit: a.unit,
         region: a.region,
+        manager: a.manager,
         bonus_base,
         attributes: a.attributes,
     })

@@ -40,6 +40,62 @@ pub struct CompiledPlan {
     pub(crate) roles: Vec<CRole>,
     /// Grades sorted from the highest `min` down; the catch-all (no `min`) last.
     pub(crate) grades: Vec<CGrade>,
+    /// Per role of the plan, its variants (their compiled scorecards follow the plan's roles
+    /// in `roles`).
+    pub(crate) variants: Vec<Vec<CVariant>>,
+    /// Per role of the plan, its evaluation level: roles reading other roles' results come
+    /// after them.
+    pub(crate) levels: Vec<usize>,
+    /// Whether any scorecard reads another subject, a unit or a role.
+    pub(crate) any_source: bool,
+    /// The indicators derived from records, as measure definitions, and their indicators.
+    pub(crate) measures: Vec<crate::measure::MeasureDef>,
+    /// The declared record sets' schemas.
+    pub(crate) record_schemas: Vec<(String, crate::measure::Schema)>,
+}
+
+/// A variant of a role's scorecard and whom it applies to.
+#[derive(Debug)]
+pub(crate) struct CVariant {
+    pub(crate) region: Option<String>,
+    pub(crate) unit: Option<String>,
+    /// Index into `CompiledPlan::roles`.
+    pub(crate) role: usize,
+}
+
+/// Where a sourced item's actual comes from, resolved against the plan.
+#[derive(Debug)]
+pub(crate) enum CSource {
+    Unit {
+        unit: Option<Arc<str>>,
+        indicator: usize,
+    },
+    Subject {
+        subject: Arc<str>,
+        indicator: usize,
+    },
+    Role {
+        role: usize,
+        value: RoleValue,
+        aggregate: Aggregate,
+        scope: Scope,
+    },
+}
+
+/// What a role-linked item reads from each subject of the other role.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum RoleValue {
+    Total,
+    Score(Arc<str>),
+    Actual(usize),
+}
+
+/// An item whose actual comes from elsewhere, and the value slot it is written to.
+#[derive(Debug)]
+pub(crate) struct CSourced {
+    pub(crate) slot: usize,
+    pub(crate) item: usize,
+    pub(crate) source: CSource,
 }
 
 #[derive(Debug)]
@@ -54,6 +110,15 @@ pub(crate) struct CGrade {
 pub(crate) struct CRole {
     pub(crate) id: Arc<str>,
     pub(crate) index: usize,
+    /// `roles[1]` or `roles[1].variants[0]`.
+    pub(crate) path: Arc<str>,
+    /// Where the role's own adjustments and vetoes are (a variant may inherit the role's).
+    pub(crate) adjustments_path: Arc<str>,
+    pub(crate) vetoes_path: Arc<str>,
+    /// The variant's id, for a variant's scorecard.
+    pub(crate) variant: Option<Arc<str>>,
+    /// Items whose actual comes from a unit, another subject or another role.
+    pub(crate) sourced: Vec<CSourced>,
     pub(crate) items: Vec<CItem>,
     /// Item indices in evaluation order (formula dependencies first).
     pub(crate) order: Vec<usize>,
@@ -179,7 +244,17 @@ impl CompiledPlan {
         if !issues.is_empty() {
             return Err(PlanError { issues: issues.0 });
         }
-        let (indicator_index, role_index, roles, grades) = compiled;
+        let Built {
+            indicator_index,
+            role_index,
+            roles,
+            grades,
+            variants,
+            levels,
+            measures,
+            record_schemas,
+        } = compiled;
+        let any_source = roles.iter().any(|r| !r.sourced.is_empty());
         let canonical = serde_json::to_vec(&plan).unwrap_or_default();
         let digest = Sha256::digest(&canonical);
         let mut fingerprint = String::with_capacity(71);
@@ -194,6 +269,11 @@ impl CompiledPlan {
             role_index,
             roles,
             grades,
+            variants,
+            levels,
+            any_source,
+            measures,
+            record_schemas,
         })
     }
 
@@ -214,12 +294,16 @@ impl CompiledPlan {
     }
 }
 
-type Built = (
-    FastMap<String, usize>,
-    FastMap<String, usize>,
-    Vec<CRole>,
-    Vec<CGrade>,
-);
+struct Built {
+    indicator_index: FastMap<String, usize>,
+    role_index: FastMap<String, usize>,
+    roles: Vec<CRole>,
+    grades: Vec<CGrade>,
+    variants: Vec<Vec<CVariant>>,
+    levels: Vec<usize>,
+    measures: Vec<crate::measure::MeasureDef>,
+    record_schemas: Vec<(String, crate::measure::Schema)>,
+}
 
 fn build(plan: &Plan, issues: &mut Issues) -> Built {
     if plan.id.trim().is_empty() {
@@ -299,11 +383,41 @@ fn build(plan: &Plan, issues: &mut Issues) -> Built {
                 format!("role id '{}' is used more than once", role.id),
             );
         }
-        let crole = build_role(plan, ri, role, &indicator_index, &grade_index, issues);
+    }
+    let ctx = RoleContext {
+        plan,
+        indicator_index: &indicator_index,
+        role_index: &role_index,
+        grade_index: &grade_index,
+    };
+    let mut links: Vec<(usize, usize, String)> = Vec::new();
+    for (ri, role) in plan.roles.iter().enumerate() {
+        let path = format!("roles[{ri}]");
+        let crole = build_role(&ctx, ri, &path, role, None, &mut links, issues);
         check_grade_coverage(plan, role, &path, &crole, &grades, issues);
         roles.push(crole);
     }
-    (indicator_index, role_index, roles, grades)
+    let variants = build_variants(&ctx, &grades, &mut roles, &mut links, issues);
+    let levels = link_levels(plan, &links, issues);
+    let (measures, record_schemas) = build_measures(plan, &indicator_index, issues);
+    Built {
+        indicator_index,
+        role_index,
+        roles,
+        grades,
+        variants,
+        levels,
+        measures,
+        record_schemas,
+    }
+}
+
+/// What building a role's scorecard needs to know about the plan.
+struct RoleContext<'a> {
+    plan: &'a Plan,
+    indicator_index: &'a FastMap<String, usize>,
+    role_index: &'a FastMap<String, usize>,
+    grade_index: &'a HashMap<&'a str, usize>,
 }
 
 fn build_grades(plan: &Plan, issues: &mut Issues) -> Vec<CGrade> {
@@ -387,14 +501,19 @@ fn build_grades(plan: &Plan, issues: &mut Issues) -> Vec<CGrade> {
 }
 
 fn build_role(
-    plan: &Plan,
+    ctx: &RoleContext,
     ri: usize,
+    path: &str,
     role: &Role,
-    indicator_index: &FastMap<String, usize>,
-    grade_index: &HashMap<&str, usize>,
+    variant: Option<&RoleVariant>,
+    links: &mut Vec<(usize, usize, String)>,
     issues: &mut Issues,
 ) -> CRole {
-    let path = format!("roles[{ri}]");
+    let plan = ctx.plan;
+    let indicator_index = ctx.indicator_index;
+    let grade_index = ctx.grade_index;
+    // Plan-wide adjustments and vetoes are validated once, with the first role's scorecard.
+    let first = ri == 0 && variant.is_none();
     let n_ind = plan.indicators.len();
     let mut slots: Vec<usize> = Vec::new();
     let mut slot_of = vec![u32::MAX; n_ind];
@@ -430,6 +549,14 @@ fn build_role(
     let mut sum_ok = true;
     let mut items = Vec::with_capacity(role.items.len());
     let mut deps: Vec<Vec<usize>> = vec![Vec::new(); role.items.len()];
+    let mut sourced = Vec::new();
+    if let Some(Source::Role { .. }) = &role.source {
+        issues.push(
+            "invalid_source",
+            format!("{path}.source"),
+            "a whole scorecard cannot read another role's results; give the items that should their own `source`",
+        );
+    }
     for (ii, item) in role.items.iter().enumerate() {
         let ipath = format!("{path}.items[{ii}]");
         let key = item.key();
@@ -466,10 +593,40 @@ fn build_role(
             .get(ind)
             .map(|i| i.direction)
             .unwrap_or_default();
-        let slot = if ind == usize::MAX {
-            0
-        } else {
-            slot_for(ind, &mut slots)
+        let (source, spath) = match (&item.source, &role.source) {
+            (Some(s), _) => (Some(s), format!("{ipath}.source")),
+            (None, Some(s)) => (Some(s), format!("{path}.source")),
+            (None, None) => (None, String::new()),
+        };
+        let read = match source.and_then(Source::indicator) {
+            Some(other) => match indicator_index.get(other) {
+                Some(&i) => i,
+                None => {
+                    issues.push(
+                        "unknown_indicator",
+                        format!("{spath}.indicator"),
+                        format!("indicator '{other}' is not in the indicator library"),
+                    );
+                    usize::MAX
+                }
+            },
+            None => ind,
+        };
+        let slot = match source {
+            None | Some(Source::Own { .. }) if read != usize::MAX => slot_for(read, &mut slots),
+            None | Some(Source::Own { .. }) => 0,
+            Some(source) => {
+                let slot = slots.len();
+                slots.push(usize::MAX);
+                if let Some(c) = build_source(ctx, source, read, &spath, ri, links, issues) {
+                    sourced.push(CSourced {
+                        slot,
+                        item: ii,
+                        source: c,
+                    });
+                }
+                slot
+            }
         };
         let rule = build_rule(
             plan,
@@ -512,7 +669,7 @@ fn build_role(
             ),
         );
     }
-    let order = topo_order(&deps, &role.items, &path, issues);
+    let order = topo_order(&deps, &role.items, path, issues);
 
     // Adjustments and vetoes: the plan's first, then the role's.
     let mut adjustments = Vec::new();
@@ -526,7 +683,7 @@ fn build_role(
     for (from_plan, list, base) in sources {
         for (ai, adj) in list.iter().enumerate() {
             let apath = format!("{base}[{ai}]");
-            if from_plan && ri > 0 {
+            if from_plan && !first {
                 // Plan-wide entries are validated once, with the first role.
                 if let Some(&ind) = indicator_index.get(&adj.indicator) {
                     let slot = slot_for(ind, &mut slots);
@@ -590,7 +747,7 @@ fn build_role(
     for (from_plan, list, base) in vsources {
         for (vi, veto) in list.iter().enumerate() {
             let vpath = format!("{base}[{vi}]");
-            let report = !(from_plan && ri > 0);
+            let report = !from_plan || first;
             if report && !veto_ids.insert(veto.id.as_str()) {
                 issues.push(
                     "duplicate_id",
@@ -678,9 +835,25 @@ fn build_role(
         .iter()
         .any(|i| i.missing == MissingDataPolicy::Exclude);
     let identity_order = order.iter().enumerate().all(|(k, &i)| k == i);
+    let own = |list: &str| -> Arc<str> {
+        match variant {
+            Some(v) if list == "adjustments" && v.adjustments.is_none() => {
+                Arc::from(format!("roles[{ri}].adjustments"))
+            }
+            Some(v) if list == "vetoes" && v.vetoes.is_none() => {
+                Arc::from(format!("roles[{ri}].vetoes"))
+            }
+            _ => Arc::from(format!("{path}.{list}")),
+        }
+    };
     CRole {
         id: Arc::from(role.id.as_str()),
         index: ri,
+        path: Arc::from(path),
+        adjustments_path: own("adjustments"),
+        vetoes_path: own("vetoes"),
+        variant: variant.map(|v| Arc::from(v.id.as_str())),
+        sourced,
         items,
         order,
         adjustments,
@@ -1134,4 +1307,420 @@ fn check_grade_coverage(
         ),
         _ => {}
     }
+}
+
+/// Resolves an item's source; `read` is the indicator it reads (the source's or the item's).
+fn build_source(
+    ctx: &RoleContext,
+    source: &Source,
+    read: usize,
+    spath: &str,
+    ri: usize,
+    links: &mut Vec<(usize, usize, String)>,
+    issues: &mut Issues,
+) -> Option<CSource> {
+    match source {
+        Source::Own { .. } => None,
+        Source::Unit { unit, .. } => {
+            if unit.as_deref().is_some_and(|u| u.trim().is_empty()) {
+                issues.push(
+                    "empty_field",
+                    format!("{spath}.unit"),
+                    "the unit id must not be empty",
+                );
+            }
+            (read != usize::MAX).then(|| CSource::Unit {
+                unit: unit.as_deref().map(Arc::from),
+                indicator: read,
+            })
+        }
+        Source::Subject { subject, .. } => {
+            if subject.trim().is_empty() {
+                issues.push(
+                    "empty_field",
+                    format!("{spath}.subject"),
+                    "the subject id must not be empty",
+                );
+            }
+            (read != usize::MAX).then(|| CSource::Subject {
+                subject: Arc::from(subject.as_str()),
+                indicator: read,
+            })
+        }
+        Source::Role {
+            role,
+            value,
+            aggregate,
+            scope,
+        } => {
+            let Some(&target) = ctx.role_index.get(role) else {
+                issues.push(
+                    "unknown_role",
+                    format!("{spath}.role"),
+                    format!("role '{role}' is not in the plan"),
+                );
+                return None;
+            };
+            let parsed = if value == "total" {
+                Some(RoleValue::Total)
+            } else if let Some(key) = value.strip_prefix("score.") {
+                let other = ctx.plan.roles.get(target);
+                let known = other.is_some_and(|r| {
+                    r.items.iter().any(|i| i.key() == key)
+                        || r.variants
+                            .iter()
+                            .any(|v| v.items.iter().any(|i| i.key() == key))
+                });
+                if known {
+                    Some(RoleValue::Score(Arc::from(key)))
+                } else {
+                    issues.push(
+                        "unknown_item",
+                        format!("{spath}.value"),
+                        format!("role '{role}' has no item '{key}'"),
+                    );
+                    None
+                }
+            } else if let Some(ind) = value.strip_prefix("actual.") {
+                match ctx.indicator_index.get(ind) {
+                    Some(&i) => Some(RoleValue::Actual(i)),
+                    None => {
+                        issues.push(
+                            "unknown_indicator",
+                            format!("{spath}.value"),
+                            format!("indicator '{ind}' is not in the indicator library"),
+                        );
+                        None
+                    }
+                }
+            } else {
+                issues.push(
+                    "invalid_source",
+                    format!("{spath}.value"),
+                    format!("'{value}' is not a role value: use `total`, `score.ITEM` or `actual.INDICATOR`"),
+                );
+                None
+            };
+            links.push((ri, target, format!("{spath}.role")));
+            parsed.map(|value| CSource::Role {
+                role: target,
+                value,
+                aggregate: *aggregate,
+                scope: *scope,
+            })
+        }
+    }
+}
+
+/// Compiles every role's variants (validated on their own) and appends their scorecards to
+/// `roles`.
+fn build_variants(
+    ctx: &RoleContext,
+    grades: &[CGrade],
+    roles: &mut Vec<CRole>,
+    links: &mut Vec<(usize, usize, String)>,
+    issues: &mut Issues,
+) -> Vec<Vec<CVariant>> {
+    let mut all = Vec::with_capacity(ctx.plan.roles.len());
+    for (ri, role) in ctx.plan.roles.iter().enumerate() {
+        let mut list = Vec::with_capacity(role.variants.len());
+        let mut ids = HashSet::new();
+        for (vi, v) in role.variants.iter().enumerate() {
+            let vpath = format!("roles[{ri}].variants[{vi}]");
+            if v.id.trim().is_empty() {
+                issues.push(
+                    "empty_field",
+                    format!("{vpath}.id"),
+                    "the variant id must not be empty",
+                );
+            } else if !ids.insert(v.id.as_str()) {
+                issues.push(
+                    "duplicate_id",
+                    format!("{vpath}.id"),
+                    format!(
+                        "variant '{}' of role '{}' is defined more than once",
+                        v.id, role.id
+                    ),
+                );
+            }
+            match (&v.region, &v.unit) {
+                (None, None) => issues.push(
+                    "variant_without_selector",
+                    vpath.clone(),
+                    format!(
+                        "variant '{}' of role '{}' must name the `region` or the `unit` it applies to",
+                        v.id, role.id
+                    ),
+                ),
+                (Some(_), Some(_)) => issues.push(
+                    "variant_with_two_selectors",
+                    vpath.clone(),
+                    format!(
+                        "variant '{}' of role '{}' names both a region and a unit; give one",
+                        v.id, role.id
+                    ),
+                ),
+                _ => {}
+            }
+            let clash = role.variants.iter().take(vi).find(|w| {
+                (v.region.is_some() && w.region == v.region)
+                    || (v.unit.is_some() && w.unit == v.unit)
+            });
+            if let Some(w) = clash {
+                issues.push(
+                    "duplicate_variant",
+                    vpath.clone(),
+                    format!(
+                        "variants '{}' and '{}' of role '{}' apply to the same {}",
+                        w.id,
+                        v.id,
+                        role.id,
+                        match &v.region {
+                            Some(r) => format!("region '{r}'"),
+                            None => format!("unit '{}'", v.unit.as_deref().unwrap_or("")),
+                        }
+                    ),
+                );
+            }
+            let view = Role {
+                id: role.id.clone(),
+                name: v.name.clone().unwrap_or_else(|| role.name.clone()),
+                items: v.items.clone(),
+                adjustments: v
+                    .adjustments
+                    .clone()
+                    .unwrap_or_else(|| role.adjustments.clone()),
+                vetoes: v.vetoes.clone().unwrap_or_else(|| role.vetoes.clone()),
+                source: role.source.clone(),
+                variants: Vec::new(),
+            };
+            let mut scratch = Issues::default();
+            let crole = build_role(ctx, ri, &vpath, &view, Some(v), links, &mut scratch);
+            check_grade_coverage(ctx.plan, &view, &vpath, &crole, grades, &mut scratch);
+            let inherited = |p: &str| {
+                (v.adjustments.is_none() && p.starts_with(&format!("{vpath}.adjustments")))
+                    || (v.vetoes.is_none() && p.starts_with(&format!("{vpath}.vetoes")))
+                    || p.starts_with(&format!("{vpath}.source"))
+            };
+            for issue in scratch.0 {
+                if !inherited(&issue.path) && !issues.0.contains(&issue) {
+                    issues.0.push(issue);
+                }
+            }
+            list.push(CVariant {
+                region: v.region.clone(),
+                unit: v.unit.clone(),
+                role: roles.len(),
+            });
+            roles.push(crole);
+        }
+        all.push(list);
+    }
+    all
+}
+
+/// Orders the roles linked by `{"from": "role"}` sources: a role's level is one more than the
+/// highest level of the roles it reads. A cycle is an error naming it.
+fn link_levels(plan: &Plan, links: &[(usize, usize, String)], issues: &mut Issues) -> Vec<usize> {
+    let n = plan.roles.len();
+    let mut levels = vec![0usize; n];
+    if links.is_empty() {
+        return levels;
+    }
+    let mut deps: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (from, to, _) in links {
+        if let Some(d) = deps.get_mut(*from) {
+            if !d.contains(to) {
+                d.push(*to);
+            }
+        }
+    }
+    // Depth-first search; 0 = unvisited, 1 = on the stack, 2 = done.
+    let mut state = vec![0u8; n];
+    let mut stack: Vec<usize> = Vec::new();
+    let mut reported: HashSet<Vec<usize>> = HashSet::new();
+    fn visit(
+        r: usize,
+        deps: &[Vec<usize>],
+        state: &mut [u8],
+        levels: &mut [usize],
+        stack: &mut Vec<usize>,
+        cycles: &mut Vec<Vec<usize>>,
+    ) {
+        if let Some(s) = state.get_mut(r) {
+            *s = 1;
+        }
+        stack.push(r);
+        let mut level = 0usize;
+        for &d in deps.get(r).map(Vec::as_slice).unwrap_or(&[]) {
+            match state.get(d).copied() {
+                Some(1) => {
+                    let start = stack.iter().position(|&x| x == d).unwrap_or(0);
+                    let mut cycle = stack
+                        .get(start..)
+                        .map(<[usize]>::to_vec)
+                        .unwrap_or_default();
+                    cycle.push(d);
+                    cycles.push(cycle);
+                }
+                Some(0) => visit(d, deps, state, levels, stack, cycles),
+                _ => {}
+            }
+            level = level.max(levels.get(d).copied().unwrap_or(0).saturating_add(1));
+        }
+        if let Some(l) = levels.get_mut(r) {
+            *l = level;
+        }
+        stack.pop();
+        if let Some(s) = state.get_mut(r) {
+            *s = 2;
+        }
+    }
+    let mut cycles = Vec::new();
+    for r in 0..n {
+        if state.get(r) == Some(&0) {
+            visit(r, &deps, &mut state, &mut levels, &mut stack, &mut cycles);
+        }
+    }
+    for cycle in cycles {
+        // The same cycle found from another start is reported once.
+        let mut key = cycle.clone();
+        key.pop();
+        key.sort_unstable();
+        if !reported.insert(key) {
+            continue;
+        }
+        let names: Vec<&str> = cycle
+            .iter()
+            .filter_map(|&r| plan.roles.get(r))
+            .map(|r| r.id.as_str())
+            .collect();
+        let first = cycle.first().copied().unwrap_or(0);
+        let next = cycle.get(1).copied().unwrap_or(first);
+        let path = links
+            .iter()
+            .find(|(f, t, _)| *f == first && *t == next)
+            .map_or_else(|| format!("roles[{first}]"), |(_, _, p)| p.clone());
+        issues.push(
+            "linkage_cycle",
+            path,
+            format!(
+                "roles read each other's results in a cycle: {}",
+                names.join(" → ")
+            ),
+        );
+    }
+    levels
+}
+
+/// Collects the indicators' measures and checks them against the declared record sets.
+fn build_measures(
+    plan: &Plan,
+    indicator_index: &FastMap<String, usize>,
+    issues: &mut Issues,
+) -> (
+    Vec<crate::measure::MeasureDef>,
+    Vec<(String, crate::measure::Schema)>,
+) {
+    use crate::measure::{
+        Column, DeriveOptions, MeasureDef, RecordSet, RecordSets, Schema, UtcOffset,
+    };
+    let mut schemas = Vec::with_capacity(plan.records.len());
+    let mut sets = RecordSets::new();
+    for (i, decl) in plan.records.iter().enumerate() {
+        let path = format!("records[{i}]");
+        if decl.name.trim().is_empty() {
+            issues.push(
+                "empty_field",
+                format!("{path}.name"),
+                "the record set name must not be empty",
+            );
+            continue;
+        }
+        if schemas
+            .iter()
+            .any(|(n, _): &(String, Schema)| *n == decl.name)
+        {
+            issues.push(
+                "duplicate_id",
+                format!("{path}.name"),
+                format!("record set '{}' is declared more than once", decl.name),
+            );
+            continue;
+        }
+        match Schema::new(decl.fields.clone()) {
+            Ok(schema) => {
+                // An empty record set of this shape lets the measures be checked now.
+                let columns = decl
+                    .fields
+                    .iter()
+                    .map(|f| (f.clone(), Column::empty(f.kind)))
+                    .collect();
+                if let Ok(set) = RecordSet::from_columns(decl.name.clone(), columns) {
+                    let _ = sets.insert(set);
+                }
+                schemas.push((decl.name.clone(), schema));
+            }
+            Err(e) => {
+                for issue in e.issues {
+                    issues.push(
+                        &issue.code,
+                        format!("{path}.fields"),
+                        format!("record set '{}': {}", decl.name, issue.message),
+                    );
+                }
+            }
+        }
+    }
+    let mut measures = Vec::new();
+    let mut owners = Vec::new();
+    for (i, ind) in plan.indicators.iter().enumerate() {
+        if let Some(m) = &ind.measure {
+            measures.push(MeasureDef {
+                indicator: ind.id.clone(),
+                measure: m.clone(),
+            });
+            owners.push(i);
+        }
+    }
+    if measures.is_empty() {
+        return (measures, schemas);
+    }
+    let tz = match plan.time_zone {
+        Some(tz) => tz,
+        None => {
+            issues.push(
+                "missing_time_zone",
+                "time_zone",
+                "indicators derived from records need the plan's `time_zone`, e.g. \"+08:00\"",
+            );
+            UtcOffset::UTC
+        }
+    };
+    let Ok(period) = crate::measure::Period::month(2000, 1) else {
+        return (measures, schemas);
+    };
+    if let Err(e) =
+        crate::measure::derive_actuals(&measures, &sets, &period, &DeriveOptions::new(tz))
+    {
+        for issue in e.issues {
+            // `measures[k]…` → `indicators[i].measure…`
+            let path = match issue
+                .path
+                .strip_prefix("measures[")
+                .and_then(|r| r.split_once(']'))
+            {
+                Some((k, rest)) => {
+                    let k: usize = k.parse().unwrap_or(usize::MAX);
+                    let i = owners.get(k).copied().unwrap_or(usize::MAX);
+                    let rest = rest.strip_prefix(".measure").unwrap_or(rest);
+                    format!("indicators[{i}].measure{rest}")
+                }
+                None => issue.path.clone(),
+            };
+            issues.push(&issue.code, path, issue.message);
+        }
+    }
+    let _ = indicator_index;
+    (measures, schemas)
 }

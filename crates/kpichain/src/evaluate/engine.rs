@@ -1,12 +1,14 @@
 //! The batch evaluator.
 
+use super::chain::{self, Chain};
 use super::input::{Assignment, Inputs, TargetOverride};
 use super::result::*;
 use super::rules::{self, Targets};
-use crate::compile::{CItem, CRole, CRule, CompiledPlan, FastMap};
+use crate::compile::{CItem, CRole, CRule, CSource, CompiledPlan, FastMap};
 use crate::decimal::{self as dec, ArithmeticError, HUNDRED, clamp, round_fixed};
 use crate::error::{InputError, Issue};
 use crate::formula::{EvalFailure, Value, Var};
+use crate::measure::RecordSets;
 use crate::model::{Direction, MissingDataPolicy, RoundingPolicy};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
@@ -51,7 +53,31 @@ impl CompiledPlan {
     /// # Ok::<(), kpichain::Error>(())
     /// ```
     pub fn evaluate(&self, inputs: &Inputs) -> Result<Evaluation, InputError> {
+        self.evaluate_records(inputs, RecordSets::new())
+    }
+
+    /// Evaluates like [`CompiledPlan::evaluate`], with typed record sets (read from files or
+    /// data frames, see [`CompiledPlan::record_builder`]) besides any records in the inputs.
+    /// Indicators with a `measure` are derived from the records for the inputs' period; a
+    /// supplied actual replaces a derived one, with a warning.
+    pub fn evaluate_records(
+        &self,
+        inputs: &Inputs,
+        records: RecordSets,
+    ) -> Result<Evaluation, InputError> {
         let mut issues: Vec<Issue> = Vec::new();
+        let full = self.any_source
+            || !inputs.units.is_empty()
+            || !inputs.records.is_empty()
+            || records.iter().next().is_some();
+        let mut chain = if full {
+            Some(Chain::prepare(self, inputs, records, &mut issues))
+        } else {
+            None
+        };
+        if !issues.is_empty() {
+            return Err(InputError { issues });
+        }
         let mut subjects: Vec<SubjectSlot> = Vec::with_capacity(inputs.assignments.len());
         let mut by_id: FastMap<&str, usize> =
             FastMap::with_capacity_and_hasher(inputs.assignments.len(), Default::default());
@@ -68,7 +94,7 @@ impl CompiledPlan {
                 ));
                 continue;
             };
-            let Some(role) = self.roles.get(ri) else {
+            let Some(role) = self.roles.get(self.select_role(ri, a, chain.as_ref())) else {
                 continue;
             };
             if by_id.contains_key(&*a.subject) {
@@ -91,6 +117,12 @@ impl CompiledPlan {
         // Long-format actuals usually come grouped by subject: remember the last one found.
         let mut last = Cursor::default();
         for (i, actual) in inputs.actuals.iter().enumerate() {
+            if let Some(c) = &chain {
+                // Actuals of a unit feed the units' values, not a scorecard.
+                if c.org.contains(&actual.subject) && !by_id.contains_key(&*actual.subject) {
+                    continue;
+                }
+            }
             let Some(slot) = self.locate(
                 &by_id,
                 &mut last,
@@ -116,6 +148,13 @@ impl CompiledPlan {
                 }
                 *v = Some(actual.value);
             }
+        }
+        let mut extras: Vec<(Vec<Warning>, Vec<ItemSource>)> = Vec::new();
+        if let Some(c) = chain.as_mut() {
+            extras = (0..subjects.len()).map(|_| Default::default()).collect();
+            self.place_derived(c, &by_id, &subjects, &mut values, &mut extras);
+            c.supply(self, inputs);
+            self.fill_sources(c, inputs, &subjects, &mut values, &mut extras, &mut issues);
         }
         let mut overrides: HashMap<usize, &TargetOverride> = HashMap::new();
         for (i, t) in inputs.targets.iter().enumerate() {
@@ -150,17 +189,67 @@ impl CompiledPlan {
         }
         let mut results = Vec::with_capacity(subjects.len());
         let mut scores: Vec<Option<Decimal>> = Vec::new();
-        for s in &subjects {
-            let row = values
-                .get(s.offset..s.offset.saturating_add(s.role.slots.len()))
-                .unwrap_or(&[]);
-            match self.evaluate_subject(s, row, &overrides, &mut scores) {
-                Ok(r) => results.push(r),
-                Err(mut e) => issues.append(&mut e),
+        let linked = self.levels.iter().any(|&l| l > 0);
+        if !linked {
+            for s in &subjects {
+                let row = values
+                    .get(s.offset..s.offset.saturating_add(s.role.slots.len()))
+                    .unwrap_or(&[]);
+                match self.evaluate_subject(s, row, &overrides, &mut scores) {
+                    Ok(r) => results.push(r),
+                    Err(mut e) => issues.append(&mut e),
+                }
             }
+        } else if let Some(c) = chain.as_ref() {
+            // Roles reading other roles' results are scored after them, level by level.
+            let mut done: Vec<Option<SubjectResult>> = (0..subjects.len()).map(|_| None).collect();
+            let top = self.levels.iter().copied().max().unwrap_or(0);
+            for level in 0..=top {
+                for (k, s) in subjects.iter().enumerate() {
+                    if self.levels.get(s.role.index).copied().unwrap_or(0) != level {
+                        continue;
+                    }
+                    if !s.role.sourced.is_empty() {
+                        let (found, notes) = self.role_sources(c, s, &subjects, &done);
+                        for (slot, v) in found {
+                            if let Some(x) = values.get_mut(s.offset.saturating_add(slot)) {
+                                *x = v;
+                            }
+                        }
+                        if let Some(e) = extras.get_mut(k) {
+                            e.1.extend(notes);
+                        }
+                    }
+                    let row = values
+                        .get(s.offset..s.offset.saturating_add(s.role.slots.len()))
+                        .unwrap_or(&[]);
+                    match self.evaluate_subject(s, row, &overrides, &mut scores) {
+                        Ok(r) => {
+                            if let Some(d) = done.get_mut(k) {
+                                *d = Some(r);
+                            }
+                        }
+                        Err(mut e) => issues.append(&mut e),
+                    }
+                }
+            }
+            results.extend(done.into_iter().flatten());
         }
         if !issues.is_empty() {
             return Err(InputError { issues });
+        }
+        if !extras.is_empty() {
+            for (r, (warnings, sources)) in results.iter_mut().zip(extras) {
+                r.warnings.extend(warnings);
+                let mut sources = sources;
+                sources.sort_by_key(|x| {
+                    r.items
+                        .iter()
+                        .position(|it| it.item == x.item)
+                        .unwrap_or(usize::MAX)
+                });
+                r.sources = sources;
+            }
         }
         Ok(Evaluation {
             plan_id: self.plan.id.clone(),
@@ -168,6 +257,7 @@ impl CompiledPlan {
             plan_fingerprint: self.fingerprint.clone(),
             period: inputs.period.clone(),
             results,
+            derivation: chain.and_then(|c| c.report),
         })
     }
 
@@ -301,7 +391,7 @@ impl CompiledPlan {
             let Some(item) = role.items.get(ii) else {
                 continue;
             };
-            let path = || format!("roles[{}].items[{}]", role.index, item.source);
+            let path = || format!("{}.items[{}]", role.path, item.source);
             let ovr = if overrides.is_empty() {
                 None
             } else {
@@ -391,8 +481,8 @@ impl CompiledPlan {
         let included: Decimal = if role.any_exclude {
             let mut sum = Decimal::ZERO;
             for it in items.iter().filter(|it| it.status != ItemStatus::Excluded) {
-                sum = dec::add(sum, it.weight)
-                    .map_err(|_| vec![overflow(format!("roles[{}]", role.index))])?;
+                sum =
+                    dec::add(sum, it.weight).map_err(|_| vec![overflow(role.path.to_string())])?;
             }
             sum
         } else {
@@ -401,7 +491,7 @@ impl CompiledPlan {
         if included.is_zero() {
             return Err(vec![Issue::new(
                 "no_items_left",
-                format!("roles[{}].items", role.index),
+                format!("{}.items", role.path),
                 format!(
                     "subject '{subject}' has no actual for any item of role '{}', so nothing can be scored",
                     role.id
@@ -414,7 +504,7 @@ impl CompiledPlan {
                 it.effective_weight = Decimal::ZERO;
                 continue;
             }
-            let path = || format!("roles[{}].items[{k}]", role.index);
+            let path = || format!("{}.items[{k}]", role.path);
             let weighted = if included == HUNDRED {
                 dec::mul(it.score, it.weight).and_then(dec::div_by_100)
             } else {
@@ -446,7 +536,7 @@ impl CompiledPlan {
                 if adj.source.0 {
                     format!("adjustments[{}]", adj.source.1)
                 } else {
-                    format!("roles[{}].adjustments[{}]", role.index, adj.source.1)
+                    format!("{}[{}]", role.adjustments_path, adj.source.1)
                 }
             };
             let raw = dec::mul(actual, adj.points_per_unit).map_err(|_| vec![overflow(path())])?;
@@ -484,7 +574,7 @@ impl CompiledPlan {
                 if v.source.0 {
                     format!("vetoes[{}]", v.source.1)
                 } else {
-                    format!("roles[{}].vetoes[{}]", role.index, v.source.1)
+                    format!("{}[{}]", role.vetoes_path, v.source.1)
                 }
             };
             let vars = |var: Var| -> Option<Decimal> {
@@ -555,6 +645,7 @@ impl CompiledPlan {
             role: role.id.clone(),
             unit: s.assignment.unit.clone(),
             region: s.assignment.region.clone(),
+            variant: role.variant.clone(),
             total_unrounded,
             total,
             grade: grade.name.clone(),
@@ -564,6 +655,7 @@ impl CompiledPlan {
             adjustments,
             vetoes,
             warnings,
+            sources: Vec::new(),
         })
     }
 
@@ -689,5 +781,223 @@ fn targets_for(item: &CItem, ovr: Option<&TargetOverride>) -> Targets {
             stretch: item.stretch,
             from_plan: true,
         },
+    }
+}
+
+/// The full chain: variants, derived actuals, sourced items.
+impl CompiledPlan {
+    /// A builder for the declared record set `name`, reading text in the plan's time zone;
+    /// `None` when the plan declares no such record set.
+    pub fn record_builder(&self, name: &str) -> Option<crate::measure::RecordSetBuilder> {
+        let (_, schema) = self.record_schemas.iter().find(|(n, _)| n == name)?;
+        Some(crate::measure::RecordSetBuilder::new(
+            name,
+            schema.clone(),
+            self.plan
+                .time_zone
+                .unwrap_or(crate::measure::UtcOffset::UTC),
+        ))
+    }
+
+    /// The compiled scorecard for an assignment: the variant of its unit (or a unit above
+    /// it), else of its region, else the role's own.
+    fn select_role(&self, ri: usize, a: &Assignment, chain: Option<&Chain>) -> usize {
+        let Some(variants) = self.variants.get(ri).filter(|v| !v.is_empty()) else {
+            return ri;
+        };
+        if let Some(unit) = a.unit.as_deref() {
+            let ancestors = match chain {
+                Some(c) if c.org.contains(unit) => c.org.chain(unit),
+                _ => vec![unit],
+            };
+            for u in ancestors {
+                if let Some(v) = variants.iter().find(|v| v.unit.as_deref() == Some(u)) {
+                    return v.role;
+                }
+            }
+        }
+        let region = match chain {
+            Some(c) => c.org.region_of(a),
+            None => a.region.as_deref(),
+        };
+        if let Some(region) = region {
+            if let Some(v) = variants
+                .iter()
+                .find(|v| v.region.as_deref() == Some(region))
+            {
+                return v.role;
+            }
+        }
+        ri
+    }
+
+    /// Puts the actuals derived from records in the subjects' slots, unless supplied, and
+    /// turns the derivation's notes into the subjects' warnings.
+    fn place_derived(
+        &self,
+        c: &Chain,
+        by_id: &FastMap<&str, usize>,
+        subjects: &[SubjectSlot],
+        values: &mut [Option<Decimal>],
+        extras: &mut [(Vec<Warning>, Vec<ItemSource>)],
+    ) {
+        for a in &c.derived {
+            let Some(&k) = by_id.get(&*a.subject) else {
+                continue;
+            };
+            let (Some(s), Some(&ind)) = (subjects.get(k), self.indicator_index.get(&*a.indicator))
+            else {
+                continue;
+            };
+            let Some(slot) = s.role.slot_of.get(ind).copied().filter(|&x| x != u32::MAX) else {
+                continue;
+            };
+            let Some(v) = values.get_mut(s.offset.saturating_add(slot as usize)) else {
+                continue;
+            };
+            match v {
+                None => *v = Some(a.value),
+                Some(supplied) => {
+                    if let Some(e) = extras.get_mut(k) {
+                        e.0.push(Warning {
+                            code: "supplied_replaces_derived",
+                            path: format!("indicators[{ind}].measure"),
+                            message: format!(
+                                "subject '{}': the supplied actual {} of indicator '{}' was used instead of the value {} derived from records",
+                                a.subject, supplied, a.indicator, a.value
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+        for (k, s) in subjects.iter().enumerate() {
+            let Some(notes) = c.notes.get(&*s.assignment.subject) else {
+                continue;
+            };
+            for (ind, code, message) in notes {
+                let reads = s.role.slot_of.get(*ind).is_some_and(|&x| x != u32::MAX);
+                if let (true, Some(e)) = (reads, extras.get_mut(k)) {
+                    e.0.push(Warning {
+                        code,
+                        path: format!("indicators[{ind}].measure"),
+                        message: message.clone(),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Fills the slots of items reading a unit or another subject.
+    fn fill_sources(
+        &self,
+        c: &mut Chain,
+        inputs: &Inputs,
+        subjects: &[SubjectSlot],
+        values: &mut [Option<Decimal>],
+        extras: &mut [(Vec<Warning>, Vec<ItemSource>)],
+        issues: &mut Vec<Issue>,
+    ) {
+        for (k, s) in subjects.iter().enumerate() {
+            for src in &s.role.sourced {
+                let Some(item) = s.role.items.get(src.item) else {
+                    continue;
+                };
+                let (value, note) = match &src.source {
+                    CSource::Unit { unit, indicator } => {
+                        let unit = match unit.as_deref().or(s.assignment.unit.as_deref()) {
+                            Some(u) => u.to_string(),
+                            None => {
+                                issues.push(Issue::new(
+                                    "missing_unit",
+                                    format!("{}.items[{}].source", s.role.path, item.source),
+                                    format!(
+                                        "subject '{}' has no unit, but item '{}' of role '{}' reads the subject's unit",
+                                        s.assignment.subject, item.key, s.role.id
+                                    ),
+                                ));
+                                continue;
+                            }
+                        };
+                        let (v, how) = c.unit_value(self, inputs, &unit, *indicator);
+                        let ind = self.indicator_name(*indicator);
+                        (v, chain::describe(&item.key, &src.source, &unit, &ind, how))
+                    }
+                    CSource::Subject { subject, indicator } => {
+                        let found = c.get(subject, *indicator);
+                        let how = match found {
+                            Some((_, chain::Origin::Supplied)) => "supplied",
+                            Some((_, chain::Origin::Derived)) => "derived from records",
+                            None => "no value",
+                        };
+                        let ind = self.indicator_name(*indicator);
+                        (
+                            found.map(|(v, _)| v),
+                            chain::describe(&item.key, &src.source, subject, &ind, how.into()),
+                        )
+                    }
+                    CSource::Role { .. } => continue,
+                };
+                if let Some(x) = values.get_mut(s.offset.saturating_add(src.slot)) {
+                    *x = value;
+                }
+                if let Some(e) = extras.get_mut(k) {
+                    e.1.push(note);
+                }
+            }
+        }
+    }
+
+    /// The values of a subject's role-linked items, from the results of the roles it reads.
+    fn role_sources(
+        &self,
+        c: &Chain,
+        s: &SubjectSlot,
+        subjects: &[SubjectSlot],
+        done: &[Option<SubjectResult>],
+    ) -> (Vec<(usize, Option<Decimal>)>, Vec<ItemSource>) {
+        let mut found = Vec::new();
+        let mut notes = Vec::new();
+        for src in &s.role.sourced {
+            let CSource::Role {
+                role,
+                value,
+                aggregate,
+                scope,
+            } = &src.source
+            else {
+                continue;
+            };
+            let Some(item) = s.role.items.get(src.item) else {
+                continue;
+            };
+            let candidates: Vec<(usize, &Assignment, &SubjectResult)> = subjects
+                .iter()
+                .zip(done)
+                .enumerate()
+                .filter(|(_, (t, _))| t.role.index == *role)
+                .filter_map(|(k, (t, r))| r.as_ref().map(|r| (k, t.assignment, r)))
+                .collect();
+            let role_id = self.plan.roles.get(*role).map_or("", |r| r.id.as_str());
+            let (v, how) = chain::role_value(
+                c,
+                s.assignment,
+                &candidates,
+                value,
+                *aggregate,
+                *scope,
+                role_id,
+            );
+            found.push((src.slot, v));
+            notes.push(chain::describe(&item.key, &src.source, role_id, "", how));
+        }
+        (found, notes)
+    }
+
+    fn indicator_name(&self, ind: usize) -> String {
+        self.plan
+            .indicators
+            .get(ind)
+            .map_or_else(String::new, |i| i.id.clone())
     }
 }

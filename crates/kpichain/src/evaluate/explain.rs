@@ -18,8 +18,11 @@ pub struct Explanation {
     pub name: Option<String>,
     /// Role id.
     pub role: String,
-    /// Role name from the plan.
+    /// Role name from the plan (the variant's name when a variant applied).
     pub role_name: String,
+    /// The variant of the role's scorecard applied, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant: Option<String>,
     /// Plan id.
     pub plan_id: String,
     /// Plan version.
@@ -77,6 +80,9 @@ pub struct ExplainedItem {
     pub target: Option<Decimal>,
     /// Threshold used.
     pub threshold: Option<Decimal>,
+    /// Where the actual came from, when not from the subject itself.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
     /// Stretch used.
     pub stretch: Option<Decimal>,
     /// Achievement percentage.
@@ -239,9 +245,18 @@ impl CompiledPlan {
             .role_index
             .get(&*result.role)
             .and_then(|&i| plan.roles.get(i));
-        let find_item = |key: &str| -> Option<&Item> {
-            role.and_then(|r| r.items.iter().find(|i| i.key() == key))
+        let variant = role.and_then(|r| {
+            result
+                .variant
+                .as_deref()
+                .and_then(|v| r.variants.iter().find(|x| x.id == v))
+        });
+        let card: &[Item] = match (variant, role) {
+            (Some(v), _) => &v.items,
+            (None, Some(r)) => &r.items,
+            (None, None) => &[],
         };
+        let find_item = |key: &str| -> Option<&Item> { card.iter().find(|i| i.key() == key) };
         let items = result
             .items
             .iter()
@@ -261,6 +276,11 @@ impl CompiledPlan {
                         .to_string(),
                     rule: find_item(&it.item)
                         .map_or_else(|| it.rule.to_string(), |i| describe_rule(&i.rule)),
+                    source: result
+                        .sources
+                        .iter()
+                        .find(|s| s.item == it.item)
+                        .map(|s| s.detail.clone()),
                     status: it.status,
                     actual: it.actual,
                     target: it.target,
@@ -276,9 +296,13 @@ impl CompiledPlan {
             })
             .collect();
         let all_adjustments = || {
-            plan.adjustments
-                .iter()
-                .chain(role.map(|r| r.adjustments.iter()).into_iter().flatten())
+            plan.adjustments.iter().chain(
+                variant
+                    .and_then(|v| v.adjustments.as_ref())
+                    .or(role.map(|r| &r.adjustments))
+                    .into_iter()
+                    .flatten(),
+            )
         };
         let adjustments = result
             .adjustments
@@ -299,9 +323,13 @@ impl CompiledPlan {
             })
             .collect();
         let all_vetoes = || {
-            plan.vetoes
-                .iter()
-                .chain(role.map(|r| r.vetoes.iter()).into_iter().flatten())
+            plan.vetoes.iter().chain(
+                variant
+                    .and_then(|v| v.vetoes.as_ref())
+                    .or(role.map(|r| &r.vetoes))
+                    .into_iter()
+                    .flatten(),
+            )
         };
         let vetoes = result
             .vetoes
@@ -321,7 +349,11 @@ impl CompiledPlan {
             subject: result.subject.to_string(),
             name: result.name.clone(),
             role: result.role.to_string(),
-            role_name: role.map_or_else(|| result.role.to_string(), |r| r.name.clone()),
+            role_name: variant
+                .and_then(|v| v.name.clone())
+                .or_else(|| role.map(|r| r.name.clone()))
+                .unwrap_or_else(|| result.role.to_string()),
+            variant: result.variant.as_deref().map(str::to_string),
             plan_id: plan.id.clone(),
             plan_version: plan.version.clone(),
             plan_fingerprint: self.fingerprint.clone(),
@@ -352,7 +384,10 @@ impl fmt::Display for Explanation {
             Some(n) => format!("{n} ({})", self.subject),
             None => self.subject.clone(),
         };
-        writeln!(f, "{who} — {} [{}]", self.role_name, self.role)?;
+        match &self.variant {
+            Some(v) => writeln!(f, "{who} — {} [{}, variant {v}]", self.role_name, self.role)?,
+            None => writeln!(f, "{who} — {} [{}]", self.role_name, self.role)?,
+        }
         let short = self
             .plan_fingerprint
             .get(..19)
@@ -382,6 +417,9 @@ impl fmt::Display for Explanation {
                 it.weight
             )?;
             writeln!(f, "    rule: {}", it.rule)?;
+            if let Some(source) = &it.source {
+                writeln!(f, "    actual from {source}")?;
+            }
             let mut line = format!("    actual {}   target {}", opt(it.actual), opt(it.target));
             if it.threshold.is_some() {
                 let _ = write!(line, "   threshold {}", opt(it.threshold));

@@ -23,6 +23,33 @@ pub struct Inputs {
     /// Per-subject targets replacing the plan's (e.g. each sales rep's quota).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub targets: Vec<TargetOverride>,
+    /// The org units (company → region → department → team). When given, every assignment's
+    /// `unit` must be one of them; actuals may be supplied for a unit by its id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub units: Vec<Unit>,
+    /// Raw business records by record set name, one JSON object per record with the fields
+    /// the plan declares (numbers as JSON numbers or decimal strings, timestamps and dates as
+    /// text, empty or `null` for a missing value). Indicators with a `measure` are derived
+    /// from them for `period`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub records: BTreeMap<String, Vec<BTreeMap<String, serde_json::Value>>>,
+}
+
+/// An org unit (组织单元): a company, region, department or team.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Unit {
+    /// Unit id, e.g. `南区销售部`.
+    pub id: String,
+    /// Display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The unit above it; none for the root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
+    /// Region, inherited by the units below it and by its members without one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
 }
 
 /// A subject (考核对象) holding a role for the period.
@@ -45,6 +72,9 @@ pub struct Assignment {
     /// Region, e.g. `south`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
+    /// The subject's manager (a subject id), for roles linked with `scope: team`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manager: Option<String>,
     /// Bonus base; the payout is this × the grade's coefficient.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bonus_base: Option<Decimal>,

@@ -1,5 +1,6 @@
 //! Evaluation: a pure function of (compiled plan, inputs) → results, with explanations.
 
+mod chain;
 mod engine;
 mod explain;
 mod input;
@@ -7,7 +8,8 @@ mod result;
 pub(crate) mod rules;
 
 pub use explain::{ExplainedAdjustment, ExplainedItem, Explanation};
-pub use input::{Actual, Assignment, Inputs, TargetOverride};
+pub use input::{Actual, Assignment, Inputs, TargetOverride, Unit};
 pub use result::{
-    AdjustmentResult, Evaluation, ItemResult, ItemStatus, SubjectResult, VetoResult, Warning,
+    AdjustmentResult, Evaluation, ItemResult, ItemSource, ItemStatus, SubjectResult, VetoResult,
+    Warning,
 };

@@ -19,6 +19,10 @@ pub struct Evaluation {
     pub period: Option<String>,
     /// One result per assignment, in the order of the assignments.
     pub results: Vec<SubjectResult>,
+    /// How actuals were derived from records (records read, bad records skipped, subjects
+    /// without a value), when records were given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub derivation: Option<crate::measure::DeriveReport>,
 }
 
 impl Evaluation {
@@ -55,6 +59,10 @@ pub struct SubjectResult {
     pub unit: Option<String>,
     /// Region from the assignment.
     pub region: Option<String>,
+    /// The variant of the role's scorecard applied (by region or unit), if any.
+    #[schemars(with = "Option<String>")]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variant: Option<Arc<str>>,
     /// Sum of weighted item scores plus adjustments, before rounding and vetoes.
     pub total_unrounded: Decimal,
     /// The final total at the total scale (after vetoes).
@@ -74,6 +82,24 @@ pub struct SubjectResult {
     pub vetoes: Vec<VetoResult>,
     /// Things the user should know (missing data handled by policy, values outside bands…).
     pub warnings: Vec<Warning>,
+    /// Where items that do not read the subject's own actual took it from (a unit, another
+    /// subject, another role's results).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sources: Vec<ItemSource>,
+}
+
+/// Where an item's actual came from, when not from the subject itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct ItemSource {
+    /// Item id.
+    #[schemars(with = "String")]
+    pub item: Arc<str>,
+    /// `unit`, `subject` or `role`.
+    pub from: &'static str,
+    /// The unit, subject or role id read.
+    pub id: String,
+    /// One sentence: what was read and how it was found.
+    pub detail: String,
 }
 
 /// How an item was treated.

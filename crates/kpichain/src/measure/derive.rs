@@ -30,6 +30,18 @@ pub fn derive_actuals(
     period: &Period,
     options: &DeriveOptions,
 ) -> Result<Derived, InputError> {
+    derive_grouped(measures, records, period, options, None)
+}
+
+/// Like [`derive_actuals`], with the records of each subject counted for the group `groups`
+/// maps it to (an org unit); records of subjects without a group are left out, with a note.
+pub(crate) fn derive_grouped(
+    measures: &[MeasureDef],
+    records: &RecordSets,
+    period: &Period,
+    options: &DeriveOptions,
+    groups: Option<&FastMap<&str, &str>>,
+) -> Result<Derived, InputError> {
     let tz = options.time_zone;
     let mut issues = Vec::new();
     for set in records.iter() {
@@ -79,7 +91,7 @@ pub fn derive_actuals(
     }
 
     let listed = options.subjects.as_deref();
-    let (names, maps) = subject_space(&resolver.subject_columns, listed);
+    let (names, maps) = subject_space(&resolver.subject_columns, listed, groups);
     let mut order: Vec<usize> = (0..names.len()).collect();
     if listed.is_none() {
         order.sort_unstable_by_key(|&g| names.get(g).copied().unwrap_or(""));
@@ -194,6 +206,7 @@ fn finish(v: Decimal, def: &MeasureDef) -> Decimal {
 fn subject_space<'a>(
     columns: &[&'a TextColumn],
     listed: Option<&'a [String]>,
+    groups: Option<&FastMap<&str, &'a str>>,
 ) -> (Vec<&'a str>, Vec<Vec<u32>>) {
     let mut names: Vec<&'a str> = Vec::new();
     let mut ids: FastMap<&'a str, u32> = FastMap::default();
@@ -213,10 +226,19 @@ fn subject_space<'a>(
         .map(|c| {
             c.dictionary
                 .iter()
-                .map(|s| match ids.get(&**s) {
-                    Some(&g) => g,
-                    None if listed.is_some() => NO_SUBJECT,
-                    None => add(&mut names, &mut ids, s),
+                .map(|s| {
+                    let s: &'a str = match groups {
+                        Some(map) => match map.get(&**s) {
+                            Some(g) => g,
+                            None => return NO_SUBJECT,
+                        },
+                        None => s,
+                    };
+                    match ids.get(s) {
+                        Some(&g) => g,
+                        None if listed.is_some() => NO_SUBJECT,
+                        None => add(&mut names, &mut ids, s),
+                    }
                 })
                 .collect()
         })

@@ -70,6 +70,7 @@ pub use def::{
     Literal, Measure, MeasureDef, RatioCalc, ShareCalc, Statistic, measures_schema, parse_measures,
 };
 pub use derive::derive_actuals;
+pub(crate) use derive::derive_grouped;
 pub use records::{
     BadRecord, CellProblem, Column, Field, FieldKind, RecordSet, RecordSets, Schema, TextColumn,
 };

@@ -328,6 +328,17 @@ impl Column {
         }
     }
 
+    /// An empty column of `kind`.
+    pub fn empty(kind: FieldKind) -> Column {
+        match kind {
+            FieldKind::Text => Column::text(TextColumn::from_values(std::iter::empty())),
+            FieldKind::Decimal => Column::decimal(Vec::new()),
+            FieldKind::Timestamp => Column::timestamp_micros(Vec::new()),
+            FieldKind::Date => Column::date_days(Vec::new()),
+            FieldKind::Boolean => Column::boolean(Vec::new()),
+        }
+    }
+
     /// The kind of the values.
     pub fn kind(&self) -> FieldKind {
         match &self.data {

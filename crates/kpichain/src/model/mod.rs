@@ -2,8 +2,10 @@
 //! plan format in every language. JSON and TOML text are accepted; numbers may be written as
 //! JSON numbers or as decimal strings and are parsed exactly, never through binary floats.
 
+mod link;
 mod rule;
 
+pub use link::{Aggregate, RecordSetDecl, RoleVariant, Rollup, Scope, Source};
 pub use rule::{
     Band, BandsRule, DeductionRule, FormulaRule, LinearRule, LookupRow, LookupRule, Over,
     PassFailRule, PerUnitBasis, PerUnitRule, RatioRule, ScoreRule,
@@ -11,6 +13,7 @@ pub use rule::{
 
 use crate::decimal::RoundingMode;
 use crate::error::{Issue, PlanError};
+use crate::measure::{BadRecordPolicy, Measure, UtcOffset};
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -39,6 +42,17 @@ pub struct Plan {
     /// What happens when an item has no actual value. Items may override it.
     #[serde(default)]
     pub missing_data: MissingDataPolicy,
+    /// The time zone periods are placed in when actuals are derived from records, as a fixed
+    /// offset such as `+08:00`. Required when an indicator has a `measure`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<UtcOffset>,
+    /// The record sets the measures read, with their typed fields.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub records: Vec<RecordSetDecl>,
+    /// What records that cannot be read do: stop the evaluation (`error`, the default) or be
+    /// left out, counted and reported (`skip`).
+    #[serde(default, skip_serializing_if = "is_error_policy")]
+    pub bad_records: BadRecordPolicy,
     /// The indicator library (指标库).
     pub indicators: Vec<Indicator>,
     /// Roles (岗位), each with one scorecard.
@@ -91,6 +105,13 @@ pub struct Indicator {
     /// How the indicator is defined.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// How the actual is derived from records (取数口径), instead of being supplied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub measure: Option<Measure>,
+    /// How an org unit's actual is rolled up from its members' when the unit has none of its
+    /// own. Without it a unit's actual must be derived from records or supplied.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rollup: Option<Rollup>,
 }
 
 /// A position (岗位) with its scorecard (考核表).
@@ -109,6 +130,13 @@ pub struct Role {
     /// Conditions that force the total or the grade (一票否决).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub vetoes: Vec<Veto>,
+    /// Where the items take their actuals from unless they say otherwise, e.g.
+    /// `{"from": "unit"}` to measure the role on the subject's org unit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
+    /// Regional or unit variants of the scorecard (区域差异化考核).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub variants: Vec<RoleVariant>,
 }
 
 /// One indicator on a scorecard (考核项).
@@ -136,6 +164,9 @@ pub struct Item {
     /// Overrides the plan's missing-data policy for this item.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub missing_data: Option<MissingDataPolicy>,
+    /// Where the actual comes from, when not the subject's own (overrides the role's source).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
 }
 
 impl Item {
@@ -257,6 +288,10 @@ impl MissingDataPolicy {
             MissingDataPolicy::Exclude => "exclude",
         }
     }
+}
+
+fn is_error_policy(p: &BadRecordPolicy) -> bool {
+    *p == BadRecordPolicy::Error
 }
 
 /// Makes serde's wording about decimals readable for an HR user.

@@ -1,0 +1,600 @@
+//! The full chain around the scoring engine: org units, actuals derived from records for
+//! subjects and units, roll-ups, and the values sourced items read from units, other
+//! subjects and other roles' results.
+
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use super::input::{Actual, Assignment, Inputs};
+use super::result::{ItemSource, SubjectResult};
+use crate::compile::{CSource, CompiledPlan, FastMap, RoleValue};
+use crate::error::Issue;
+use crate::measure::{
+    DeriveOptions, DeriveReport, Period, RecordSetBuilder, RecordSets, derive_actuals,
+    derive_grouped,
+};
+use crate::model::{Aggregate, Scope};
+
+/// The org tree of one evaluation.
+#[derive(Default)]
+pub(crate) struct Org<'a> {
+    index: FastMap<&'a str, usize>,
+    ids: Vec<&'a str>,
+    parent: Vec<Option<usize>>,
+    /// The unit's region, or the nearest one above it.
+    region: Vec<Option<&'a str>>,
+    depth: Vec<usize>,
+}
+
+impl<'a> Org<'a> {
+    /// Reads `inputs.units`, reporting unknown parents, duplicates and cycles.
+    pub(crate) fn build(inputs: &'a Inputs, issues: &mut Vec<Issue>) -> Org<'a> {
+        let mut org = Org::default();
+        for (i, u) in inputs.units.iter().enumerate() {
+            if u.id.trim().is_empty() {
+                issues.push(Issue::new(
+                    "empty_field",
+                    format!("units[{i}].id"),
+                    "the unit id must not be empty",
+                ));
+            } else if org.index.insert(u.id.as_str(), org.ids.len()).is_some() {
+                issues.push(Issue::new(
+                    "duplicate_unit",
+                    format!("units[{i}].id"),
+                    format!("unit '{}' is listed more than once", u.id),
+                ));
+                continue;
+            }
+            org.ids.push(u.id.as_str());
+        }
+        let n = org.ids.len();
+        org.parent = vec![None; n];
+        let mut k = 0usize;
+        for (i, u) in inputs.units.iter().enumerate() {
+            if org.index.get(u.id.as_str()) != Some(&k) {
+                continue;
+            }
+            if let Some(p) = &u.parent {
+                match org.index.get(p.as_str()) {
+                    Some(&pi) => {
+                        if let Some(slot) = org.parent.get_mut(k) {
+                            *slot = Some(pi);
+                        }
+                    }
+                    None => issues.push(Issue::new(
+                        "unknown_unit",
+                        format!("units[{i}].parent"),
+                        format!(
+                            "unit '{}' has parent '{p}', which is not a listed unit",
+                            u.id
+                        ),
+                    )),
+                }
+            }
+            k = k.saturating_add(1);
+        }
+        // Depths and regions, walking up; a walk longer than the number of units is a cycle.
+        org.depth = vec![0; n];
+        org.region = vec![None; n];
+        let own_region: Vec<Option<&'a str>> = {
+            let mut r = vec![None; n];
+            for u in &inputs.units {
+                if let Some(&ui) = org.index.get(u.id.as_str()) {
+                    if let Some(slot) = r.get_mut(ui) {
+                        *slot = u.region.as_deref();
+                    }
+                }
+            }
+            r
+        };
+        for u in 0..n {
+            let mut steps = 0usize;
+            let mut at = u;
+            let mut region = own_region.get(u).copied().flatten();
+            while let Some(p) = org.parent.get(at).copied().flatten() {
+                steps = steps.saturating_add(1);
+                if steps > n {
+                    issues.push(Issue::new(
+                        "unit_cycle",
+                        "units",
+                        format!(
+                            "unit '{}' is its own ancestor: the units' parents form a cycle",
+                            org.ids.get(u).copied().unwrap_or("")
+                        ),
+                    ));
+                    break;
+                }
+                if region.is_none() {
+                    region = own_region.get(p).copied().flatten();
+                }
+                at = p;
+            }
+            if let Some(d) = org.depth.get_mut(u) {
+                *d = steps;
+            }
+            if let Some(r) = org.region.get_mut(u) {
+                *r = region;
+            }
+        }
+        if n > 0 {
+            for (i, a) in inputs.assignments.iter().enumerate() {
+                if let Some(unit) = &a.unit {
+                    if !org.index.contains_key(unit.as_str()) {
+                        issues.push(Issue::new(
+                            "unknown_unit",
+                            format!("assignments[{i}].unit"),
+                            format!(
+                                "unit '{unit}' of subject '{}' is not a listed unit",
+                                a.subject
+                            ),
+                        ));
+                    }
+                }
+            }
+        }
+        org
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    pub(crate) fn contains(&self, unit: &str) -> bool {
+        self.index.contains_key(unit)
+    }
+
+    /// The unit and the units above it, nearest first.
+    pub(crate) fn chain(&self, unit: &str) -> Vec<&'a str> {
+        let mut out = Vec::new();
+        let mut at = self.index.get(unit).copied();
+        while let Some(u) = at {
+            if out.len() > self.ids.len() {
+                break;
+            }
+            if let Some(id) = self.ids.get(u) {
+                out.push(*id);
+            }
+            at = self.parent.get(u).copied().flatten();
+        }
+        out
+    }
+
+    /// Whether `unit` is `ancestor` or below it.
+    pub(crate) fn within(&self, unit: &str, ancestor: &str) -> bool {
+        if unit == ancestor {
+            return true;
+        }
+        self.chain(unit).contains(&ancestor)
+    }
+
+    /// The region of an assignment: its own, else its unit's (or the nearest above).
+    pub(crate) fn region_of<'b>(&'b self, a: &'b Assignment) -> Option<&'b str> {
+        a.region.as_deref().or_else(|| {
+            a.unit
+                .as_deref()
+                .and_then(|u| self.index.get(u))
+                .and_then(|&u| self.region.get(u).copied().flatten())
+        })
+    }
+
+    fn max_depth(&self) -> usize {
+        self.depth.iter().copied().max().unwrap_or(0)
+    }
+
+    /// The ancestor at `depth` of `unit` (the unit itself when at that depth).
+    fn at_depth(&self, unit: &str, depth: usize) -> Option<&'a str> {
+        let chain = self.chain(unit);
+        let own = chain.len().checked_sub(1)?;
+        let up = own.checked_sub(depth)?;
+        chain.get(up).copied()
+    }
+}
+
+/// A rolled-up value and the number of members it came from.
+type Rolled = Option<(Decimal, usize)>;
+
+/// Where a value in the store came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Origin {
+    Supplied,
+    Derived,
+}
+
+/// Everything the chain prepared for one evaluation.
+pub(crate) struct Chain<'a> {
+    pub(crate) org: Org<'a>,
+    /// Actuals derived from records for subjects (assigned or not).
+    pub(crate) derived: Vec<Actual>,
+    /// Every known value by id (subject or unit) and indicator index.
+    store: FastMap<Arc<str>, Vec<(usize, Decimal, Origin)>>,
+    /// Per subject, notes from the derivation (indicator index, code, message).
+    pub(crate) notes: FastMap<Arc<str>, Vec<(usize, &'static str, String)>>,
+    pub(crate) report: Option<DeriveReport>,
+    rollups: FastMap<(Arc<str>, usize), Rolled>,
+}
+
+impl<'a> Chain<'a> {
+    /// Builds the org tree and derives actuals from the records, when there are any.
+    pub(crate) fn prepare(
+        plan: &CompiledPlan,
+        inputs: &'a Inputs,
+        mut records: RecordSets,
+        issues: &mut Vec<Issue>,
+    ) -> Chain<'a> {
+        let org = Org::build(inputs, issues);
+        let mut chain = Chain {
+            org,
+            derived: Vec::new(),
+            store: FastMap::default(),
+            notes: FastMap::default(),
+            report: None,
+            rollups: FastMap::default(),
+        };
+        let tz = plan
+            .plan
+            .time_zone
+            .unwrap_or(crate::measure::UtcOffset::UTC);
+        for (name, rows) in &inputs.records {
+            let Some((_, schema)) = plan.record_schemas.iter().find(|(n, _)| n == name) else {
+                issues.push(Issue::new(
+                    "unknown_record_set",
+                    format!("records.{name}"),
+                    format!("record set '{name}' is not declared in the plan's `records`"),
+                ));
+                continue;
+            };
+            let set = json_record_set(name, schema, tz, rows, issues);
+            if let Err(e) = records.insert(set) {
+                issues.extend(e.issues);
+            }
+        }
+        for set in records.iter() {
+            if !plan.record_schemas.iter().any(|(n, _)| n == set.name()) {
+                issues.push(Issue::new(
+                    "unknown_record_set",
+                    format!("records.{}", set.name()),
+                    format!(
+                        "record set '{}' is not declared in the plan's `records`",
+                        set.name()
+                    ),
+                ));
+            }
+        }
+        let any_records = records.iter().next().is_some();
+        if any_records && !plan.measures.is_empty() && issues.is_empty() {
+            chain.derive(plan, inputs, &records, issues);
+        }
+        chain
+    }
+
+    fn derive(
+        &mut self,
+        plan: &CompiledPlan,
+        inputs: &'a Inputs,
+        records: &RecordSets,
+        issues: &mut Vec<Issue>,
+    ) {
+        let Some(period_text) = inputs.period.as_deref() else {
+            issues.push(Issue::new(
+                "missing_period",
+                "period",
+                "the period (e.g. \"2022-03\") is needed to derive actuals from records",
+            ));
+            return;
+        };
+        let period: Period = match period_text.parse() {
+            Ok(p) => p,
+            Err(e) => {
+                issues.push(Issue::new("invalid_period", "period", e));
+                return;
+            }
+        };
+        let mut options = DeriveOptions::new(
+            plan.plan
+                .time_zone
+                .unwrap_or(crate::measure::UtcOffset::UTC),
+        );
+        options.bad_records = plan.plan.bad_records;
+        let derived = match derive_actuals(&plan.measures, records, &period, &options) {
+            Ok(d) => d,
+            Err(e) => {
+                issues.extend(e.issues);
+                return;
+            }
+        };
+        let ind_of = |id: &str| plan.indicator_index.get(id).copied();
+        for m in &derived.report.measures {
+            let Some(ind) = ind_of(&m.indicator) else {
+                continue;
+            };
+            for note in &m.notes {
+                for s in &note.subjects {
+                    let code = note_code(&note.code);
+                    self.notes.entry(Arc::from(s.as_str())).or_default().push((
+                        ind,
+                        code,
+                        format!(
+                            "subject '{s}': indicator '{}' has no value derived from records for {period} ({})",
+                            m.indicator, note.code
+                        ),
+                    ));
+                }
+            }
+        }
+        // Units: each level of the tree, with every assigned subject's records counted for
+        // its unit's ancestor at that level.
+        if !self.org.is_empty() {
+            for depth in 0..=self.org.max_depth() {
+                let mut groups: FastMap<&str, &str> = FastMap::default();
+                for a in &inputs.assignments {
+                    if let Some(g) = a.unit.as_deref().and_then(|u| self.org.at_depth(u, depth)) {
+                        groups.insert(&a.subject, g);
+                    }
+                }
+                if groups.is_empty() {
+                    continue;
+                }
+                match derive_grouped(&plan.measures, records, &period, &options, Some(&groups)) {
+                    Ok(d) => {
+                        for a in d.actuals {
+                            if let Some(ind) = ind_of(&a.indicator) {
+                                self.put(a.subject, ind, a.value, Origin::Derived);
+                            }
+                        }
+                    }
+                    Err(e) => {
+                        issues.extend(e.issues);
+                        return;
+                    }
+                }
+            }
+        }
+        for a in &derived.actuals {
+            if let Some(ind) = ind_of(&a.indicator) {
+                self.put(a.subject.clone(), ind, a.value, Origin::Derived);
+            }
+        }
+        self.derived = derived.actuals;
+        self.report = Some(derived.report);
+    }
+
+    fn put(&mut self, id: Arc<str>, ind: usize, value: Decimal, origin: Origin) {
+        let list = self.store.entry(id).or_default();
+        match list.iter_mut().find(|(i, _, _)| *i == ind) {
+            // A supplied value replaces a derived one.
+            Some(entry) if origin == Origin::Supplied => *entry = (ind, value, origin),
+            Some(_) => {}
+            None => list.push((ind, value, origin)),
+        }
+    }
+
+    /// Records the supplied actuals (for subjects and units) in the store.
+    pub(crate) fn supply(&mut self, plan: &CompiledPlan, inputs: &Inputs) {
+        for a in &inputs.actuals {
+            if let Some(&ind) = plan.indicator_index.get(&*a.indicator) {
+                self.put(a.subject.clone(), ind, a.value, Origin::Supplied);
+            }
+        }
+    }
+
+    pub(crate) fn get(&self, id: &str, ind: usize) -> Option<(Decimal, Origin)> {
+        self.store
+            .get(id)?
+            .iter()
+            .find(|(i, _, _)| *i == ind)
+            .map(|&(_, v, o)| (v, o))
+    }
+
+    /// A unit's value: its own (supplied or derived), else rolled up from its members when
+    /// the indicator says how. Also says how it was found.
+    pub(crate) fn unit_value(
+        &mut self,
+        plan: &CompiledPlan,
+        inputs: &Inputs,
+        unit: &str,
+        ind: usize,
+    ) -> (Option<Decimal>, String) {
+        if let Some((v, o)) = self.get(unit, ind) {
+            let how = match o {
+                Origin::Supplied => "supplied for the unit",
+                Origin::Derived => "derived from the records of the unit's members",
+            };
+            return (Some(v), how.to_string());
+        }
+        let Some(rollup) = plan.plan.indicators.get(ind).and_then(|i| i.rollup) else {
+            return (None, "no value for the unit".to_string());
+        };
+        let key = (Arc::<str>::from(unit), ind);
+        let found = match self.rollups.get(&key) {
+            Some(v) => *v,
+            None => {
+                let values: Vec<Decimal> = inputs
+                    .assignments
+                    .iter()
+                    .filter(|a| {
+                        a.unit
+                            .as_deref()
+                            .is_some_and(|u| self.org.within(u, unit) || u == unit)
+                    })
+                    .filter_map(|a| self.get(&a.subject, ind).map(|(v, _)| v))
+                    .collect();
+                let v = aggregate(rollup.aggregate(), &values).map(|v| (v, values.len()));
+                self.rollups.insert(key, v);
+                v
+            }
+        };
+        match found {
+            Some((v, n)) => (
+                Some(v),
+                format!(
+                    "rolled up ({}) from {n} members",
+                    rollup.aggregate().as_str()
+                ),
+            ),
+            None => (None, "no member has a value to roll up".to_string()),
+        }
+    }
+}
+
+/// Maps a measure note's code to a static warning code.
+fn note_code(code: &str) -> &'static str {
+    match code {
+        "no_records" => "derived_no_records",
+        "zero_denominator" => "derived_zero_denominator",
+        "zero_base" => "derived_zero_base",
+        _ => "derived_no_value",
+    }
+}
+
+/// Combines values; `None` for none, or when the result does not fit a decimal.
+pub(crate) fn aggregate(how: Aggregate, values: &[Decimal]) -> Option<Decimal> {
+    let first = *values.first()?;
+    let rest = values.get(1..).unwrap_or(&[]);
+    match how {
+        Aggregate::Sum => values
+            .iter()
+            .try_fold(Decimal::ZERO, |acc, v| acc.checked_add(*v)),
+        Aggregate::Avg => {
+            let sum = values
+                .iter()
+                .try_fold(Decimal::ZERO, |acc, v| acc.checked_add(*v))?;
+            sum.checked_div(Decimal::from(values.len()))
+                .map(|v| v.normalize())
+        }
+        Aggregate::Min => Some(rest.iter().fold(first, |m, v| m.min(*v))),
+        Aggregate::Max => Some(rest.iter().fold(first, |m, v| m.max(*v))),
+    }
+}
+
+/// Builds a record set from JSON rows: each field's value as text (numbers keep their exact
+/// text; `null`, a missing key or `""` is a missing value).
+fn json_record_set(
+    name: &str,
+    schema: &crate::measure::Schema,
+    tz: crate::measure::UtcOffset,
+    rows: &[BTreeMap<String, serde_json::Value>],
+    issues: &mut Vec<Issue>,
+) -> crate::measure::RecordSet {
+    let mut builder = RecordSetBuilder::new(name, schema.clone(), tz);
+    let fields = schema.fields();
+    let mut cells: Vec<String> = Vec::with_capacity(fields.len());
+    for (i, row) in rows.iter().enumerate() {
+        cells.clear();
+        let mut unknown: Option<&str> = None;
+        for key in row.keys() {
+            if !fields.iter().any(|f| f.name == *key) {
+                unknown = Some(key);
+            }
+        }
+        for f in fields {
+            cells.push(match row.get(&f.name) {
+                None | Some(serde_json::Value::Null) => String::new(),
+                Some(serde_json::Value::String(s)) => s.clone(),
+                Some(serde_json::Value::Bool(b)) => b.to_string(),
+                Some(serde_json::Value::Number(n)) => n.to_string(),
+                Some(_) => {
+                    issues.push(Issue::new(
+                        "bad_value",
+                        format!("records.{name}[{i}].{}", f.name),
+                        format!(
+                            "field '{}' must be text, a number, true/false or null, not a list or an object",
+                            f.name
+                        ),
+                    ));
+                    String::new()
+                }
+            });
+        }
+        let label = match unknown {
+            Some(k) => format!("records.{name}[{i}] (field '{k}' is not declared and was ignored)"),
+            None => format!("records.{name}[{i}]"),
+        };
+        builder.push_row(&cells, Some(&label));
+    }
+    builder.finish()
+}
+
+/// The value a role-linked item reads, with how it was found.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn role_value(
+    chain: &Chain,
+    who: &Assignment,
+    candidates: &[(usize, &Assignment, &SubjectResult)],
+    value: &RoleValue,
+    how: Aggregate,
+    scope: Scope,
+    role_id: &str,
+) -> (Option<Decimal>, String) {
+    let region = chain.org.region_of(who);
+    let mut values = Vec::new();
+    for (_, a, r) in candidates {
+        let keep = match scope {
+            Scope::All => true,
+            Scope::Unit => match (&who.unit, &a.unit) {
+                (Some(mine), Some(theirs)) => {
+                    theirs == mine || (chain.org.contains(theirs) && chain.org.within(theirs, mine))
+                }
+                _ => false,
+            },
+            Scope::Region => region.is_some() && chain.org.region_of(a) == region,
+            Scope::Team => a.manager.as_deref() == Some(&*who.subject),
+        };
+        if !keep {
+            continue;
+        }
+        let v = match value {
+            RoleValue::Total => Some(r.total),
+            RoleValue::Score(k) => r
+                .items
+                .iter()
+                .find(|it| it.item == *k && it.status != super::result::ItemStatus::Excluded)
+                .map(|it| it.score),
+            RoleValue::Actual(ind) => chain.get(&a.subject, *ind).map(|(v, _)| v),
+        };
+        if let Some(v) = v {
+            values.push(v);
+        }
+    }
+    let what = match value {
+        RoleValue::Total => "total".to_string(),
+        RoleValue::Score(k) => format!("score.{k}"),
+        RoleValue::Actual(_) => "actual".to_string(),
+    };
+    let found = aggregate(how, &values);
+    let text = format!(
+        "{} of the {what} of {} subject{} holding role '{role_id}' (scope {})",
+        how.as_str(),
+        values.len(),
+        if values.len() == 1 { "" } else { "s" },
+        scope.as_str()
+    );
+    (found, text)
+}
+
+/// Describes a non-role source for the result.
+pub(crate) fn describe(
+    item: &Arc<str>,
+    source: &CSource,
+    id: &str,
+    indicator: &str,
+    how: String,
+) -> ItemSource {
+    let (from, detail) = match source {
+        CSource::Unit { .. } => (
+            "unit",
+            format!("unit '{id}', indicator '{indicator}': {how}"),
+        ),
+        CSource::Subject { .. } => (
+            "subject",
+            format!("subject '{id}', indicator '{indicator}': {how}"),
+        ),
+        CSource::Role { .. } => ("role", how),
+    };
+    ItemSource {
+        item: item.clone(),
+        from,
+        id: id.to_string(),
+        detail,
+    }
+}
