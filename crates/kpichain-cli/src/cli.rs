@@ -19,8 +19,27 @@ Exit codes:
   2  usage error (unknown command or option, missing argument)
   3  internal failure (a bug, or standard output could not be written)";
 
+const DIFF_HELP: &str = "\
+Files:
+  BEFORE and AFTER are plans in JSON or TOML (see `kpichain schema`); both must be valid.
+
+Output:
+  text  a header (`ID VERSION → VERSION: N changes`) and one line per change with the
+        plan's names, e.g.
+          roles[1] sales_director (销售总监): item new_customers (新客户开发数量) weight 30 → 40
+  json  each change with its kind, JSON path, role, item, field and exact before/after
+        values (schema: `kpichain schema diff`)
+  Entities are matched by id (items by id, else indicator; grades by name), so re-ordering
+  a list is not a change.
+
+Exit codes:
+  0  both plans are valid, whether or not they differ
+  1  invalid plan, or a file that cannot be read or written (every problem is listed)
+  2  usage error (unknown command or option, missing argument)
+  3  internal failure (a bug, or standard output could not be written)";
+
 /// Exact, explainable KPI scoring (考核方案 → 绩效结果): validate plans, score actuals,
-/// explain results.
+/// explain results, compare plan versions.
 #[derive(Debug, Parser)]
 #[command(name = "kpichain", version, after_help = AFTER_HELP, propagate_version = true)]
 pub struct Cli {
@@ -41,7 +60,8 @@ pub enum Command {
         /// The plan file (JSON or TOML).
         plan: PathBuf,
     },
-    /// Print a JSON Schema: of the plan format (default), of evaluation inputs or of results.
+    /// Print a JSON Schema: of the plan format (default), of evaluation inputs, of results or of
+    /// plan diffs.
     #[command(after_help = AFTER_HELP)]
     Schema {
         /// Which schema to print.
@@ -75,6 +95,21 @@ pub enum Command {
         /// Output format.
         #[arg(long, short, value_enum, default_value_t = ExplainFormat::Text)]
         format: ExplainFormat,
+        /// Write the output to this file (atomically) instead of standard output.
+        #[arg(long, short, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Compare two versions of a plan: list the indicators, roles, items, rule parameters,
+    /// adjustments, vetoes, grades and policies added, removed or changed.
+    #[command(after_help = DIFF_HELP)]
+    Diff {
+        /// The earlier plan file (JSON or TOML).
+        before: PathBuf,
+        /// The later plan file (JSON or TOML).
+        after: PathBuf,
+        /// Output format.
+        #[arg(long, short, value_enum, default_value_t = DiffFormat::Text)]
+        format: DiffFormat,
         /// Write the output to this file (atomically) instead of standard output.
         #[arg(long, short, value_name = "FILE")]
         out: Option<PathBuf>,
@@ -121,6 +156,15 @@ pub enum ExplainFormat {
     Json,
 }
 
+/// Output formats of `diff`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// One line per change, with the plan's names.
+    Text,
+    /// The structured diff as JSON (decimals as strings).
+    Json,
+}
+
 /// The schemas `schema` can print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SchemaKind {
@@ -130,4 +174,6 @@ pub enum SchemaKind {
     Inputs,
     /// Evaluation results.
     Results,
+    /// Plan diffs (`kpichain diff --format json`).
+    Diff,
 }

@@ -10,7 +10,7 @@ mod progress;
 mod render;
 
 use clap::Parser;
-use cli::{Cli, Command, ExplainFormat, InputArgs, SchemaKind, ScoreFormat};
+use cli::{Cli, Command, DiffFormat, ExplainFormat, InputArgs, SchemaKind, ScoreFormat};
 use error::{Failure, count};
 use inputs::{Loaded, plan_issue};
 use kpichain::{CompiledPlan, Evaluation, Plan};
@@ -48,6 +48,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
                 SchemaKind::Plan => kpichain::plan_schema(),
                 SchemaKind::Inputs => kpichain::inputs_schema(),
                 SchemaKind::Results => kpichain::result_schema(),
+                SchemaKind::Diff => kpichain::diff_schema(),
             };
             output::write(&text, None)
         }
@@ -82,6 +83,20 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             let text = match format {
                 ExplainFormat::Text => explanation.to_string(),
                 ExplainFormat::Json => render::json(&explanation)?,
+            };
+            output::write(&text, out.as_deref())
+        }
+        Command::Diff {
+            before,
+            after,
+            format,
+            out,
+        } => {
+            let (before, after) = compile_both(before, after)?;
+            let diff = kpichain::diff::diff_plans(before.plan(), after.plan());
+            let text = match format {
+                DiffFormat::Text => diff.to_string(),
+                DiffFormat::Json => render::json(&diff)?,
             };
             output::write(&text, out.as_deref())
         }
@@ -141,6 +156,31 @@ fn plan_failure(file: &str, e: &kpichain::PlanError) -> Failure {
 fn compile(path: &Path) -> Result<CompiledPlan, Failure> {
     let plan = read_plan(path)?;
     CompiledPlan::compile(plan).map_err(|e| plan_failure(&path.display().to_string(), &e))
+}
+
+/// Compiles two plans, listing the problems of both before failing.
+fn compile_both(before: &Path, after: &Path) -> Result<(CompiledPlan, CompiledPlan), Failure> {
+    match (compile(before), compile(after)) {
+        (Ok(b), Ok(a)) => Ok((b, a)),
+        (Err(e), Ok(_)) | (Ok(_), Err(e)) => Err(e),
+        (
+            Err(Failure::User {
+                problems: mut first,
+                summary: first_summary,
+            }),
+            Err(Failure::User {
+                problems: mut second,
+                summary: second_summary,
+            }),
+        ) => {
+            first.append(&mut second);
+            Err(Failure::problems(
+                first,
+                format!("{first_summary}; {second_summary}"),
+            ))
+        }
+        (Err(e), Err(_)) => Err(e),
+    }
 }
 
 fn validate(path: &Path) -> Result<(), Failure> {

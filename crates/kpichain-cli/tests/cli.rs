@@ -174,6 +174,10 @@ fn schema_prints_the_core_plan_schema() {
         stdout_of(kpichain().args(["schema", "results"])),
         kpichain::result_schema()
     );
+    assert_eq!(
+        stdout_of(kpichain().args(["schema", "diff"])),
+        kpichain::diff_schema()
+    );
 }
 
 // ---- score ----------------------------------------------------------------------------------
@@ -473,6 +477,157 @@ fn explain_json_is_the_core_explanation() {
 fn explain_of_an_unknown_subject_is_a_user_error() {
     kpichain().args(explain("E999")).assert().code(1).stderr(
         "error: subject 'E999' is not in assignments.csv (27 subjects assigned); check the id\n",
+    );
+}
+
+// ---- diff -----------------------------------------------------------------------------------
+
+fn diff(before: &str, after: &str, format: &str) -> String {
+    stdout_of(kpichain().args(["diff", before, after, "--format", format]))
+}
+
+#[test]
+fn diff_text_of_the_march_change() {
+    let out = diff("plan.json", "plan-2022-03.json", "text");
+    assert!(
+        out.contains("item on_time_supply_rate (供货及时率) weight 50 → 60"),
+        "{out}"
+    );
+    insta::assert_snapshot!("diff_2022_01_to_03", out);
+}
+
+#[test]
+fn diff_text_of_the_june_change() {
+    let out = diff("plan-2022-03.json", "plan-2022-06.json", "text");
+    assert!(
+        out.contains("item new_customers (新客户开发数量) weight 30 → 40"),
+        "{out}"
+    );
+    insta::assert_snapshot!("diff_2022_03_to_06", out);
+}
+
+#[test]
+fn diff_json_is_exactly_what_the_core_computes() {
+    for (before, after, name) in [
+        ("plan.json", "plan-2022-03.json", "diff_2022_01_to_03_json"),
+        (
+            "plan-2022-03.json",
+            "plan-2022-06.json",
+            "diff_2022_03_to_06_json",
+        ),
+    ] {
+        let out = diff(before, after, "json");
+        let read = |f: &str| {
+            kpichain::Plan::from_json(&std::fs::read_to_string(example_dir().join(f)).unwrap())
+                .unwrap()
+        };
+        let core = kpichain::diff::diff_plans(&read(before), &read(after));
+        assert_eq!(
+            out,
+            format!("{}\n", serde_json::to_string_pretty(&core).unwrap())
+        );
+        insta::assert_snapshot!(name, out);
+    }
+}
+
+#[test]
+fn diff_of_a_plan_with_itself_has_no_changes_and_exits_0() {
+    let out = diff("plan.json", "plan.json", "text");
+    assert_eq!(out, "company-a-2022 2022.01 → 2022.01: no changes\n");
+}
+
+#[test]
+fn diff_reads_json_and_toml() {
+    let dir = tempfile::tempdir().unwrap();
+    let before = dir.path().join("v1.json");
+    std::fs::write(
+        &before,
+        r#"{"id": "p", "version": "1", "indicators": [{"id": "sales", "name": "销售额"}],
+            "roles": [{"id": "rep", "name": "销售代表", "items": [{"indicator": "sales",
+              "weight": 100, "target": 100, "rule": {"type": "ratio", "cap": 120}}]}],
+            "grades": [{"grade": "A", "coefficient": 1}]}"#,
+    )
+    .unwrap();
+    let after = dir.path().join("v2.toml");
+    std::fs::write(
+        &after,
+        "id = \"p\"\nversion = \"2\"\n[[indicators]]\nid = \"sales\"\nname = \"销售额\"\n\
+         [[roles]]\nid = \"rep\"\nname = \"销售代表\"\n[[roles.items]]\nindicator = \"sales\"\nweight = \"100\"\n\
+         target = \"120.0\"\nrule = { type = \"ratio\", cap = \"120\" }\n[[grades]]\ngrade = \"A\"\ncoefficient = \"1.0\"\n",
+    )
+    .unwrap();
+    let out = stdout_of(kpichain().arg("diff").arg(&before).arg(&after));
+    assert_eq!(
+        out,
+        "p 1 → 2: 1 change\n  roles[0] rep (销售代表): item sales (销售额) target 100 → 120.0\n"
+    );
+}
+
+#[test]
+fn diff_of_an_invalid_plan_reports_it_like_validate() {
+    let assert = kpichain()
+        .args(["diff", "plan.json", "plan-invalid-weights.json"])
+        .assert()
+        .code(1)
+        .stdout("");
+    let err = stderr_of(assert);
+    let validate = stderr_of(
+        kpichain()
+            .args(["validate", "plan-invalid-weights.json"])
+            .assert()
+            .code(1),
+    );
+    assert_eq!(err, validate);
+    insta::assert_snapshot!("diff_invalid_plan", err);
+}
+
+#[test]
+fn diff_lists_the_problems_of_both_plans() {
+    let err = stderr_of(
+        kpichain()
+            .args(["diff", "plan-invalid-weights.json", "no-such-plan.json"])
+            .assert()
+            .code(1)
+            .stdout(""),
+    );
+    assert_eq!(
+        err,
+        "plan-invalid-weights.json: roles[2].items: the weights of role 'purchasing_manager' \
+         (采购经理) sum to 110, not 100 [weights_do_not_sum]\n\
+         error: plan-invalid-weights.json is not a valid plan (1 problem); \
+         cannot read no-such-plan.json: no such file or directory\n"
+    );
+}
+
+#[test]
+fn diff_out_writes_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("diff.json");
+    let out = stdout_of(
+        kpichain()
+            .args([
+                "diff",
+                "plan.json",
+                "plan-2022-06.json",
+                "-f",
+                "json",
+                "--out",
+            ])
+            .arg(&path),
+    );
+    assert_eq!(out, "");
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(v["to"]["version"], "2022.06");
+    assert_eq!(v["changes"].as_array().unwrap().len(), 8);
+}
+
+#[test]
+fn diff_help_documents_the_exit_code_for_changes() {
+    let out = stdout_of(kpichain().args(["diff", "--help"]));
+    assert!(
+        out.contains("0  both plans are valid, whether or not they differ"),
+        "{out}"
     );
 }
 

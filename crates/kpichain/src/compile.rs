@@ -255,13 +255,7 @@ impl CompiledPlan {
             record_schemas,
         } = compiled;
         let any_source = roles.iter().any(|r| !r.sourced.is_empty());
-        let canonical = serde_json::to_vec(&plan).unwrap_or_default();
-        let digest = Sha256::digest(&canonical);
-        let mut fingerprint = String::with_capacity(71);
-        fingerprint.push_str("sha256:");
-        for byte in digest {
-            fingerprint.push_str(&format!("{byte:02x}"));
-        }
+        let fingerprint = fingerprint(&plan);
         Ok(CompiledPlan {
             plan,
             fingerprint,
@@ -292,6 +286,19 @@ impl CompiledPlan {
     pub fn fingerprint(&self) -> &str {
         &self.fingerprint
     }
+}
+
+/// `sha256:` followed by the hex SHA-256 of the plan's canonical JSON (what
+/// [`CompiledPlan::fingerprint`] returns once the plan is compiled).
+pub(crate) fn fingerprint(plan: &Plan) -> String {
+    let canonical = serde_json::to_vec(plan).unwrap_or_default();
+    let digest = Sha256::digest(&canonical);
+    let mut fingerprint = String::with_capacity(71);
+    fingerprint.push_str("sha256:");
+    for byte in digest {
+        fingerprint.push_str(&format!("{byte:02x}"));
+    }
+    fingerprint
 }
 
 struct Built {

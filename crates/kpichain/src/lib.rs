@@ -4,6 +4,7 @@
 
 mod compile;
 pub mod decimal;
+pub mod diff;
 mod error;
 mod evaluate;
 pub mod formula;
@@ -16,7 +17,7 @@ pub use error::{Error, InputError, Issue, PlanError};
 pub use evaluate::*;
 pub use model::*;
 pub use rust_decimal::Decimal;
-pub use schema::{explanation_schema, inputs_schema, plan_schema, result_schema};
+pub use schema::{diff_schema, explanation_schema, inputs_schema, plan_schema, result_schema};
 
 impl From<PlanError> for InputError {
     fn from(e: PlanError) -> Self {

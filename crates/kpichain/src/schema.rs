@@ -1,5 +1,7 @@
-//! JSON Schemas of the plan (input contract) and of evaluation results (output contract).
+//! JSON Schemas of the plan (input contract), of evaluation results (output contract) and of
+//! plan diffs.
 
+use crate::diff::PlanDiff;
 use crate::evaluate::{Evaluation, Explanation, Inputs};
 use crate::model::Plan;
 
@@ -42,6 +44,17 @@ pub fn explanation_schema() -> String {
         .for_serialize()
         .into_generator()
         .into_root_schema_for::<Explanation>();
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The JSON Schema of a plan diff ([`crate::diff::PlanDiff`]; decimals are strings).
+pub fn diff_schema() -> String {
+    let schema = schemars::generate::SchemaSettings::draft2020_12()
+        .for_serialize()
+        .into_generator()
+        .into_root_schema_for::<PlanDiff>();
     let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
     text.push('\n');
     text

@@ -42,6 +42,11 @@ fn explanation_schema_is_current() {
 }
 
 #[test]
+fn diff_schema_is_current() {
+    check("diff.schema.json", kpichain::diff_schema());
+}
+
+#[test]
 fn measures_schema_is_current() {
     check("measures.schema.json", kpichain::measure::measures_schema());
 }
