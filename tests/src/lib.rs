@@ -1,7 +1,7 @@
 //! Runs the golden vectors in `tests/vectors/` against the Rust core. The Python and Node
 //! suites run the same files with the same comparison rules (see `vectors/README.md`).
 
-use kpichain::{CompiledPlan, Inputs, Issue, Plan};
+use kpichain::{CompiledPlan, CompiledVersions, Inputs, Issue, Plan};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
@@ -70,6 +70,9 @@ fn expected_pairs(v: &Value) -> Vec<(String, String)> {
 pub fn run_vector(path: &Path) -> Result<(), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
     let doc: Value = serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))?;
+    if let Some(versions) = doc.get("versions") {
+        return run_versions(&doc, &versions.to_string());
+    }
     let plan_text = doc.get("plan").map(Value::to_string).ok_or("no plan")?;
     let compiled = Plan::from_json(&plan_text).and_then(CompiledPlan::compile);
     if let Some(want) = doc.get("expected_plan_errors") {
@@ -86,6 +89,33 @@ pub fn run_vector(path: &Path) -> Result<(), String> {
     let compiled = compiled.map_err(|e| format!("the plan did not compile: {e}"))?;
     let inputs_text = doc.get("inputs").map(Value::to_string).ok_or("no inputs")?;
     let evaluation = Inputs::from_json(&inputs_text).and_then(|inputs| compiled.evaluate(&inputs));
+    compare(&doc, evaluation)
+}
+
+/// A vector whose plan is a document of effective-dated versions.
+fn run_versions(doc: &Value, text: &str) -> Result<(), String> {
+    let compiled = CompiledVersions::from_text(text);
+    if let Some(want) = doc.get("expected_plan_errors") {
+        return match compiled {
+            Ok(_) => Err("the versions compiled, but errors were expected".into()),
+            Err(e) if pairs(&e.issues) == expected_pairs(want) => Ok(()),
+            Err(e) => Err(format!(
+                "plan errors differ:\n  want {:?}\n  got  {:?}",
+                expected_pairs(want),
+                pairs(&e.issues)
+            )),
+        };
+    }
+    let compiled = compiled.map_err(|e| format!("the versions did not compile: {e}"))?;
+    let inputs_text = doc.get("inputs").map(Value::to_string).ok_or("no inputs")?;
+    let evaluation = Inputs::from_json(&inputs_text).and_then(|inputs| compiled.evaluate(&inputs));
+    compare(doc, evaluation)
+}
+
+fn compare(
+    doc: &Value,
+    evaluation: Result<kpichain::Evaluation, kpichain::InputError>,
+) -> Result<(), String> {
     if let Some(want) = doc.get("expected_input_errors") {
         return match evaluation {
             Ok(_) => Err("the evaluation succeeded, but errors were expected".into()),

@@ -11,13 +11,17 @@ pub mod formula;
 pub mod measure;
 mod model;
 mod schema;
+mod versions;
 
 pub use compile::CompiledPlan;
 pub use error::{Error, InputError, Issue, PlanError};
 pub use evaluate::*;
 pub use model::*;
 pub use rust_decimal::Decimal;
-pub use schema::{diff_schema, explanation_schema, inputs_schema, plan_schema, result_schema};
+pub use schema::{
+    diff_schema, explanation_schema, inputs_schema, plan_schema, result_schema, versions_schema,
+};
+pub use versions::{CompiledVersions, PlanVersion, PlanVersions, SpanRule};
 
 impl From<PlanError> for InputError {
     fn from(e: PlanError) -> Self {
@@ -32,5 +36,6 @@ mod send_sync {
     fn compiled_plan_is_send_and_sync() {
         assert_send_sync::<crate::CompiledPlan>();
         assert_send_sync::<crate::Evaluation>();
+        assert_send_sync::<crate::CompiledVersions>();
     }
 }

@@ -59,3 +59,13 @@ pub fn diff_schema() -> String {
     text.push('\n');
     text
 }
+
+/// The JSON Schema of a plan with effective-dated versions ([`crate::PlanVersions`]).
+pub fn versions_schema() -> String {
+    let schema = schemars::generate::SchemaSettings::draft2020_12()
+        .into_generator()
+        .into_root_schema_for::<crate::versions::PlanVersions>();
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}

@@ -47,6 +47,11 @@ fn diff_schema_is_current() {
 }
 
 #[test]
+fn versions_schema_is_current() {
+    check("versions.schema.json", kpichain::versions_schema());
+}
+
+#[test]
 fn measures_schema_is_current() {
     check("measures.schema.json", kpichain::measure::measures_schema());
 }

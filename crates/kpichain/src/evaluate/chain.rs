@@ -38,7 +38,7 @@ impl<'a> Org<'a> {
                     format!("units[{i}].id"),
                     "the unit id must not be empty",
                 ));
-            } else if org.index.insert(u.id.as_str(), org.ids.len()).is_some() {
+            } else if org.index.contains_key(u.id.as_str()) {
                 issues.push(Issue::new(
                     "duplicate_unit",
                     format!("units[{i}].id"),
@@ -46,6 +46,7 @@ impl<'a> Org<'a> {
                 ));
                 continue;
             }
+            org.index.insert(u.id.as_str(), org.ids.len());
             org.ids.push(u.id.as_str());
         }
         let n = org.ids.len();

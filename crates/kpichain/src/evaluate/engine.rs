@@ -258,6 +258,7 @@ impl CompiledPlan {
             period: inputs.period.clone(),
             results,
             derivation: chain.and_then(|c| c.report),
+            versions: Vec::new(),
         })
     }
 
@@ -656,6 +657,7 @@ impl CompiledPlan {
             vetoes,
             warnings,
             sources: Vec::new(),
+            segments: Vec::new(),
         })
     }
 

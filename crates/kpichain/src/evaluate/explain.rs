@@ -55,6 +55,54 @@ pub struct Explanation {
     pub payout: Option<Decimal>,
     /// Warnings.
     pub warnings: Vec<Warning>,
+    /// For a period scored pro rata across plan versions: each version's explanation.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<ExplainedSegment>,
+}
+
+/// One plan version's part of a pro-rata result, explained.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct ExplainedSegment {
+    /// The version label.
+    pub version: String,
+    /// First day.
+    pub from: String,
+    /// Last day (inclusive).
+    pub to: String,
+    /// Days, the segment's weight.
+    pub days: u32,
+    /// The result under this version, explained.
+    pub explanation: Explanation,
+}
+
+impl Explanation {
+    /// An explanation with only what the result itself says (no plan at hand).
+    pub(crate) fn bare(result: &SubjectResult) -> Explanation {
+        Explanation {
+            subject: result.subject.to_string(),
+            name: result.name.clone(),
+            role: result.role.to_string(),
+            role_name: result.role.to_string(),
+            variant: result.variant.as_deref().map(str::to_string),
+            plan_id: String::new(),
+            plan_version: String::new(),
+            plan_fingerprint: String::new(),
+            rounding_mode: String::new(),
+            item_scale: 0,
+            total_scale: 0,
+            items: Vec::new(),
+            adjustments: Vec::new(),
+            vetoes: Vec::new(),
+            total_unrounded: result.total_unrounded,
+            total: result.total,
+            grade: result.grade.to_string(),
+            grade_label: None,
+            coefficient: result.coefficient,
+            payout: result.payout,
+            warnings: result.warnings.clone(),
+            segments: Vec::new(),
+        }
+    }
 }
 
 /// One item, explained.
@@ -374,7 +422,56 @@ impl CompiledPlan {
             coefficient: result.coefficient,
             payout: result.payout,
             warnings: result.warnings.clone(),
+            segments: Vec::new(),
         }
+    }
+}
+
+impl Explanation {
+    fn fmt_segments(&self, f: &mut fmt::Formatter<'_>, who: &str) -> fmt::Result {
+        let days: u32 = self.segments.iter().map(|s| s.days).sum();
+        writeln!(
+            f,
+            "scored pro rata by days across {} plan versions ({days} days)",
+            self.segments.len()
+        )?;
+        for s in &self.segments {
+            writeln!(f)?;
+            writeln!(
+                f,
+                "=== version {}: {} to {} ({} days) ===",
+                s.version, s.from, s.to, s.days
+            )?;
+            write!(f, "{}", s.explanation)?;
+        }
+        writeln!(f)?;
+        let parts: Vec<String> = self
+            .segments
+            .iter()
+            .map(|s| format!("{} × {}", s.days, s.explanation.total))
+            .collect();
+        writeln!(
+            f,
+            "{who}: total ({}) ÷ {days} = {} → {} ({}, {} dp)",
+            parts.join(" + "),
+            self.total_unrounded,
+            self.total,
+            self.rounding_mode,
+            self.total_scale
+        )?;
+        let label = self
+            .grade_label
+            .as_deref()
+            .map_or_else(String::new, |l| format!(" ({l})"));
+        write!(
+            f,
+            "grade: {}{label}, coefficient {}",
+            self.grade, self.coefficient
+        )?;
+        if let Some(p) = self.payout {
+            write!(f, ", payout {p}")?;
+        }
+        writeln!(f)
     }
 }
 
@@ -397,6 +494,9 @@ impl fmt::Display for Explanation {
             "plan {} version {} ({short}…)",
             self.plan_id, self.plan_version
         )?;
+        if !self.segments.is_empty() {
+            return self.fmt_segments(f, &who);
+        }
         for (n, it) in self.items.iter().enumerate() {
             let unit = it
                 .unit

@@ -7,9 +7,9 @@ mod input;
 mod result;
 pub(crate) mod rules;
 
-pub use explain::{ExplainedAdjustment, ExplainedItem, Explanation};
+pub use explain::{ExplainedAdjustment, ExplainedItem, ExplainedSegment, Explanation};
 pub use input::{Actual, Assignment, Inputs, TargetOverride, Unit};
 pub use result::{
-    AdjustmentResult, Evaluation, ItemResult, ItemSource, ItemStatus, SubjectResult, VetoResult,
-    Warning,
+    AdjustmentResult, AppliedVersion, Evaluation, ItemResult, ItemSource, ItemStatus, Segment,
+    SubjectResult, VetoResult, Warning,
 };

@@ -23,6 +23,41 @@ pub struct Evaluation {
     /// without a value), when records were given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub derivation: Option<crate::measure::DeriveReport>,
+    /// The plan versions applied, when scored with effective-dated versions.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub versions: Vec<AppliedVersion>,
+}
+
+/// A plan version applied to (part of) a period.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+pub struct AppliedVersion {
+    /// The version label.
+    pub version: String,
+    /// The version's plan fingerprint.
+    pub fingerprint: String,
+    /// The version's first day in force.
+    pub effective_from: String,
+    /// First day of the period it applied to.
+    pub from: String,
+    /// Last day (inclusive) of the period it applied to.
+    pub to: String,
+    /// Days it applied.
+    pub days: u32,
+}
+
+/// One version's part of a pro-rata result.
+#[derive(Debug, Clone, PartialEq, Serialize, JsonSchema)]
+pub struct Segment {
+    /// The version label.
+    pub version: String,
+    /// First day.
+    pub from: String,
+    /// Last day (inclusive).
+    pub to: String,
+    /// Days, the segment's weight in the total.
+    pub days: u32,
+    /// The subject's full result under this version for the whole period.
+    pub result: SubjectResult,
 }
 
 impl Evaluation {
@@ -86,6 +121,10 @@ pub struct SubjectResult {
     /// subject, another role's results).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub sources: Vec<ItemSource>,
+    /// For a period scored pro rata across plan versions: each version's result and days.
+    /// The total is the day-weighted mean of their totals; the items are in the segments.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<Segment>,
 }
 
 /// Where an item's actual came from, when not from the subject itself.

@@ -4,7 +4,7 @@ use rust_decimal::Decimal;
 
 use super::def::MeasureDef;
 use super::exec::{MeasureState, NO_SUBJECT, Run, Val, Why};
-use super::records::{FastMap, RecordSets, TextColumn};
+use super::records::{Column, ColumnData, FastMap, RecordSets, TextColumn};
 use super::report::{
     BadRecordPolicy, DeriveOptions, DeriveReport, Derived, MeasureNote, MeasureReport,
     RecordSetReport,
@@ -30,17 +30,117 @@ pub fn derive_actuals(
     period: &Period,
     options: &DeriveOptions,
 ) -> Result<Derived, InputError> {
-    derive_grouped(measures, records, period, options, None)
+    derive_plain(measures, records, period, options)
 }
 
 /// Like [`derive_actuals`], with the records of each subject counted for the group `groups`
-/// maps it to (an org unit); records of subjects without a group are left out, with a note.
+/// maps it to (an org unit): the subject fields the measures read are re-coded to the groups
+/// before anything is aggregated, so averages, medians and distinct counts are the group's
+/// own. Records of subjects without a group have no subject there (and are noted so).
 pub(crate) fn derive_grouped(
     measures: &[MeasureDef],
     records: &RecordSets,
     period: &Period,
     options: &DeriveOptions,
     groups: Option<&FastMap<&str, &str>>,
+) -> Result<Derived, InputError> {
+    let Some(groups) = groups else {
+        return derive_plain(measures, records, period, options);
+    };
+    let fields = subject_fields(measures);
+    let mut regrouped = RecordSets::new();
+    for set in records.iter() {
+        let mut set = set.clone();
+        for (set_name, field) in &fields {
+            if set_name != set.name() {
+                continue;
+            }
+            let Some(i) = set.schema.index_of(field) else {
+                continue;
+            };
+            if let Some(Column {
+                data: ColumnData::Text(column),
+            }) = set.columns.get_mut(i)
+            {
+                *column = regroup(column, groups);
+            }
+        }
+        regrouped.insert(set)?;
+    }
+    derive_plain(measures, &regrouped, period, options)
+}
+
+/// Every (record set, subject field) pair the measures may read.
+fn subject_fields(measures: &[MeasureDef]) -> Vec<(String, String)> {
+    fn walk(v: &serde_json::Value, set: &str, subject: &str, out: &mut Vec<(String, String)>) {
+        match v {
+            serde_json::Value::Object(map) => {
+                let set = map
+                    .get("records")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or(set);
+                let subject = map
+                    .get("subject")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or(subject);
+                let pair = (set.to_string(), subject.to_string());
+                if !out.contains(&pair) {
+                    out.push(pair);
+                }
+                for child in map.values() {
+                    walk(child, set, subject, out);
+                }
+            }
+            serde_json::Value::Array(list) => {
+                for child in list {
+                    walk(child, set, subject, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for m in measures {
+        if let Ok(v) = serde_json::to_value(&m.measure) {
+            walk(&v, &m.measure.records, &m.measure.subject, &mut out);
+        }
+    }
+    out
+}
+
+/// The column re-coded to the groups of its values (missing where a value has none).
+fn regroup(column: &TextColumn, groups: &FastMap<&str, &str>) -> TextColumn {
+    let mut dictionary: Vec<Box<str>> = Vec::new();
+    let mut index: FastMap<&str, u32> = FastMap::default();
+    let map: Vec<u32> = column
+        .dictionary
+        .iter()
+        .map(|s| match groups.get(&**s) {
+            Some(g) => *index.entry(g).or_insert_with(|| {
+                dictionary.push(Box::from(*g));
+                u32::try_from(dictionary.len().saturating_sub(1)).unwrap_or(TextColumn::NULL)
+            }),
+            None => TextColumn::NULL,
+        })
+        .collect();
+    let codes = column
+        .codes
+        .iter()
+        .map(|&c| {
+            usize::try_from(c)
+                .ok()
+                .and_then(|c| map.get(c).copied())
+                .unwrap_or(TextColumn::NULL)
+        })
+        .collect();
+    TextColumn { codes, dictionary }
+}
+
+fn derive_plain(
+    measures: &[MeasureDef],
+    records: &RecordSets,
+    period: &Period,
+    options: &DeriveOptions,
 ) -> Result<Derived, InputError> {
     let tz = options.time_zone;
     let mut issues = Vec::new();
@@ -91,7 +191,7 @@ pub(crate) fn derive_grouped(
     }
 
     let listed = options.subjects.as_deref();
-    let (names, maps) = subject_space(&resolver.subject_columns, listed, groups);
+    let (names, maps) = subject_space(&resolver.subject_columns, listed);
     let mut order: Vec<usize> = (0..names.len()).collect();
     if listed.is_none() {
         order.sort_unstable_by_key(|&g| names.get(g).copied().unwrap_or(""));
@@ -206,7 +306,6 @@ fn finish(v: Decimal, def: &MeasureDef) -> Decimal {
 fn subject_space<'a>(
     columns: &[&'a TextColumn],
     listed: Option<&'a [String]>,
-    groups: Option<&FastMap<&str, &'a str>>,
 ) -> (Vec<&'a str>, Vec<Vec<u32>>) {
     let mut names: Vec<&'a str> = Vec::new();
     let mut ids: FastMap<&'a str, u32> = FastMap::default();
@@ -226,19 +325,10 @@ fn subject_space<'a>(
         .map(|c| {
             c.dictionary
                 .iter()
-                .map(|s| {
-                    let s: &'a str = match groups {
-                        Some(map) => match map.get(&**s) {
-                            Some(g) => g,
-                            None => return NO_SUBJECT,
-                        },
-                        None => s,
-                    };
-                    match ids.get(s) {
-                        Some(&g) => g,
-                        None if listed.is_some() => NO_SUBJECT,
-                        None => add(&mut names, &mut ids, s),
-                    }
+                .map(|s| match ids.get(&**s) {
+                    Some(&g) => g,
+                    None if listed.is_some() => NO_SUBJECT,
+                    None => add(&mut names, &mut ids, s),
                 })
                 .collect()
         })

@@ -1,0 +1,562 @@
+//! Effective-dated plan versions (方案版本): a plan that changes during the year, e.g. from
+//! 2022-03 the purchasing manager's on-time weight goes from 50 to 60. A period is scored
+//! with the version in force; a period spanning a change follows the declared rule (the
+//! version at the period's start, or each version pro rata by days), and the result names
+//! the version(s) applied.
+//!
+//! ```
+//! use kpichain::{CompiledVersions, Inputs};
+//! let card = |w: u32| format!(r#"{{"id": "p", "version": "v{w}",
+//!   "indicators": [{{"id": "a", "name": "A"}}, {{"id": "b", "name": "B"}}],
+//!   "roles": [{{"id": "r", "name": "R", "items": [
+//!     {{"indicator": "a", "weight": {w}, "target": 100, "rule": {{"type": "ratio", "cap": 200}}}},
+//!     {{"indicator": "b", "weight": {}, "target": 100, "rule": {{"type": "ratio", "cap": 200}}}}]}}],
+//!   "grades": [{{"grade": "A", "min": 100, "coefficient": 1.2}}, {{"grade": "B", "coefficient": 1}}]}}"#, 100 - w);
+//! let text = format!(r#"{{"id": "p", "span": "pro_rata", "versions": [
+//!   {{"effective_from": "2022-01-01", "plan": {}}},
+//!   {{"effective_from": "2022-03-01", "plan": {}}}]}}"#, card(50), card(80));
+//! let versions = CompiledVersions::from_text(&text)?;
+//! let inputs = Inputs::from_json(r#"{"period": "2022-Q1",
+//!   "assignments": [{"subject": "E1", "role": "r"}],
+//!   "actuals": [{"subject": "E1", "indicator": "a", "value": 150},
+//!               {"subject": "E1", "indicator": "b", "value": 50}]}"#)?;
+//! let result = versions.evaluate(&inputs)?;
+//! // January–February (59 days) under v50: 100; March (31 days) under v80: 130.
+//! // (59 × 100 + 31 × 130) ÷ 90 = 110.33…
+//! assert_eq!(result.results[0].total.to_string(), "110.33");
+//! assert_eq!(result.versions.len(), 2);
+//! # Ok::<(), kpichain::Error>(())
+//! ```
+
+use chrono::NaiveDate;
+use rust_decimal::Decimal;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+
+use crate::compile::CompiledPlan;
+use crate::decimal::round_fixed;
+use crate::error::{InputError, Issue, PlanError};
+use crate::evaluate::{AppliedVersion, Evaluation, Explanation, Inputs, Segment, SubjectResult};
+use crate::measure::{Period, RecordSets, parse_date};
+use crate::model::Plan;
+
+/// A plan with effective-dated versions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanVersions {
+    /// Identifier of the versioned plan, e.g. `company-a-2022`.
+    pub id: String,
+    /// Display name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// How a period that spans a change is scored; default `period_start`.
+    #[serde(default)]
+    pub span: SpanRule,
+    /// The versions, in order of their effective dates.
+    pub versions: Vec<PlanVersion>,
+}
+
+/// One version and the day it takes effect.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanVersion {
+    /// First day (`YYYY-MM-DD`) the version is in force; it stays in force until the next
+    /// version's first day.
+    pub effective_from: String,
+    /// The plan of this version (its `version` names it in results).
+    pub plan: Plan,
+}
+
+/// How a period that spans a version change is scored.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SpanRule {
+    /// The whole period with the version in force on its first day.
+    #[default]
+    PeriodStart,
+    /// Each version for the days it was in force: the total is the day-weighted mean of the
+    /// versions' totals.
+    ProRata,
+}
+
+impl SpanRule {
+    /// `period_start` or `pro_rata`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SpanRule::PeriodStart => "period_start",
+            SpanRule::ProRata => "pro_rata",
+        }
+    }
+}
+
+/// Compiled, validated versions. `Send + Sync`.
+#[derive(Debug)]
+pub struct CompiledVersions {
+    doc: PlanVersions,
+    fingerprint: String,
+    /// First day of each version (days since 1970-01-01) and its compiled plan.
+    versions: Vec<(i32, CompiledPlan)>,
+}
+
+fn day_text(days: i32) -> String {
+    NaiveDate::from_num_days_from_ce_opt(days.saturating_add(719_163))
+        .map_or_else(|| days.to_string(), |d| d.format("%Y-%m-%d").to_string())
+}
+
+impl CompiledVersions {
+    /// Validates and compiles every version, reporting every problem (paths like
+    /// `versions[1].plan.roles[2].items`).
+    pub fn compile(doc: PlanVersions) -> Result<CompiledVersions, PlanError> {
+        let mut issues = Vec::new();
+        if doc.id.trim().is_empty() {
+            issues.push(Issue::new(
+                "empty_field",
+                "id",
+                "the plan id must not be empty",
+            ));
+        }
+        if doc.versions.is_empty() {
+            issues.push(Issue::new(
+                "no_versions",
+                "versions",
+                "a versioned plan needs at least one version",
+            ));
+        }
+        let mut versions = Vec::with_capacity(doc.versions.len());
+        let mut last: Option<i32> = None;
+        for (i, v) in doc.versions.iter().enumerate() {
+            let day = match parse_date(&v.effective_from) {
+                Ok(d) => Some(d),
+                Err(e) => {
+                    issues.push(Issue::new(
+                        "invalid_date",
+                        format!("versions[{i}].effective_from"),
+                        e,
+                    ));
+                    None
+                }
+            };
+            if let (Some(d), Some(l)) = (day, last) {
+                if d <= l {
+                    issues.push(Issue::new(
+                        "versions_out_of_order",
+                        format!("versions[{i}].effective_from"),
+                        format!(
+                            "version '{}' takes effect on {}, not after the version before it ({})",
+                            v.plan.version,
+                            v.effective_from,
+                            day_text(l)
+                        ),
+                    ));
+                }
+            }
+            if doc
+                .versions
+                .iter()
+                .take(i)
+                .any(|w| w.plan.version == v.plan.version)
+            {
+                issues.push(Issue::new(
+                    "duplicate_version",
+                    format!("versions[{i}].plan.version"),
+                    format!("version '{}' appears more than once", v.plan.version),
+                ));
+            }
+            last = day.or(last);
+            match CompiledPlan::compile(v.plan.clone()) {
+                Ok(c) => {
+                    if let Some(d) = day {
+                        versions.push((d, c));
+                    }
+                }
+                Err(e) => issues.extend(e.issues.into_iter().map(|mut x| {
+                    x.path = if x.path.is_empty() {
+                        format!("versions[{i}].plan")
+                    } else {
+                        format!("versions[{i}].plan.{}", x.path)
+                    };
+                    x
+                })),
+            }
+        }
+        if !issues.is_empty() {
+            return Err(PlanError { issues });
+        }
+        let canonical = serde_json::to_vec(&doc).unwrap_or_default();
+        let digest = Sha256::digest(&canonical);
+        let mut fingerprint = String::from("sha256:");
+        for byte in digest {
+            fingerprint.push_str(&format!("{byte:02x}"));
+        }
+        Ok(CompiledVersions {
+            doc,
+            fingerprint,
+            versions,
+        })
+    }
+
+    /// Reads (JSON text) and compiles.
+    pub fn from_text(text: &str) -> Result<CompiledVersions, PlanError> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let doc: PlanVersions = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let path = crate::model::clean_path(e.path().to_string());
+            PlanError {
+                issues: vec![Issue::new(
+                    "parse_error",
+                    path,
+                    crate::model::friendly(e.inner().to_string()),
+                )],
+            }
+        })?;
+        de.end().map_err(|e| PlanError {
+            issues: vec![Issue::new("parse_error", "", e.to_string())],
+        })?;
+        CompiledVersions::compile(doc)
+    }
+
+    /// The document as given.
+    pub fn document(&self) -> &PlanVersions {
+        &self.doc
+    }
+
+    /// `sha256:` of the whole document's canonical JSON.
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
+    }
+
+    /// The compiled versions with their first day (`YYYY-MM-DD`), in order.
+    pub fn versions(&self) -> impl Iterator<Item = (String, &CompiledPlan)> {
+        self.versions.iter().map(|(d, c)| (day_text(*d), c))
+    }
+
+    /// The compiled plan of version `version` (its plan's `version` label).
+    pub fn version(&self, version: &str) -> Option<&CompiledPlan> {
+        self.versions
+            .iter()
+            .map(|(_, c)| c)
+            .find(|c| c.plan().version == version)
+    }
+
+    /// The version in force on a day (`YYYY-MM-DD`).
+    pub fn in_force(&self, day: &str) -> Option<&CompiledPlan> {
+        let d = parse_date(day).ok()?;
+        self.versions
+            .iter()
+            .rev()
+            .find(|(from, _)| *from <= d)
+            .map(|(_, c)| c)
+    }
+
+    /// What changed between two versions (by their `version` labels).
+    pub fn diff(&self, before: &str, after: &str) -> Option<crate::diff::PlanDiff> {
+        Some(crate::diff::diff_plans(
+            self.version(before)?.plan(),
+            self.version(after)?.plan(),
+        ))
+    }
+
+    /// The versions applied to `period` and their days, by the span rule.
+    fn segments(&self, period: Period) -> Result<Vec<(usize, i32, i32)>, Issue> {
+        let (start, end) = period.day_range().ok_or_else(|| {
+            Issue::new(
+                "invalid_period",
+                "period",
+                format!("{period} is out of range"),
+            )
+        })?;
+        let first = self
+            .versions
+            .iter()
+            .rposition(|(from, _)| *from <= start)
+            .ok_or_else(|| {
+                Issue::new(
+                    "no_version_in_force",
+                    "period",
+                    format!(
+                        "no version of plan '{}' is in force on {}, the first day of {period}",
+                        self.doc.id,
+                        day_text(start)
+                    ),
+                )
+            })?;
+        if self.doc.span == SpanRule::PeriodStart {
+            return Ok(vec![(first, start, end)]);
+        }
+        let mut out = Vec::new();
+        let mut k = first;
+        let mut from = start;
+        while from < end {
+            let next = self
+                .versions
+                .get(k.saturating_add(1))
+                .map_or(end, |(d, _)| (*d).min(end));
+            out.push((k, from, next));
+            from = next;
+            k = k.saturating_add(1);
+        }
+        Ok(out)
+    }
+
+    /// Scores `inputs` (whose `period` is required) with the version(s) in force.
+    pub fn evaluate(&self, inputs: &Inputs) -> Result<Evaluation, InputError> {
+        self.evaluate_records(inputs, RecordSets::new())
+    }
+
+    /// Like [`CompiledVersions::evaluate`], with typed record sets.
+    pub fn evaluate_records(
+        &self,
+        inputs: &Inputs,
+        records: RecordSets,
+    ) -> Result<Evaluation, InputError> {
+        let fail = |issue: Issue| InputError {
+            issues: vec![issue],
+        };
+        let text = inputs.period.as_deref().ok_or_else(|| {
+            fail(Issue::new(
+                "missing_period",
+                "period",
+                "a versioned plan needs the period (e.g. \"2022-03\") to choose the version in force",
+            ))
+        })?;
+        let period: Period = text
+            .parse()
+            .map_err(|e: String| fail(Issue::new("invalid_period", "period", e)))?;
+        let segments = self.segments(period).map_err(fail)?;
+        let total_days: i64 = segments
+            .iter()
+            .map(|(_, a, b)| i64::from(b.saturating_sub(*a)))
+            .sum();
+        let mut evaluations = Vec::with_capacity(segments.len());
+        let mut records = Some(records);
+        for (n, (k, _, _)) in segments.iter().enumerate() {
+            let Some((_, plan)) = self.versions.get(*k) else {
+                continue;
+            };
+            // The record sets are moved into the last evaluation and cloned for the others.
+            let sets = if n.saturating_add(1) == segments.len() {
+                records.take().unwrap_or_default()
+            } else {
+                records.clone().unwrap_or_default()
+            };
+            evaluations.push(plan.evaluate_records(inputs, sets)?);
+        }
+        let applied: Vec<AppliedVersion> = segments
+            .iter()
+            .filter_map(|(k, a, b)| {
+                let (from, plan) = self.versions.get(*k)?;
+                Some(AppliedVersion {
+                    version: plan.plan().version.clone(),
+                    fingerprint: plan.fingerprint().to_string(),
+                    effective_from: day_text(*from),
+                    from: day_text(*a),
+                    to: day_text(b.saturating_sub(1)),
+                    days: u32::try_from(b.saturating_sub(*a)).unwrap_or(0),
+                })
+            })
+            .collect();
+        let mut evaluations = evaluations.into_iter();
+        let Some(first) = evaluations.next() else {
+            return Err(fail(Issue::new(
+                "no_version_in_force",
+                "period",
+                "no version applies",
+            )));
+        };
+        if applied.len() == 1 {
+            let mut e = first;
+            e.plan_id = self.doc.id.clone();
+            e.versions = applied;
+            return Ok(e);
+        }
+        // Pro rata: combine each subject's results, day-weighted.
+        let rest: Vec<Evaluation> = evaluations.collect();
+        let Some((_, last_plan)) = segments.last().and_then(|(k, _, _)| self.versions.get(*k))
+        else {
+            return Err(fail(Issue::new(
+                "no_version_in_force",
+                "period",
+                "no version applies",
+            )));
+        };
+        let mut results = Vec::with_capacity(first.results.len());
+        let mut all: Vec<std::vec::IntoIter<SubjectResult>> = std::iter::once(first.results)
+            .chain(rest.iter().map(|e| e.results.clone()))
+            .map(Vec::into_iter)
+            .collect();
+        let total_days = Decimal::from(total_days);
+        loop {
+            let parts: Vec<SubjectResult> = all.iter_mut().filter_map(Iterator::next).collect();
+            if parts.is_empty() {
+                break;
+            }
+            results.push(combine(last_plan, parts, &applied, total_days, inputs)?);
+        }
+        let versions_label: Vec<&str> = applied.iter().map(|a| a.version.as_str()).collect();
+        Ok(Evaluation {
+            plan_id: self.doc.id.clone(),
+            plan_version: versions_label.join("+"),
+            plan_fingerprint: self.fingerprint.clone(),
+            period: inputs.period.clone(),
+            results,
+            derivation: rest.into_iter().last().and_then(|e| e.derivation),
+            versions: applied,
+        })
+    }
+
+    /// The explanation of a result of [`CompiledVersions::evaluate`]: the version's own for a
+    /// single version, else each segment's with the day-weighted combination.
+    pub fn explain(&self, evaluation: &Evaluation, result: &SubjectResult) -> Explanation {
+        let plan_of = |version: &str| self.version(version);
+        if result.segments.is_empty() {
+            let version = evaluation
+                .versions
+                .first()
+                .map_or(evaluation.plan_version.as_str(), |v| v.version.as_str());
+            return match plan_of(version).or_else(|| self.versions.last().map(|(_, c)| c)) {
+                Some(plan) => plan.explain(result),
+                None => Explanation::bare(result),
+            };
+        }
+        let mut base = Explanation::bare(result);
+        base.plan_id = self.doc.id.clone();
+        base.plan_version = evaluation.plan_version.clone();
+        base.plan_fingerprint = self.fingerprint.clone();
+        if let Some(last) = result.segments.last().and_then(|s| plan_of(&s.version)) {
+            base.role_name = last
+                .plan()
+                .roles
+                .iter()
+                .find(|r| *r.id == *result.role)
+                .map_or_else(|| result.role.to_string(), |r| r.name.clone());
+            base.rounding_mode = last.plan().rounding.mode.as_str().to_string();
+            base.total_scale = last.plan().rounding.total_scale;
+            base.item_scale = last.plan().rounding.item_scale;
+            base.grade_label = last
+                .plan()
+                .grades
+                .iter()
+                .find(|g| *g.grade == *result.grade)
+                .and_then(|g| g.label.clone());
+        }
+        base.segments = result
+            .segments
+            .iter()
+            .filter_map(|s| {
+                let plan = plan_of(&s.version)?;
+                Some(crate::evaluate::ExplainedSegment {
+                    version: s.version.clone(),
+                    from: s.from.clone(),
+                    to: s.to.clone(),
+                    days: s.days,
+                    explanation: plan.explain(&s.result),
+                })
+            })
+            .collect();
+        base
+    }
+}
+
+/// One subject's pro-rata result: the day-weighted mean of the versions' totals, graded
+/// with the last version's scale (a veto that fired in any version still forces its grade).
+fn combine(
+    last: &CompiledPlan,
+    parts: Vec<SubjectResult>,
+    applied: &[AppliedVersion],
+    total_days: Decimal,
+    inputs: &Inputs,
+) -> Result<SubjectResult, InputError> {
+    let rp = &last.plan().rounding;
+    let overflow = |subject: &str| InputError {
+        issues: vec![Issue::new(
+            "arithmetic_overflow",
+            "period",
+            format!("subject '{subject}': the pro-rata total does not fit a decimal"),
+        )],
+    };
+    let Some(head) = parts.last() else {
+        return Err(overflow(""));
+    };
+    let subject = head.subject.clone();
+    let mut sum = Decimal::ZERO;
+    for (p, a) in parts.iter().zip(applied) {
+        sum = p
+            .total
+            .checked_mul(Decimal::from(a.days))
+            .and_then(|x| sum.checked_add(x))
+            .ok_or_else(|| overflow(&subject))?;
+    }
+    let unrounded = sum
+        .checked_div(total_days)
+        .ok_or_else(|| overflow(&subject))?
+        .normalize();
+    let total = round_fixed(unrounded, rp.total_scale, rp.mode);
+    let grades = &last.grades;
+    let forced = parts
+        .iter()
+        .flat_map(|p| p.vetoes.iter())
+        .filter_map(|v| v.force_grade.as_deref())
+        .filter_map(|g| grades.iter().find(|x| &*x.name == g))
+        .max_by_key(|g| g.rank);
+    let grade = match forced.or_else(|| grades.iter().find(|g| g.min.is_none_or(|m| total >= m))) {
+        Some(g) => g,
+        None => {
+            return Err(InputError {
+                issues: vec![Issue::new(
+                    "no_grade",
+                    "grades",
+                    format!(
+                        "subject '{subject}': the total {total} is below every grade of the scale"
+                    ),
+                )],
+            });
+        }
+    };
+    let bonus = inputs
+        .assignments
+        .iter()
+        .find(|a| a.subject == subject)
+        .and_then(|a| a.bonus_base);
+    let payout = match bonus {
+        Some(b) => Some(round_fixed(
+            b.checked_mul(grade.coefficient)
+                .ok_or_else(|| overflow(&subject))?,
+            rp.payout_scale,
+            rp.mode,
+        )),
+        None => None,
+    };
+    let warnings = parts.iter().flat_map(|p| p.warnings.clone()).collect();
+    let segments = parts
+        .into_iter()
+        .zip(applied)
+        .map(|(result, a)| Segment {
+            version: a.version.clone(),
+            from: a.from.clone(),
+            to: a.to.clone(),
+            days: a.days,
+            result,
+        })
+        .collect::<Vec<_>>();
+    let first = segments.last().map(|s| &s.result);
+    Ok(SubjectResult {
+        subject,
+        name: first.and_then(|r| r.name.clone()),
+        role: first.map_or_else(|| Arc::from(""), |r| r.role.clone()),
+        unit: first.and_then(|r| r.unit.clone()),
+        region: first.and_then(|r| r.region.clone()),
+        variant: first.and_then(|r| r.variant.clone()),
+        total_unrounded: unrounded,
+        total,
+        grade: grade.name.clone(),
+        coefficient: grade.coefficient,
+        payout,
+        items: Vec::new(),
+        adjustments: Vec::new(),
+        vetoes: Vec::new(),
+        warnings,
+        sources: Vec::new(),
+        segments,
+    })
+}
