@@ -5,12 +5,18 @@ use std::path::PathBuf;
 
 const AFTER_HELP: &str = "\
 Files:
-  PLAN is a plan in JSON or TOML (see `kpichain schema`).
+  PLAN is a plan in JSON or TOML (see `kpichain schema`), or a JSON document of
+  effective-dated versions (`kpichain schema versions`) whose versions' `plan` is a plan or
+  the path of a plan file (relative to the document); the period picks the version.
   --assignments, --actuals and --targets take CSV (with a header row) or a JSON array of
   objects; the format is chosen by the extension (.csv / .json), else by the first character.
     assignments: subject,role[,name,unit,region,bonus_base] (other columns are kept as attributes)
     actuals:     subject,indicator,value   (long format, one value per row)
     targets:     subject,indicator,target[,threshold,stretch]
+    units:       id[,name,parent,region]
+  --records NAME=FILE reads a record set the plan declares (`records` in the plan): CSV with
+  a header naming its fields, or JSON lines; bad records stop the run or are skipped and
+  counted, as the plan's `bad_records` says.
   Numbers are read exactly as decimals (never through binary floating point).
 
 Exit codes:
@@ -103,10 +109,11 @@ pub enum Command {
     /// adjustments, vetoes, grades and policies added, removed or changed.
     #[command(after_help = DIFF_HELP)]
     Diff {
-        /// The earlier plan file (JSON or TOML).
+        /// The earlier plan file (JSON or TOML), or a document of versions (each version is
+        /// then compared with the one before it).
         before: PathBuf,
         /// The later plan file (JSON or TOML).
-        after: PathBuf,
+        after: Option<PathBuf>,
         /// Output format.
         #[arg(long, short, value_enum, default_value_t = DiffFormat::Text)]
         format: DiffFormat,
@@ -124,16 +131,27 @@ pub struct InputArgs {
     /// Who holds which role: CSV `subject,role,name,unit,region,bonus_base` or a JSON array.
     #[arg(long, short, value_name = "FILE")]
     pub assignments: PathBuf,
-    /// Measured values in long format: CSV `subject,indicator,value` or a JSON array.
+    /// Measured values in long format: CSV `subject,indicator,value[,period]` or a JSON
+    /// array. With a `period` column only the rows of `--period` are read. Optional when the
+    /// plan derives its indicators from `--records`.
     #[arg(long = "actuals", short = 'A', value_name = "FILE")]
-    pub actuals: PathBuf,
+    pub actuals: Option<PathBuf>,
     /// Per-subject targets replacing the plan's: CSV `subject,indicator,target,threshold,stretch`
     /// or a JSON array.
     #[arg(long, short, value_name = "FILE")]
     pub targets: Option<PathBuf>,
-    /// The period assessed (e.g. 2022-01), carried into the results.
+    /// The period assessed: a month `2022-03`, a quarter `2022-Q1` or a year `2022`. Needed
+    /// to derive actuals from records and to choose a plan version.
     #[arg(long, short, value_name = "PERIOD")]
     pub period: Option<String>,
+    /// Org units: CSV `id,name,parent,region` or a JSON array (the unit tree for roll-ups,
+    /// unit-measured roles and unit variants).
+    #[arg(long, short = 'u', value_name = "FILE")]
+    pub units: Option<PathBuf>,
+    /// Raw business records for a record set the plan declares, as NAME=FILE (CSV with a
+    /// header row, or JSON lines `.jsonl`); repeat for each set.
+    #[arg(long, short = 'r', value_name = "NAME=FILE")]
+    pub records: Vec<String>,
 }
 
 /// Output formats of `score`.
@@ -176,4 +194,6 @@ pub enum SchemaKind {
     Results,
     /// Plan diffs (`kpichain diff --format json`).
     Diff,
+    /// Documents of effective-dated plan versions.
+    Versions,
 }

@@ -53,6 +53,8 @@ pub struct Loaded {
     pub actuals: Source,
     /// Where the targets came from, when given.
     pub targets: Option<Source>,
+    /// Where the units came from, when given.
+    pub units: Option<Source>,
 }
 
 impl Loaded {
@@ -64,12 +66,20 @@ impl Loaded {
                 "assignments" => Some(&self.assignments),
                 "actuals" => Some(&self.actuals),
                 "targets" => self.targets.as_ref(),
+                "units" => self.units.as_ref(),
                 _ => None,
             }?;
             Some(source.place(record, field))
         });
         match place {
             Some(p) => format!("{p}: {} [{}]", issue.message, issue.code),
+            // Record problems already start with their `file:line`.
+            None if issue.path.starts_with("records.") => {
+                format!("{} [{}]", issue.message, issue.code)
+            }
+            None if issue.path == "period" => {
+                format!("--period: {} [{}]", issue.message, issue.code)
+            }
             None => plan_issue(plan_file, issue),
         }
     }
@@ -107,45 +117,50 @@ pub fn load(args: &InputArgs, progress: &Progress) -> Result<Loaded, Failure> {
         ASSIGNMENT_CSV,
         assignment_from_json,
     );
-    let actuals = read_file(
-        &args.actuals,
-        progress,
-        &mut problems,
-        ACTUAL_CSV,
-        actual_from_json,
-    );
+    let actuals = match &args.actuals {
+        Some(path) => read_file(path, progress, &mut problems, ACTUAL_CSV, actual_from_json)
+            .map(|(rows, src)| of_period(rows, src, args.period.as_deref(), &mut problems)),
+        None => Some((
+            Vec::new(),
+            Source {
+                file: "(no actuals file)".to_string(),
+                origins: Vec::new(),
+            },
+        )),
+    };
     let targets = args
         .targets
         .as_ref()
         .map(|t| read_file(t, progress, &mut problems, TARGET_CSV, target_from_json));
-    match (assignments, actuals, targets) {
-        (Some((assignments, a_src)), Some((actuals, ac_src)), None) if problems.is_empty() => {
-            Ok(Loaded {
-                inputs: Inputs {
-                    period: args.period.clone(),
-                    assignments,
-                    actuals,
-                    ..Default::default()
-                },
-                assignments: a_src,
-                actuals: ac_src,
-                targets: None,
-            })
-        }
-        (Some((assignments, a_src)), Some((actuals, ac_src)), Some(Some((targets, t_src))))
+    let units = args
+        .units
+        .as_ref()
+        .map(|u| read_file(u, progress, &mut problems, UNIT_CSV, unit_from_json));
+    match (assignments, actuals, targets, units) {
+        (Some((assignments, a_src)), Some((actuals, ac_src)), targets, units)
             if problems.is_empty() =>
         {
+            let (targets, t_src) = match targets.flatten() {
+                Some((t, s)) => (t, Some(s)),
+                None => (Vec::new(), None),
+            };
+            let (units, u_src) = match units.flatten() {
+                Some((u, s)) => (u, Some(s)),
+                None => (Vec::new(), None),
+            };
             Ok(Loaded {
                 inputs: Inputs {
                     period: args.period.clone(),
                     assignments,
                     actuals,
                     targets,
+                    units,
                     ..Default::default()
                 },
                 assignments: a_src,
                 actuals: ac_src,
-                targets: Some(t_src),
+                targets: t_src,
+                units: u_src,
             })
         }
         _ => {
@@ -539,27 +554,36 @@ fn assignment_from_json(
 
 const ACTUALS: Spec = Spec {
     required: &["subject", "indicator", "value"],
-    optional: &[],
+    optional: &["period"],
     extra_allowed: false,
 };
 
-fn actual_from_csv_row(row: &Row) -> Result<Actual, Vec<String>> {
+/// An actual and the period its row names, if any.
+struct PeriodActual {
+    actual: Actual,
+    period: Option<String>,
+}
+
+fn actual_from_csv_row(row: &Row) -> Result<PeriodActual, Vec<String>> {
     let mut problems = Vec::new();
     let subject = row.required("subject", &mut problems);
     let indicator = row.required("indicator", &mut problems);
     let value = row.required_decimal("value", &mut problems);
     if problems.is_empty() {
-        Ok(Actual {
-            subject: subject.into(),
-            indicator: indicator.into(),
-            value,
+        Ok(PeriodActual {
+            actual: Actual {
+                subject: subject.into(),
+                indicator: indicator.into(),
+                value,
+            },
+            period: row.text("period").map(str::to_string),
         })
     } else {
         Err(problems)
     }
 }
 
-const ACTUAL_CSV: (Spec, CsvRow<Actual>) = (ACTUALS, actual_from_csv_row);
+const ACTUAL_CSV: (Spec, CsvRow<PeriodActual>) = (ACTUALS, actual_from_csv_row);
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -567,19 +591,87 @@ struct JsonActual {
     subject: String,
     indicator: String,
     value: serde_json::Value,
+    #[serde(default)]
+    period: Option<String>,
 }
 
-fn actual_from_json(a: JsonActual, file: &str, i: usize) -> Result<Actual, Vec<String>> {
+fn actual_from_json(a: JsonActual, file: &str, i: usize) -> Result<PeriodActual, Vec<String>> {
     match json_decimal(Some(&a.value), file, i, "value")? {
-        Some(value) => Ok(Actual {
-            subject: a.subject.into(),
-            indicator: a.indicator.into(),
-            value,
+        Some(value) => Ok(PeriodActual {
+            actual: Actual {
+                subject: a.subject.into(),
+                indicator: a.indicator.into(),
+                value,
+            },
+            period: a.period,
         }),
         None => Err(vec![format!(
             "{file}: [{i}].value: a decimal number is required, not null"
         )]),
     }
+}
+
+/// Keeps the rows of `period` (rows without a period are always kept); a file with periods
+/// needs `--period`.
+fn of_period(
+    rows: Vec<PeriodActual>,
+    src: Source,
+    period: Option<&str>,
+    problems: &mut Vec<String>,
+) -> (Vec<Actual>, Source) {
+    if period.is_none() && rows.iter().any(|r| r.period.is_some()) {
+        problems.push(format!(
+            "{}: the rows name their period; give --period to choose one",
+            src.file
+        ));
+    }
+    let mut origins = Vec::with_capacity(rows.len());
+    let mut actuals = Vec::with_capacity(rows.len());
+    for (row, origin) in rows.into_iter().zip(src.origins) {
+        if row.period.is_none() || row.period.as_deref() == period {
+            actuals.push(row.actual);
+            origins.push(origin);
+        }
+    }
+    (
+        actuals,
+        Source {
+            file: src.file,
+            origins,
+        },
+    )
+}
+
+// ---- units ----------------------------------------------------------------------------------
+
+const UNITS: Spec = Spec {
+    required: &["id"],
+    optional: &["name", "parent", "region"],
+    extra_allowed: false,
+};
+
+fn unit_from_csv_row(row: &Row) -> Result<kpichain::Unit, Vec<String>> {
+    let mut problems = Vec::new();
+    let id = row.required("id", &mut problems);
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(kpichain::Unit {
+        id,
+        name: row.text("name").map(str::to_string),
+        parent: row.text("parent").map(str::to_string),
+        region: row.text("region").map(str::to_string),
+    })
+}
+
+const UNIT_CSV: (Spec, CsvRow<kpichain::Unit>) = (UNITS, unit_from_csv_row);
+
+fn unit_from_json(
+    u: kpichain::Unit,
+    _file: &str,
+    _i: usize,
+) -> Result<kpichain::Unit, Vec<String>> {
+    Ok(u)
 }
 
 // ---- targets --------------------------------------------------------------------------------

@@ -7,13 +7,14 @@ mod inputs;
 mod number;
 mod output;
 mod progress;
+mod records;
 mod render;
 
 use clap::Parser;
 use cli::{Cli, Command, DiffFormat, ExplainFormat, InputArgs, SchemaKind, ScoreFormat};
 use error::{Failure, count};
 use inputs::{Loaded, plan_issue};
-use kpichain::{CompiledPlan, Evaluation, Plan};
+use kpichain::{CompiledPlan, CompiledVersions, Evaluation, Plan};
 use progress::Progress;
 use std::io::Write;
 use std::path::Path;
@@ -49,6 +50,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
                 SchemaKind::Inputs => kpichain::inputs_schema(),
                 SchemaKind::Results => kpichain::result_schema(),
                 SchemaKind::Diff => kpichain::diff_schema(),
+                SchemaKind::Versions => kpichain::versions_schema(),
             };
             output::write(&text, None)
         }
@@ -57,11 +59,12 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             format,
             out,
         } => {
-            let (compiled, _, eval) = evaluate(inputs, &progress)?;
+            let (scorer, _, eval) = evaluate(inputs, &progress)?;
+            let compiled = scorer.render_plan(&eval);
             let text = match format {
-                ScoreFormat::Table => render::table(&compiled, &eval),
+                ScoreFormat::Table => render::table(compiled, &eval),
                 ScoreFormat::Json => render::json(&eval)?,
-                ScoreFormat::Csv => render::csv(&compiled, &eval)?,
+                ScoreFormat::Csv => render::csv(compiled, &eval)?,
             };
             output::write(&text, out.as_deref())
         }
@@ -71,7 +74,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             format,
             out,
         } => {
-            let (compiled, loaded, eval) = evaluate(inputs, &progress)?;
+            let (scorer, loaded, eval) = evaluate(inputs, &progress)?;
             let Some(result) = eval.results.iter().find(|r| *r.subject == **subject) else {
                 return Err(Failure::user(format!(
                     "subject '{subject}' is not in {} ({} assigned); check the id",
@@ -79,7 +82,10 @@ fn run(cli: &Cli) -> Result<(), Failure> {
                     count(eval.results.len(), "subject")
                 )));
             };
-            let explanation = compiled.explain(result);
+            let explanation = match &scorer {
+                Scorer::Plan(plan) => plan.explain(result),
+                Scorer::Versions(v) => v.explain(&eval, result),
+            };
             let text = match format {
                 ExplainFormat::Text => explanation.to_string(),
                 ExplainFormat::Json => render::json(&explanation)?,
@@ -92,11 +98,41 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             format,
             out,
         } => {
-            let (before, after) = compile_both(before, after)?;
-            let diff = kpichain::diff::diff_plans(before.plan(), after.plan());
+            let diffs = match after {
+                Some(after) => {
+                    let (before, after) = compile_both(before, after)?;
+                    vec![kpichain::diff::diff_plans(before.plan(), after.plan())]
+                }
+                None => match load_scorer(before)? {
+                    Scorer::Versions(v) => {
+                        let plans: Vec<&CompiledPlan> = v.versions().map(|(_, p)| p).collect();
+                        plans
+                            .windows(2)
+                            .filter_map(|w| match w {
+                                [a, b] => Some(kpichain::diff::diff_plans(a.plan(), b.plan())),
+                                _ => None,
+                            })
+                            .collect()
+                    }
+                    Scorer::Plan(_) => {
+                        return Err(Failure::user(format!(
+                            "{} is a single plan; give a second plan to compare it with, or a document of versions",
+                            before.display()
+                        )));
+                    }
+                },
+            };
             let text = match format {
-                DiffFormat::Text => diff.to_string(),
-                DiffFormat::Json => render::json(&diff)?,
+                DiffFormat::Text => diffs
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                DiffFormat::Json if after.is_some() => match diffs.first() {
+                    Some(d) => render::json(d)?,
+                    None => render::json(&diffs)?,
+                },
+                DiffFormat::Json => render::json(&diffs)?,
             };
             output::write(&text, out.as_deref())
         }
@@ -183,8 +219,153 @@ fn compile_both(before: &Path, after: &Path) -> Result<(CompiledPlan, CompiledPl
     }
 }
 
+/// A single plan, or effective-dated versions of one.
+enum Scorer {
+    Plan(Box<CompiledPlan>),
+    Versions(CompiledVersions),
+}
+
+impl Scorer {
+    /// The compiled plan whose record sets are read for `period`: the plan, or the version
+    /// in force on the period's first day.
+    fn for_period(&self, period: Option<&str>) -> Result<&CompiledPlan, Failure> {
+        match self {
+            Scorer::Plan(p) => Ok(p),
+            Scorer::Versions(v) => {
+                let Some(period) = period else {
+                    return Err(Failure::user(
+                        "a plan with versions needs --period (e.g. 2022-03) to choose the version in force".to_string(),
+                    ));
+                };
+                let first_day = first_day(period).ok_or_else(|| {
+                    Failure::user(format!(
+                        "--period: \"{period}\" is not a period (write a month as 2022-03, a quarter as 2022-Q1 or a year as 2022)"
+                    ))
+                })?;
+                v.in_force(&first_day).ok_or_else(|| {
+                    Failure::user(format!(
+                        "no version of plan '{}' is in force on {first_day}, the first day of {period}",
+                        v.document().id
+                    ))
+                })
+            }
+        }
+    }
+
+    /// The plan whose names render the results: the version applied last.
+    fn render_plan<'a>(&'a self, eval: &Evaluation) -> &'a CompiledPlan {
+        match self {
+            Scorer::Plan(p) => p,
+            Scorer::Versions(v) => eval
+                .versions
+                .last()
+                .and_then(|a| v.version(&a.version))
+                .or_else(|| v.versions().last().map(|(_, p)| p))
+                .unwrap_or_else(|| unreachable_plan(v)),
+        }
+    }
+}
+
+/// A compiled versions document always has a version; this is never reached.
+fn unreachable_plan(v: &CompiledVersions) -> &CompiledPlan {
+    // `CompiledVersions::compile` rejects a document without versions.
+    v.versions().map(|(_, p)| p).next().unwrap_or_else(|| {
+        let _ = writeln!(
+            std::io::stderr(),
+            "internal error: versions without a version"
+        );
+        std::process::exit(i32::from(error::EXIT_INTERNAL))
+    })
+}
+
+/// `2022-03` → `2022-03-01`, `2022-Q2` → `2022-04-01`, `2022` → `2022-01-01`.
+fn first_day(period: &str) -> Option<String> {
+    let p: kpichain::measure::Period = period.parse().ok()?;
+    let text = p.to_string();
+    let year = text.get(..4)?;
+    Some(match p.kind() {
+        kpichain::measure::PeriodKind::Month => format!("{text}-01"),
+        kpichain::measure::PeriodKind::Quarter => {
+            let q: u32 = text.get(6..)?.parse().ok()?;
+            format!(
+                "{year}-{:02}-01",
+                q.saturating_sub(1).saturating_mul(3).saturating_add(1)
+            )
+        }
+        kpichain::measure::PeriodKind::Year => format!("{year}-01-01"),
+    })
+}
+
+/// Reads a plan, or a document of versions (a JSON object with `versions`) whose versions'
+/// `plan` may be the path of a plan file relative to the document.
+fn load_scorer(path: &Path) -> Result<Scorer, Failure> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Failure::user(format!("cannot read {file}: {}", io_reason(&e))))?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let doc: Option<serde_json::Value> = if text.trim_start().starts_with('{') {
+        serde_json::from_str(text).ok()
+    } else {
+        None
+    };
+    let Some(mut doc) = doc.filter(|d| d.get("versions").is_some()) else {
+        return compile(path).map(|p| Scorer::Plan(Box::new(p)));
+    };
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    if let Some(list) = doc
+        .get_mut("versions")
+        .and_then(serde_json::Value::as_array_mut)
+    {
+        for (i, v) in list.iter_mut().enumerate() {
+            let Some(rel) = v
+                .get("plan")
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_string)
+            else {
+                continue;
+            };
+            let plan = read_plan(&dir.join(&rel)).map_err(|e| match e {
+                Failure::User { problems, summary } => Failure::User {
+                    problems,
+                    summary: format!("{file}: versions[{i}].plan: {summary}"),
+                },
+                other => other,
+            })?;
+            let value = serde_json::to_value(&plan)
+                .map_err(|e| Failure::user(format!("{file}: versions[{i}].plan: {e}")))?;
+            if let Some(slot) = v.get_mut("plan") {
+                *slot = value;
+            }
+        }
+    }
+    CompiledVersions::from_text(&doc.to_string())
+        .map(Scorer::Versions)
+        .map_err(|e| plan_failure(&file, &e))
+}
+
 fn validate(path: &Path) -> Result<(), Failure> {
-    let compiled = compile(path)?;
+    let compiled = match load_scorer(path)? {
+        Scorer::Plan(p) => p,
+        Scorer::Versions(v) => {
+            let mut text = format!(
+                "ok: plan {} with {} ({}), fingerprint {}\n",
+                v.document().id,
+                count(v.document().versions.len(), "version"),
+                v.document().span.as_str(),
+                v.fingerprint()
+            );
+            for (from, p) in v.versions() {
+                text.push_str(&format!(
+                    "  from {from}: version {} ({}, {}), fingerprint {}\n",
+                    p.plan().version,
+                    count(p.plan().roles.len(), "role"),
+                    count(p.plan().indicators.len(), "indicator"),
+                    p.fingerprint()
+                ));
+            }
+            return output::write(&text, None);
+        }
+    };
     let plan = compiled.plan();
     let text = format!(
         "ok: plan {} version {} ({}, {}), fingerprint {}\n",
@@ -201,10 +382,10 @@ fn validate(path: &Path) -> Result<(), Failure> {
 fn evaluate(
     args: &InputArgs,
     progress: &Progress,
-) -> Result<(CompiledPlan, Loaded, Evaluation), Failure> {
+) -> Result<(Scorer, Loaded, Evaluation), Failure> {
     let plan_file = args.plan.display().to_string();
     // Check the plan and all input files before failing, so every problem is listed at once.
-    let compiled = compile(&args.plan);
+    let compiled = load_scorer(&args.plan);
     let loaded = inputs::load(args, progress);
     let (compiled, loaded) = match (compiled, loaded) {
         (Ok(c), Ok(l)) => (c, l),
@@ -231,7 +412,19 @@ fn evaluate(
         PROGRESS_SUBJECTS,
         "scoring",
     );
-    let result = compiled.evaluate(&loaded.inputs);
+    let records = if args.records.is_empty() {
+        kpichain::measure::RecordSets::new()
+    } else {
+        records::load(
+            compiled.for_period(args.period.as_deref())?,
+            &args.records,
+            progress,
+        )?
+    };
+    let result = match &compiled {
+        Scorer::Plan(p) => p.evaluate_records(&loaded.inputs, records),
+        Scorer::Versions(v) => v.evaluate_records(&loaded.inputs, records),
+    };
     if let Some(s) = spinner {
         s.finish_and_clear();
     }

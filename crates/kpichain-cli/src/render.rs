@@ -104,7 +104,10 @@ pub fn table(compiled: &CompiledPlan, eval: &Evaluation) -> String {
         let mut row = vec![
             Cell::new(&*r.subject),
             Cell::new(r.name.as_deref().unwrap_or("")),
-            Cell::new(names.role(&r.role)),
+            Cell::new(match &r.variant {
+                Some(v) => format!("{} ({v})", names.role(&r.role)),
+                None => names.role(&r.role).to_string(),
+            }),
             Cell::new(r.region.as_deref().unwrap_or("")),
             Cell::new(r.total.to_string()),
             Cell::new(grade),
@@ -154,6 +157,34 @@ pub fn table(compiled: &CompiledPlan, eval: &Evaluation) -> String {
     }
     out.push_str(&line);
     out.push('\n');
+    if eval.versions.len() > 1 {
+        let parts: Vec<String> = eval
+            .versions
+            .iter()
+            .map(|v| format!("{} {}–{} ({} days)", v.version, v.from, v.to, v.days))
+            .collect();
+        out.push_str(&format!("versions pro rata: {}\n", parts.join(" · ")));
+    }
+    if let Some(d) = &eval.derivation {
+        let sets: Vec<String> = d
+            .record_sets
+            .iter()
+            .map(|s| {
+                let bad = if s.bad_records > 0 {
+                    format!(", {} bad records skipped", s.bad_records)
+                } else {
+                    String::new()
+                };
+                format!("{} {}{bad}", s.name, s.records)
+            })
+            .collect();
+        out.push_str(&format!(
+            "records read ({}, time zone {}): {}\n",
+            d.period,
+            d.time_zone,
+            sets.join(" · ")
+        ));
+    }
 
     let warnings: Vec<String> = eval
         .results

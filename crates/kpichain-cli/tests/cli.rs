@@ -684,3 +684,216 @@ fn a_failing_standard_output_is_an_internal_failure() {
             .starts_with("internal error: standard output could not be written")
     );
 }
+
+// ---- records, units, variants, versions -----------------------------------------------------
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
+
+/// `kpichain score` on the records fixtures, as JSON.
+fn score_records(plan: &str, orders: &str, extra: &[&str]) -> assert_cmd::assert::Assert {
+    let mut cmd = cargo_bin_cmd!("kpichain");
+    cmd.current_dir(fixtures()).args([
+        "score",
+        plan,
+        "--assignments",
+        "assignments.csv",
+        "--actuals",
+        "actuals.csv",
+        "--units",
+        "units.csv",
+        "--records",
+        &format!("orders={orders}"),
+        "--period",
+        "2022-03",
+    ]);
+    cmd.args(extra);
+    cmd.assert()
+}
+
+fn totals(json: &str) -> Vec<(String, String, Option<String>)> {
+    let v: serde_json::Value = serde_json::from_str(json).unwrap();
+    v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["subject"].as_str().unwrap().to_string(),
+                r["total"].as_str().unwrap().to_string(),
+                r["variant"].as_str().map(str::to_string),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn score_derives_actuals_from_csv_and_jsonl_records_with_units_and_variants() {
+    let want = vec![
+        ("R1".to_string(), "90.50".to_string(), None),
+        (
+            "R2".to_string(),
+            "86.00".to_string(),
+            Some("north".to_string()),
+        ),
+        ("D1".to_string(), "88.93".to_string(), None),
+    ];
+    for orders in ["orders.csv", "orders.jsonl"] {
+        let out = score_records("records-plan.json", orders, &["--format", "json"]).success();
+        let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+        assert_eq!(totals(&text), want, "{orders}");
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        // The director is measured on the sales unit: derived sales, rolled-up satisfaction.
+        assert_eq!(v["results"][2]["items"][0]["actual"], "170.5");
+        assert_eq!(v["results"][2]["items"][1]["actual"], "85");
+        assert_eq!(v["results"][2]["sources"][0]["id"], "SALES");
+        // The region comes from the unit tree.
+        assert_eq!(v["results"][1]["region"], "north");
+        assert_eq!(v["derivation"]["record_sets"][0]["bad_records"], 0);
+    }
+}
+
+#[test]
+fn score_table_names_the_variant_and_the_records_read() {
+    let out = score_records("records-plan.json", "orders.csv", &[]).success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(text.contains("销售代表 (north)"), "{text}");
+    assert!(
+        text.contains("records read (2022-03, time zone +08:00): orders 5"),
+        "{text}"
+    );
+}
+
+#[test]
+fn bad_records_stop_the_run_with_file_and_line() {
+    let err = stderr_of(score_records("records-plan.json", "orders-bad.csv", &[]).code(1));
+    assert!(
+        err.contains("orders-bad.csv:3: field 'amount': \"12,5\" is not a decimal number"),
+        "{err}"
+    );
+    assert!(
+        err.contains("orders-bad.csv:4: field 'confirmed_at'"),
+        "{err}"
+    );
+    assert!(err.contains("nothing was scored"), "{err}");
+}
+
+#[test]
+fn bad_records_are_skipped_and_counted_when_the_plan_says_so() {
+    let out = score_records("records-plan-skip.json", "orders-bad.csv", &[]).success();
+    let text = String::from_utf8(out.get_output().stdout.clone()).unwrap();
+    assert!(text.contains("orders 1, 2 bad records skipped"), "{text}");
+    let out = score_records(
+        "records-plan-skip.json",
+        "orders-bad.csv",
+        &["--format", "json"],
+    )
+    .success();
+    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let bad = v["derivation"]["bad_records"].as_array().unwrap();
+    assert_eq!(bad.len(), 2);
+    assert_eq!(bad[0]["source"], "orders-bad.csv:3");
+}
+
+#[test]
+fn an_undeclared_record_set_is_a_user_error() {
+    let mut cmd = cargo_bin_cmd!("kpichain");
+    cmd.current_dir(fixtures()).args([
+        "score",
+        "records-plan.json",
+        "-a",
+        "assignments.csv",
+        "-r",
+        "visits=orders.csv",
+        "--period",
+        "2022-03",
+    ]);
+    let err = stderr_of(cmd.assert().code(1));
+    assert!(
+        err.contains("the plan declares no record set 'visits' (it declares: orders)"),
+        "{err}"
+    );
+}
+
+#[test]
+fn actuals_with_a_period_column_need_the_period() {
+    let mut cmd = cargo_bin_cmd!("kpichain");
+    cmd.current_dir(fixtures()).args([
+        "score",
+        "records-plan.json",
+        "-a",
+        "assignments.csv",
+        "-A",
+        "actuals.csv",
+        "-u",
+        "units.csv",
+        "-r",
+        "orders=orders.csv",
+    ]);
+    let err = stderr_of(cmd.assert().code(1));
+    assert!(
+        err.contains("the rows name their period; give --period"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_versions_document_picks_the_version_in_force_and_diffs_each_change() {
+    let mut cmd = kpichain();
+    cmd.args([
+        "score",
+        "versions-by-file.json",
+        "-a",
+        "assignments.csv",
+        "-A",
+        "actuals.csv",
+        "--period",
+        "2022-03",
+        "--format",
+        "json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout_of(&mut cmd)).unwrap();
+    assert_eq!(v["plan_version"], "2022.03");
+    assert_eq!(v["versions"][0]["from"], "2022-03-01");
+    let e004 = v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["subject"] == "E004")
+        .unwrap();
+    assert_eq!(e004["items"][0]["weight"], "60");
+
+    let text = stdout_of(kpichain().args(["diff", "versions-by-file.json"]));
+    assert!(
+        text.contains("item on_time_supply_rate (供货及时率) weight 50 → 60"),
+        "{text}"
+    );
+    assert!(
+        text.contains("item new_customers (新客户开发数量) weight 30 → 40"),
+        "{text}"
+    );
+    let text = stdout_of(kpichain().args(["validate", "versions-by-file.json"]));
+    assert!(text.contains("with 3 versions (period_start)"), "{text}");
+    assert!(text.contains("from 2022-06-01: version 2022.06"), "{text}");
+
+    let err = stderr_of(
+        kpichain()
+            .args([
+                "score",
+                "versions-by-file.json",
+                "-a",
+                "assignments.csv",
+                "-A",
+                "actuals.csv",
+                "--period",
+                "2021-12",
+            ])
+            .assert()
+            .code(1),
+    );
+    assert!(
+        err.contains("no version of plan 'company-a-2022' is in force on 2021-12-01"),
+        "{err}"
+    );
+}

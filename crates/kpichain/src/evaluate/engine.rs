@@ -238,6 +238,14 @@ impl CompiledPlan {
         if !issues.is_empty() {
             return Err(InputError { issues });
         }
+        if let Some(c) = &chain {
+            // A region inherited from the unit tree is reported like a given one.
+            for (r, s) in results.iter_mut().zip(&subjects) {
+                if r.region.is_none() {
+                    r.region = c.org.region_of(s.assignment).map(str::to_string);
+                }
+            }
+        }
         if !extras.is_empty() {
             for (r, (warnings, sources)) in results.iter_mut().zip(extras) {
                 r.warnings.extend(warnings);
