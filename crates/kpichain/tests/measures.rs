@@ -154,6 +154,38 @@ fn all_measure_vectors_pass() {
     );
 }
 
+/// The JSON entry point the bindings use gives exactly what the typed API gives, for every
+/// vector (the same actuals and report, or the same errors).
+#[test]
+fn derive_json_matches_the_typed_api_on_every_vector() {
+    let mut checked = 0;
+    for entry in std::fs::read_dir(vectors_dir()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().and_then(|e| e.to_str()) != Some("json") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        let v: Value = serde_json::from_str(&text).unwrap();
+        let typed = derive(&v);
+        let json = derive_json(&text);
+        match (typed, json) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{}", path.display()),
+            (Err(a), Err(b)) => {
+                let pairs = |e: &kpichain::InputError| -> Vec<(String, String)> {
+                    e.issues
+                        .iter()
+                        .map(|i| (i.code.clone(), i.path.clone()))
+                        .collect()
+                };
+                assert_eq!(pairs(&a), pairs(&b), "{}", path.display());
+            }
+            (a, b) => panic!("{}: {a:?} vs {b:?}", path.display()),
+        }
+        checked += 1;
+    }
+    assert!(checked >= 20, "only {checked} vectors");
+}
+
 fn orders_from_columns(reps: &[&str], micros: Vec<i64>, amounts: Vec<Decimal>) -> RecordSets {
     let mut sets = RecordSets::new();
     sets.insert(

@@ -61,6 +61,7 @@ mod derive;
 mod exec;
 mod records;
 mod report;
+mod request;
 mod resolve;
 mod time;
 
@@ -78,4 +79,5 @@ pub use report::{
     BadRecordPolicy, DeriveOptions, DeriveReport, Derived, MeasureNote, MeasureReport,
     RecordSetReport,
 };
+pub use request::{DeriveRequest, RowSet, derive_json, derive_request};
 pub use time::{Period, PeriodKind, UtcOffset, parse_boolean, parse_date, parse_timestamp};
