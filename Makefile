@@ -5,6 +5,10 @@ SHELL := /bin/bash
 CARGO ?= cargo
 EXAMPLE := examples/sales-company
 KPICHAIN := $(CARGO) run -q -p kpichain-cli --
+MONTH ?= 2022-06
+RECORDS := $(foreach r,orders deliveries hr_events followups,--records $(r)=$(EXAMPLE)/records/$(r).csv)
+CHAIN_INPUTS := $(EXAMPLE)/company-a-2022.json --assignments $(EXAMPLE)/assignments.csv \
+	--units $(EXAMPLE)/units.csv --targets $(EXAMPLE)/targets.csv --actuals $(EXAMPLE)/actuals-2022.csv $(RECORDS)
 
 .PHONY: demo test rust python node bench schema fmt clean
 
@@ -19,6 +23,15 @@ demo:
 	@echo "== kpichain validate: a plan whose purchasing weights sum to 110 (expected to fail) =="
 	@status=0; $(KPICHAIN) validate $(EXAMPLE)/plan-invalid-weights.json || status=$$?; \
 	if [ $$status -eq 1 ]; then echo "(rejected as expected: exit code 1)"; else echo "error: expected exit code 1, got $$status"; exit 1; fi
+	@echo
+	@echo "== kpichain score: the full chain for $(MONTH), derived from 2022's CRM/ERP/OA records (make demo MONTH=2022-09) =="
+	@$(KPICHAIN) score $(CHAIN_INPUTS) --period $(MONTH)
+	@echo
+	@echo "== kpichain explain: the purchasing manager in $(MONTH), measured on his department =="
+	@$(KPICHAIN) explain $(CHAIN_INPUTS) --period $(MONTH) --subject E004
+	@echo
+	@echo "== kpichain diff: what changed between the plan's versions in 2022 =="
+	@$(KPICHAIN) diff $(EXAMPLE)/company-a-2022.json
 
 test: rust python node
 	@echo "make test: all suites passed"
