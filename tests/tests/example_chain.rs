@@ -130,8 +130,7 @@ fn year(versions: &CompiledVersions) -> Vec<Evaluation> {
             let plan = versions.in_force(&format!("{period}-01")).unwrap();
             let sets = read
                 .entry(plan.plan().version.clone())
-                .or_insert_with(|| records(plan))
-                .clone();
+                .or_insert_with(|| records(plan));
             versions
                 .evaluate_records(&inputs(period, month_actuals(period)), sets)
                 .unwrap_or_else(|e| panic!("{period}: {e}"))
@@ -386,7 +385,7 @@ fn a_pro_rata_quarter_spans_the_march_change() {
         "2022-Q1",
         quarter_actuals(&["2022-01", "2022-02", "2022-03"]),
     );
-    let e = versions.evaluate_records(&inputs, records(plan)).unwrap();
+    let e = versions.evaluate_records(&inputs, &records(plan)).unwrap();
     assert_eq!(e.plan_version, "2022.01+2022.03");
     let days: Vec<(&str, u32)> = e
         .versions
@@ -434,7 +433,7 @@ fn a_pro_rata_quarter_spans_the_march_change() {
 
     // The document as committed (`period_start`) scores the quarter with January's version.
     let e = self::versions()
-        .evaluate_records(&inputs, records(plan))
+        .evaluate_records(&inputs, &records(plan))
         .unwrap();
     assert_eq!(e.plan_version, "2022.01");
     assert_eq!(e.versions[0].days, 90);

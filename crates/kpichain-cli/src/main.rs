@@ -422,8 +422,8 @@ fn evaluate(
         )?
     };
     let result = match &compiled {
-        Scorer::Plan(p) => p.evaluate_records(&loaded.inputs, records),
-        Scorer::Versions(v) => v.evaluate_records(&loaded.inputs, records),
+        Scorer::Plan(p) => p.evaluate_records(&loaded.inputs, &records),
+        Scorer::Versions(v) => v.evaluate_records(&loaded.inputs, &records),
     };
     if let Some(s) = spinner {
         s.finish_and_clear();

@@ -239,6 +239,23 @@ impl CompiledVersions {
             .find(|c| c.plan().version == version)
     }
 
+    /// A builder for the record set `name` as the version in force on the first day of
+    /// `period` declares it (`None` for an unknown period, no version in force, or no such
+    /// record set). Record sets are read once and shared by every version applied.
+    pub fn record_builder(
+        &self,
+        period: &str,
+        name: &str,
+    ) -> Option<crate::measure::RecordSetBuilder> {
+        let period: Period = period.parse().ok()?;
+        let (start, _) = period.day_range()?;
+        self.versions
+            .iter()
+            .rev()
+            .find(|(from, _)| *from <= start)
+            .and_then(|(_, c)| c.record_builder(name))
+    }
+
     /// The version in force on a day (`YYYY-MM-DD`).
     pub fn in_force(&self, day: &str) -> Option<&CompiledPlan> {
         let d = parse_date(day).ok()?;
@@ -301,14 +318,14 @@ impl CompiledVersions {
 
     /// Scores `inputs` (whose `period` is required) with the version(s) in force.
     pub fn evaluate(&self, inputs: &Inputs) -> Result<Evaluation, InputError> {
-        self.evaluate_records(inputs, RecordSets::new())
+        self.evaluate_records(inputs, &RecordSets::new())
     }
 
     /// Like [`CompiledVersions::evaluate`], with typed record sets.
     pub fn evaluate_records(
         &self,
         inputs: &Inputs,
-        records: RecordSets,
+        records: &RecordSets,
     ) -> Result<Evaluation, InputError> {
         let fail = |issue: Issue| InputError {
             issues: vec![issue],
@@ -329,18 +346,11 @@ impl CompiledVersions {
             .map(|(_, a, b)| i64::from(b.saturating_sub(*a)))
             .sum();
         let mut evaluations = Vec::with_capacity(segments.len());
-        let mut records = Some(records);
-        for (n, (k, _, _)) in segments.iter().enumerate() {
+        for (k, _, _) in &segments {
             let Some((_, plan)) = self.versions.get(*k) else {
                 continue;
             };
-            // The record sets are moved into the last evaluation and cloned for the others.
-            let sets = if n.saturating_add(1) == segments.len() {
-                records.take().unwrap_or_default()
-            } else {
-                records.clone().unwrap_or_default()
-            };
-            evaluations.push(plan.evaluate_records(inputs, sets)?);
+            evaluations.push(plan.evaluate_records(inputs, records)?);
         }
         let applied: Vec<AppliedVersion> = segments
             .iter()

@@ -220,7 +220,7 @@ impl<'a> Chain<'a> {
     pub(crate) fn prepare(
         plan: &CompiledPlan,
         inputs: &'a Inputs,
-        mut records: RecordSets,
+        given: &RecordSets,
         issues: &mut Vec<Issue>,
     ) -> Chain<'a> {
         let org = Org::build(inputs, issues);
@@ -236,6 +236,8 @@ impl<'a> Chain<'a> {
             .plan
             .time_zone
             .unwrap_or(crate::measure::UtcOffset::UTC);
+        // Records given inline join the typed ones (a copy only then).
+        let mut combined: Option<RecordSets> = None;
         for (name, rows) in &inputs.records {
             let Some((_, schema)) = plan.record_schemas.iter().find(|(n, _)| n == name) else {
                 issues.push(Issue::new(
@@ -246,10 +248,11 @@ impl<'a> Chain<'a> {
                 continue;
             };
             let set = json_record_set(name, schema, tz, rows, issues);
-            if let Err(e) = records.insert(set) {
+            if let Err(e) = combined.get_or_insert_with(|| given.clone()).insert(set) {
                 issues.extend(e.issues);
             }
         }
+        let records = combined.as_ref().unwrap_or(given);
         for set in records.iter() {
             if !plan.record_schemas.iter().any(|(n, _)| n == set.name()) {
                 issues.push(Issue::new(
@@ -264,7 +267,7 @@ impl<'a> Chain<'a> {
         }
         let any_records = records.iter().next().is_some();
         if any_records && !plan.measures.is_empty() && issues.is_empty() {
-            chain.derive(plan, inputs, &records, issues);
+            chain.derive(plan, inputs, records, issues);
         }
         chain
     }

@@ -53,7 +53,7 @@ impl CompiledPlan {
     /// # Ok::<(), kpichain::Error>(())
     /// ```
     pub fn evaluate(&self, inputs: &Inputs) -> Result<Evaluation, InputError> {
-        self.evaluate_records(inputs, RecordSets::new())
+        self.evaluate_records(inputs, &RecordSets::new())
     }
 
     /// Evaluates like [`CompiledPlan::evaluate`], with typed record sets (read from files or
@@ -63,7 +63,7 @@ impl CompiledPlan {
     pub fn evaluate_records(
         &self,
         inputs: &Inputs,
-        records: RecordSets,
+        records: &RecordSets,
     ) -> Result<Evaluation, InputError> {
         let mut issues: Vec<Issue> = Vec::new();
         let full = self.any_source

@@ -198,10 +198,15 @@ impl Run<'_> {
             }
         }
         let set = leaf.set.name();
-        let time_noted = state
-            .notes
-            .iter()
-            .any(|n| n.code == "missing_time" && n.path == leaf.path);
+        let time_message = format!(
+            "{} records of '{set}' have no '{}' and are in no period",
+            out.counts.missing_time, leaf.time_field
+        );
+        // The same records noted by another part of the measure (a ratio's numerator and
+        // denominator, a growth's two periods) are noted once.
+        let time_noted = state.notes.iter().any(|n| {
+            n.code == "missing_time" && (n.path == leaf.path || n.message == time_message)
+        });
         let mut note = |code: &str, records: usize, period: Option<Period>, message: String| {
             if records > 0 {
                 state.notes.push(MeasureNote {
@@ -216,15 +221,7 @@ impl Run<'_> {
         };
         let c = &out.counts;
         if !time_noted {
-            note(
-                "missing_time",
-                c.missing_time,
-                None,
-                format!(
-                    "{} records of '{set}' have no '{}' and are in no period",
-                    c.missing_time, leaf.time_field
-                ),
-            );
+            note("missing_time", c.missing_time, None, time_message);
         }
         note(
             "missing_subject",
@@ -296,6 +293,21 @@ fn run_leaf(leaf: &Leaf<'_>, period: Period, tz: UtcOffset) -> Result<LeafOut, I
         usize::try_from(with_subject).map_or(0, |w| in_period.saturating_sub(w));
     for p in &leaf.filter {
         p.and_into(&mut mask);
+    }
+    if counts.missing_time > 0 && !leaf.filter.is_empty() {
+        // Only records the filters keep are worth a note: a cancelled order without a
+        // confirmation time is not missing anything.
+        let valid = match leaf.time {
+            TimeCol::Timestamp(v) => v.valid.as_deref(),
+            TimeCol::Date(v) => v.valid.as_deref(),
+        };
+        if let Some(valid) = valid {
+            let mut missing: Vec<bool> = valid.iter().map(|ok| !ok).collect();
+            for p in &leaf.filter {
+                p.and_into(&mut missing);
+            }
+            counts.missing_time = missing.iter().filter(|m| **m).count();
+        }
     }
     let num = |n: u64| Val::Num(Decimal::from(n));
     let over = |code: usize| {
