@@ -360,7 +360,23 @@ impl<'a> Chain<'a> {
             }
         }
         self.derived = derived.actuals;
-        self.report = Some(derived.report);
+        // Name the measures where the plan has them: `measures[k]…` → `indicators[i].measure…`.
+        let owners: Vec<usize> = plan
+            .plan
+            .indicators
+            .iter()
+            .enumerate()
+            .filter(|(_, i)| i.measure.is_some())
+            .map(|(i, _)| i)
+            .collect();
+        let mut report = derived.report;
+        for m in &mut report.measures {
+            m.path = plan_path(&m.path, &owners);
+            for n in &mut m.notes {
+                n.path = plan_path(&n.path, &owners);
+            }
+        }
+        self.report = Some(report);
     }
 
     fn put(&mut self, id: Arc<str>, ind: usize, value: Decimal, origin: Origin) {
@@ -438,6 +454,23 @@ impl<'a> Chain<'a> {
             ),
             None => (None, "no member has a value to roll up".to_string()),
         }
+    }
+}
+
+/// `measures[k].measure.value` → `indicators[i].measure.value`.
+fn plan_path(path: &str, owners: &[usize]) -> String {
+    let Some((k, rest)) = path
+        .strip_prefix("measures[")
+        .and_then(|r| r.split_once(']'))
+    else {
+        return path.to_string();
+    };
+    match k.parse::<usize>().ok().and_then(|k| owners.get(k)) {
+        Some(i) => {
+            let rest = rest.strip_prefix(".measure").unwrap_or(rest);
+            format!("indicators[{i}].measure{rest}")
+        }
+        None => path.to_string(),
     }
 }
 
