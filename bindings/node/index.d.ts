@@ -28,9 +28,11 @@ export declare class NativePlan {
   planJson(): string
   /**
    * Scores a batch on the calling thread. `inputs` is JSON text: `{period?, assignments,
-   * actuals?, targets?}` where `actuals` rows are long `{subject, indicator, value}` or wide
-   * `{subject, <indicator>: value, ...}`. Returns the evaluation as JSON text; with
-   * `explain`, each result also carries `explanation` (structured, plus `text`).
+   * actuals?, targets?, units?, records?}` where `actuals` rows are long `{subject,
+   * indicator, value}` or wide `{subject, <indicator>: value, ...}`, and `records` maps each
+   * record set the plan declares to its rows (`{field: value, ...}`). Returns the
+   * evaluation as JSON text; with `explain`, each result also carries `explanation`
+   * (structured, plus `text`).
    */
   score(inputs: string, explain?: boolean | undefined | null): string
   /**

@@ -13,6 +13,7 @@ import type {
   RoundingMode,
   SubjectResult,
   TargetOverride,
+  Unit,
   Warning,
 } from './schema-types'
 
@@ -47,16 +48,39 @@ export interface WideRow {
   [indicator: string]: ValueInput | null | undefined
 }
 
+/**
+ * One value of a record. Strings are parsed by the field's declared kind (decimal text,
+ * `2022-03-01 09:30` in the plan's time zone or RFC 3339, `YYYY-MM-DD`, `true`/`false`);
+ * numbers by their shortest round-trip representation; a `Date` is an instant (a timestamp
+ * field) or, in a date field, its calendar day in the plan's time zone. `null`/`undefined` is
+ * a missing value. NaN, ±Infinity and an invalid Date are bad values: the record is refused
+ * (an error naming `records.SET[i].FIELD`) or, with the plan's `bad_records: "skip"`,
+ * skipped and counted in `derivation`.
+ */
+export type RecordValue = string | number | boolean | bigint | Date | null | undefined | { toJSON(): string }
+
+/** One record: its fields by name, as the plan's `records` declares them. */
+export interface RecordRow {
+  [field: string]: RecordValue
+}
+
 /** What a scoring call takes: the core's `Inputs`, with long and/or wide actual rows. */
 export interface ScoreInputs {
   /** The period being assessed, e.g. `2022-03` (carried into results). */
   period?: string | null
-  /** Who is assessed and in which role. */
+  /** Who is assessed and in which role (with `manager` for roles linked with `scope: team`). */
   assignments: Assignment[]
   /** Measured values: long rows, wide rows, or a mix. */
   actuals?: Array<LongRow | WideRow>
   /** Per-subject targets replacing the plan's. */
   targets?: TargetOverride[]
+  /** The org units (company → region → department → team). */
+  units?: Unit[]
+  /**
+   * Raw business records by record set name (as the plan's `records` declares them);
+   * indicators with a `measure` are derived from them for `period`.
+   */
+  records?: { [recordSet: string]: RecordRow[] }
 }
 
 export interface ScoreOptions {
@@ -79,6 +103,8 @@ export interface ExplainedItem {
   actual: DecimalString | null
   target: DecimalString | null
   threshold: DecimalString | null
+  /** Where the actual came from, when not from the subject itself (a unit, subject or role). */
+  source?: string
   stretch: DecimalString | null
   achievement: DecimalString | null
   raw_score: DecimalString
@@ -115,7 +141,10 @@ export interface Explanation {
   subject: string
   name: string | null
   role: string
+  /** The role's name (the variant's name when a variant applied). */
   role_name: string
+  /** The variant of the role's scorecard applied, if any. */
+  variant?: string
   plan_id: string
   plan_version: string
   plan_fingerprint: string

@@ -1,7 +1,8 @@
 'use strict'
 // The public JavaScript API of kpichain: a thin layer over the generated native loader
 // (index.js). It turns objects into the core's JSON text and back, checks numbers before
-// JSON.stringify can hide them (NaN and ±Infinity would become null), and holds no scoring logic.
+// JSON.stringify can hide them (NaN and ±Infinity would become null), writes Dates in records
+// as the core reads them, and holds no scoring logic.
 
 const native = require('./index.js')
 
@@ -102,8 +103,7 @@ function checkValue(errors, value, path, who, nullMeans) {
   }
 }
 
-function checkInputs(inputs) {
-  const errors = []
+function checkInputs(inputs, errors) {
   let bigint = false
   const { actuals, targets, assignments } = inputs
   if (Array.isArray(actuals)) {
@@ -137,19 +137,107 @@ function checkInputs(inputs) {
       bigint = checkValue(errors, row.bonus_base, `assignments[${i}].bonus_base`, `subject '${row.subject}', bonus_base`, 'optional') || bigint
     }
   }
-  if (errors.length > 0) throw kpichainError(INPUT_INVALID, errors)
   return bigint
 }
 
 const bigintToString = (_key, value) => (typeof value === 'bigint' ? value.toString() : value)
 
-/** Inputs as the JSON text the native layer reads. A string is taken as JSON text already. */
-function inputsText(inputs) {
+/** What the wrapper needs to know of a plan's record sets: field kinds and the time zone. */
+function recordInfo(planObject) {
+  const kinds = new Map()
+  for (const set of planObject.records ?? []) kinds.set(set.name, new Map(set.fields.map((f) => [f.name, f.kind])))
+  const m = /^([+-])(\d\d):(\d\d)$/.exec(planObject.time_zone ?? '')
+  const offsetMinutes = m ? (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) : 0
+  return { kinds, offsetMinutes }
+}
+
+const pad = (n, width = 2) => String(n).padStart(width, '0')
+
+/** The calendar day of an instant in the plan's time zone, `YYYY-MM-DD`. */
+function localDay(date, offsetMinutes) {
+  const t = new Date(date.getTime() + offsetMinutes * 60000)
+  const year = t.getUTCFullYear()
+  const y = year >= 0 && year <= 9999 ? pad(year, 4) : String(year)
+  return `${y}-${pad(t.getUTCMonth() + 1)}-${pad(t.getUTCDate())}`
+}
+
+/**
+ * Record values the core's JSON cannot carry as they are: a Date becomes the instant in
+ * RFC 3339 (a timestamp field) or its calendar day in the plan's time zone (a date field);
+ * NaN, ±Infinity and an invalid Date become the text "NaN", "Infinity", "Invalid Date", which
+ * the core refuses as a bad value of a non-text field (so the plan's `bad_records` policy
+ * applies: an error naming `records.SET[i].FIELD`, or a skipped, counted record); in a text
+ * field they are an error here. Returns the records to send (rows copied only where changed) and
+ * whether a BigInt was seen.
+ */
+function convertRecords(records, info, errors) {
+  let bigint = false
+  let changed = false
+  const out = {}
+  for (const [name, rows] of Object.entries(records)) {
+    out[name] = rows
+    if (!Array.isArray(rows)) continue
+    let copy = null
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]
+      if (row === null || typeof row !== 'object' || Array.isArray(row)) continue // the core reports it
+      let replaced = null
+      for (const key of Object.keys(row)) {
+        const value = row[key]
+        let next
+        if (typeof value === 'bigint') {
+          bigint = true
+          continue
+        } else if (value instanceof Date || (typeof value === 'number' && !Number.isFinite(value))) {
+          const kind = info().kinds.get(name)?.get(key)
+          const valid = value instanceof Date ? !Number.isNaN(value.getTime()) : false
+          if (valid) {
+            next = kind === 'date' ? localDay(value, info().offsetMinutes) : value.toISOString()
+          } else if (kind === 'text') {
+            const code = value instanceof Date ? 'bad_value' : 'invalid_number'
+            errors.push({ code, path: `records.${name}[${i}].${key}`, message: `record set '${name}', field '${key}' is text but the value is ${String(value)}` })
+            continue
+          } else {
+            next = String(value) // refused by the core as a bad value: "NaN", "Infinity", "Invalid Date"
+          }
+        } else {
+          continue
+        }
+        replaced ??= { ...row }
+        replaced[key] = next
+      }
+      if (replaced !== null) {
+        copy ??= rows.slice()
+        copy[i] = replaced
+      }
+    }
+    if (copy !== null) {
+      out[name] = copy
+      changed = true
+    }
+  }
+  return { records: changed ? out : records, bigint }
+}
+
+/**
+ * Inputs as the JSON text the native layer reads. A string is taken as JSON text already.
+ * `info` gives the plan's record fields and time zone (read only when a record needs them).
+ */
+function inputsText(inputs, info) {
   if (typeof inputs === 'string') return inputs
   if (inputs === null || typeof inputs !== 'object' || Array.isArray(inputs)) {
-    throw new TypeError('inputs is an object {period?, assignments, actuals?, targets?} or its JSON text')
+    throw new TypeError('inputs is an object {period?, assignments, actuals?, targets?, units?, records?} or its JSON text')
   }
-  return checkInputs(inputs) ? JSON.stringify(inputs, bigintToString) : JSON.stringify(inputs)
+  const errors = []
+  let bigint = checkInputs(inputs, errors)
+  const { records } = inputs
+  if (records !== null && typeof records === 'object' && !Array.isArray(records)) {
+    const converted = convertRecords(records, info, errors)
+    bigint = converted.bigint || bigint
+    if (converted.records !== records) inputs = { ...inputs, records: converted.records }
+  }
+  if (errors.length > 0) throw kpichainError(INPUT_INVALID, errors)
+  return bigint ? JSON.stringify(inputs, bigintToString) : JSON.stringify(inputs)
 }
 
 function explainFlag(options) {
@@ -162,6 +250,7 @@ function explainFlag(options) {
 class CompiledPlan {
   #native
   #object
+  #records
 
   /** @internal Use `compile`, `compileFile` or the static `from*` methods. */
   constructor(nativePlan) {
@@ -205,14 +294,23 @@ class CompiledPlan {
     return this.toObject()
   }
 
+  /** @internal The plan's record fields and time zone, read once, when first needed. */
+  #recordInfo = () => {
+    if (this.#records === undefined) {
+      if (this.#object === undefined) this.#object = this.#native.planJson()
+      this.#records = recordInfo(JSON.parse(this.#object))
+    }
+    return this.#records
+  }
+
   /** Scores a batch on the calling thread; for small inputs. */
   score(inputs, options) {
-    return JSON.parse(this.#native.score(inputsText(inputs), explainFlag(options)))
+    return JSON.parse(this.#native.score(inputsText(inputs, this.#recordInfo), explainFlag(options)))
   }
 
   /** Scores a batch on the libuv thread pool; the event loop stays free meanwhile. */
   async scoreAsync(inputs, options) {
-    const text = inputsText(inputs)
+    const text = inputsText(inputs, this.#recordInfo)
     return JSON.parse(await this.#native.scoreAsync(text, explainFlag(options)))
   }
 
@@ -221,19 +319,19 @@ class CompiledPlan {
    * for services that send the result on (it skips a JSON.parse and a JSON.stringify).
    */
   scoreJson(inputs, options) {
-    return this.#native.score(inputsText(inputs), explainFlag(options))
+    return this.#native.score(inputsText(inputs, this.#recordInfo), explainFlag(options))
   }
 
   /** Like `scoreAsync`, resolving to the evaluation as JSON text. */
   async scoreJsonAsync(inputs, options) {
-    const text = inputsText(inputs)
+    const text = inputsText(inputs, this.#recordInfo)
     return this.#native.scoreAsync(text, explainFlag(options))
   }
 
   /** Explanations (structured, with `text`) for every subject, or only `subject`. */
   explain(inputs, subject) {
     if (subject !== undefined && subject !== null && typeof subject !== 'string') throw new TypeError('subject must be a string')
-    return JSON.parse(this.#native.explain(inputsText(inputs), subject ?? undefined))
+    return JSON.parse(this.#native.explain(inputsText(inputs, this.#recordInfo), subject ?? undefined))
   }
 
   /** @internal The native plan, for benchmarks. */

@@ -36,6 +36,18 @@ export interface Plan {
    * @default "error"
    */
   missing_data?: MissingDataPolicy
+  /**
+   * The time zone periods are placed in when actuals are derived from records, as a fixed
+   * offset such as `+08:00`. Required when an indicator has a `measure`.
+   */
+  time_zone?: UtcOffset | null
+  /** The record sets the measures read, with their typed fields. */
+  records?: RecordSetDecl[]
+  /**
+   * What records that cannot be read do: stop the evaluation (`error`, the default) or be
+   * left out, counted and reported (`skip`).
+   */
+  bad_records?: BadRecordPolicy
   /** The indicator library (指标库). */
   indicators: Indicator[]
   /** Roles (岗位), each with one scorecard. */
@@ -88,6 +100,41 @@ export type RoundingMode = "half_up" | "half_even" | "half_down" | "down" | "up"
 /** What to do when an item has no actual value. */
 export type MissingDataPolicy = "error" | "zero" | "exclude"
 
+/** A fixed offset from UTC such as `+08:00`; no time-zone database is used. */
+export type UtcOffset = string
+
+/**
+ * A record set the plan's measures read (CRM orders, ERP deliveries, OA approvals): its name
+ * and typed fields, so that files and data frames can be read and checked against it.
+ */
+export interface RecordSetDecl {
+  /** The record set's name, e.g. `orders`. */
+  name: string
+  /** Where the records come from, for readers, e.g. `CRM 订单`. */
+  description?: string | null
+  /** The fields, in the order files usually have them. */
+  fields: Field[]
+}
+
+/** A named, typed field of a record set. */
+export interface Field {
+  /** The field's name, e.g. `submitted_at`. */
+  name: string
+  /** The type of its values. */
+  kind: FieldKind
+  /**
+   * Whether a record may leave it empty (a missing value). Default `false`: an empty cell
+   * makes the record bad.
+   */
+  optional?: boolean
+}
+
+/** The type of a field's values. */
+export type FieldKind = "text" | "decimal" | "timestamp" | "date" | "boolean"
+
+/** What happens to records that could not be read. */
+export type BadRecordPolicy = "error" | "skip"
+
 /** A measurable quantity in the indicator library (指标). */
 export interface Indicator {
   /** Identifier used by items, actuals and formulas (letters, digits, `_`; not starting with a digit). */
@@ -103,10 +150,253 @@ export interface Indicator {
   direction?: Direction
   /** How the indicator is defined. */
   description?: string | null
+  /** How the actual is derived from records (取数口径), instead of being supplied. */
+  measure?: Measure | null
+  /**
+   * How an org unit's actual is rolled up from its members' when the unit has none of its
+   * own. Without it a unit's actual must be derived from records or supplied.
+   */
+  rollup?: Rollup | null
 }
 
 /** Direction of an indicator (正向/逆向指标). */
 export type Direction = "higher_is_better" | "lower_is_better"
+
+/**
+ * How an indicator's actual is derived from records (取数口径): which record set, which field
+ * names the subject, which timestamp or date field places a record in a period, which
+ * records count, and the calculation.
+ *
+ * Every aggregation in `value` reads `records` unless it names its own record set, uses the
+ * `subject` and `time` fields unless it names its own, and keeps only records meeting
+ * `filter` (when it reads this record set) and its own `filter`.
+ */
+export interface Measure {
+  /** The record set read, e.g. `orders`. */
+  records: string
+  /** The text field naming the subject, e.g. `rep`. */
+  subject: string
+  /** The timestamp or date field that places a record in a period, e.g. `confirmed_at`. */
+  time: string
+  /** Conditions every record must meet (all of them), e.g. `status eq confirmed`. */
+  filter?: Condition[]
+  /** The calculation. */
+  value: Calc
+  /**
+   * Decimal places the derived value is rounded to with `rounding`. Without it values are
+   * exact; a quotient that does not terminate is cut at 28 significant digits.
+   */
+  scale?: number | null
+  /** Rounding mode used with `scale`; default `half_up`. */
+  rounding?: RoundingMode
+  /** What the measure means, for readers. */
+  description?: string | null
+}
+
+/**
+ * A condition on a record: `field op value`, `field in values`, `field op other_field [+ plus]`
+ * or `field is_null`. A comparison with a missing value is false (only `is_null` and
+ * `not_null` look at missing values).
+ *
+ * Literals are read by the field's kind: decimals exactly (a JSON number or a decimal
+ * string), timestamps as RFC 3339 or local `YYYY-MM-DD HH:MM[:SS]` in the plan's time zone,
+ * dates as `YYYY-MM-DD`. Text compares by Unicode code points (`lt` on text is not a
+ * collation). `plus` is a span for timestamps (`24h`, `-30m`, `1.5h`, `3d`, `90s`),
+ * whole days for dates (`3d`), a decimal for decimals.
+ */
+export interface Condition {
+  /** The field tested. */
+  field: string
+  /** The comparison. */
+  op: CompareOp
+  /** The value compared with (`eq` … `ge`). */
+  value?: Literal | null
+  /** The values of `in` and `not_in`. */
+  values?: Literal[] | null
+  /** Another field of the same record compared with (`eq` … `ge`), of the same kind. */
+  other_field?: string | null
+  /** Added to `other_field` before comparing, e.g. `24h`. */
+  plus?: Literal | null
+}
+
+/** A comparison operator. */
+export type CompareOp = "eq" | "ne" | "lt" | "le" | "gt" | "ge" | "in" | "not_in" | "is_null" | "not_null"
+
+/** A string, an exact number or a boolean, read by the field's kind. */
+export type Literal = string | number | boolean
+
+/**
+ * A calculation, chosen by its `type`. Empty groups: `count`, `sum` and `distinct_count`
+ * give 0; `avg`, `min`, `max`, `duration` and `share` give no value.
+ */
+export type Calc =
+  | CountCalc
+  | SumCalc
+  | AvgCalc
+  | MinCalc
+  | MaxCalc
+  | DistinctCountCalc
+  | ShareCalc
+  | DurationCalc
+  | RatioCalc
+  | GrowthCalc
+
+/** The number of records. */
+export interface CountCalc {
+  type: "count"
+  /** Another record set than the measure's. */
+  records?: string | null
+  /** Another subject field than the measure's. */
+  subject?: string | null
+  /** Another time field than the measure's. */
+  time?: string | null
+  /** Conditions for this calculation only, in addition to the measure's. */
+  filter?: Condition[]
+}
+
+/** The sum of a decimal field (missing values are skipped). */
+export interface SumCalc {
+  type: "sum"
+  /** The field aggregated, e.g. `amount`. */
+  field: string
+  /** Another record set than the measure's. */
+  records?: string | null
+  /** Another subject field than the measure's. */
+  subject?: string | null
+  /** Another time field than the measure's. */
+  time?: string | null
+  /** Conditions for this calculation only, in addition to the measure's. */
+  filter?: Condition[]
+}
+
+/** The mean of a decimal field (missing values are skipped). */
+export interface AvgCalc {
+  type: "avg"
+  /** The field aggregated, e.g. `amount`. */
+  field: string
+  /** Another record set than the measure's. */
+  records?: string | null
+  /** Another subject field than the measure's. */
+  subject?: string | null
+  /** Another time field than the measure's. */
+  time?: string | null
+  /** Conditions for this calculation only, in addition to the measure's. */
+  filter?: Condition[]
+}
+
+/** The smallest value of a decimal field. */
+export interface MinCalc {
+  type: "min"
+  /** The field aggregated, e.g. `amount`. */
+  field: string
+  /** Another record set than the measure's. */
+  records?: string | null
+  /** Another subject field than the measure's. */
+  subject?: string | null
+  /** Another time field than the measure's. */
+  time?: string | null
+  /** Conditions for this calculation only, in addition to the measure's. */
+  filter?: Condition[]
+}
+
+/** The largest value of a decimal field. */
+export interface MaxCalc {
+  type: "max"
+  /** The field aggregated, e.g. `amount`. */
+  field: string
+  /** Another record set than the measure's. */
+  records?: string | null
+  /** Another subject field than the measure's. */
+  subject?: string | null
+  /** Another time field than the measure's. */
+  time?: string | null
+  /** Conditions for this calculation only, in addition to the measure's. */
+  filter?: Condition[]
+}
+
+/** The number of distinct values of a field (missing values are not counted). */
+export interface DistinctCountCalc {
+  type: "distinct_count"
+  /** The field aggregated, e.g. `amount`. */
+  field: string
+  /** Another record set than the measure's. */
+  records?: string | null
+  /** Another subject field than the measure's. */
+  subject?: string | null
+  /** Another time field than the measure's. */
+  time?: string | null
+  /** Conditions for this calculation only, in addition to the measure's. */
+  filter?: Condition[]
+}
+
+/** The percentage of records meeting `condition`: matching ÷ all × 100. */
+export interface ShareCalc {
+  type: "share"
+  /** What a matching record meets (all conditions), e.g. `delivered_at le promised_at + 24h`. */
+  condition: Condition[]
+  /** Another record set than the measure's. */
+  records?: string | null
+  /** Another subject field than the measure's. */
+  subject?: string | null
+  /** Another time field than the measure's. */
+  time?: string | null
+  /**
+   * Conditions for this calculation only, in addition to the measure's; records failing
+   * them are in neither count.
+   */
+  filter?: Condition[]
+}
+
+/** A statistic of the hours between two timestamp (or date) fields, `to − from`. */
+export interface DurationCalc {
+  type: "duration"
+  /** The start, e.g. `submitted_at`. */
+  from: string
+  /** The end, e.g. `confirmed_at`. */
+  to: string
+  /** `avg`, `median` or a percentile `pNN` (nearest rank). */
+  statistic: Statistic
+  /** Another record set than the measure's. */
+  records?: string | null
+  /** Another subject field than the measure's. */
+  subject?: string | null
+  /** Another time field than the measure's. */
+  time?: string | null
+  /** Conditions for this calculation only, in addition to the measure's. */
+  filter?: Condition[]
+}
+
+/** `numerator ÷ denominator`, × 100 when `percent`. */
+export interface RatioCalc {
+  type: "ratio"
+  /** The dividend. */
+  numerator: Calc
+  /** The divisor; zero (or no value) gives no value, with a note. */
+  denominator: Calc
+  /** Multiply by 100 (a percentage). Default `false`. */
+  percent?: boolean
+}
+
+/** `(this period − base period) ÷ base period × 100` of another calculation. */
+export interface GrowthCalc {
+  type: "growth"
+  /** The calculation compared, e.g. the sum of order amounts. */
+  of: Calc
+  /** The period compared with. */
+  base: GrowthBase
+}
+
+/** `avg`, `median`, or a nearest-rank percentile `p1` … `p100`. */
+export type Statistic = string
+
+/** The period a growth rate compares with. */
+export type GrowthBase = "previous_period" | "same_period_last_year"
+
+/**
+ * How the actuals of an indicator for an org unit are rolled up from its members' supplied
+ * actuals when the unit has none of its own (derived or supplied).
+ */
+export type Rollup = "sum" | "avg" | "min" | "max"
 
 /** A position (岗位) with its scorecard (考核表). */
 export interface Role {
@@ -120,6 +410,13 @@ export interface Role {
   adjustments?: Adjustment[]
   /** Conditions that force the total or the grade (一票否决). */
   vetoes?: Veto[]
+  /**
+   * Where the items take their actuals from unless they say otherwise, e.g.
+   * `{"from": "unit"}` to measure the role on the subject's org unit.
+   */
+  source?: Source | null
+  /** Regional or unit variants of the scorecard (区域差异化考核). */
+  variants?: RoleVariant[]
 }
 
 /** One indicator on a scorecard (考核项). */
@@ -140,6 +437,8 @@ export interface Item {
   rule: ScoreRule
   /** Overrides the plan's missing-data policy for this item. */
   missing_data?: MissingDataPolicy | null
+  /** Where the actual comes from, when not the subject's own (overrides the role's source). */
+  source?: Source | null
 }
 
 /** A score rule, chosen by its `type`. */
@@ -327,6 +626,58 @@ export interface LookupRow {
 }
 
 /**
+ * Where an item (or every item of a role) takes its actual from (全流程联动).
+ *
+ * Without a source an item reads its subject's own actual of its indicator. Examples:
+ * - `{"from": "unit"}` — the subject's org unit, e.g. a sales director measured on the
+ *   sales department: the unit's actual is derived from the records of everybody in the unit
+ *   and the units below it, supplied for the unit, or rolled up from its members.
+ * - `{"from": "unit", "unit": "A公司", "indicator": "sales_growth_rate"}` — a named unit.
+ * - `{"from": "subject", "subject": "E002", "indicator": "new_customers"}` — another subject.
+ * - `{"from": "role", "role": "sales_rep", "value": "total", "aggregate": "avg", "scope": "unit"}`
+ *   — the results of another role: the purchasing manager scored partly on how the sales
+ *   reps did. Roles linked this way are evaluated in dependency order; a cycle is a
+ *   compile error.
+ * - `{"from": "self"}` — the subject's own actual (to opt an item out of its role's source).
+ */
+export type Source = {
+  from: "self"
+  /** Another indicator than the item's. */
+  indicator?: string | null
+} | {
+  from: "unit"
+  /** The unit id; the subject's own unit when absent. */
+  unit?: string | null
+  /** Another indicator than the item's. */
+  indicator?: string | null
+} | {
+  from: "subject"
+  /** The subject id. */
+  subject: string
+  /** Another indicator than the item's. */
+  indicator?: string | null
+} | {
+  from: "role"
+  /** The role whose results are read. */
+  role: string
+  /**
+   * `total` (default), `score.ITEM` (an item's score on that role's scorecard) or
+   * `actual.INDICATOR` (an indicator's actual of those subjects).
+   */
+  value?: string
+  /** How the values of several subjects combine; default `avg`. */
+  aggregate?: Aggregate
+  /** Which subjects of that role count; default `all`. */
+  scope?: Scope
+}
+
+/** How several values combine into one. */
+export type Aggregate = "avg" | "sum" | "min" | "max"
+
+/** Which subjects of a linked role count for a subject. */
+export type Scope = "all" | "unit" | "region" | "team"
+
+/**
  * A bonus or penalty outside the weights (加减分项): `points_per_unit` × the indicator's actual,
  * kept within `[min, max]`. A missing actual counts as zero occurrences.
  */
@@ -367,6 +718,28 @@ export interface Veto {
 }
 
 /**
+ * A regional or unit variant of a role's scorecard (区域差异化考核): its own items, validated
+ * on their own (weights sum to 100, …). A subject gets the variant of its unit (or a unit
+ * above it) first, else the variant of its region, else the role's own scorecard.
+ */
+export interface RoleVariant {
+  /** Identifier, unique within the role, e.g. `south`. */
+  id: string
+  /** Display name, e.g. `南区销售代表`. */
+  name?: string | null
+  /** The region the variant applies to, e.g. `south`. */
+  region?: string | null
+  /** The org unit the variant applies to (and the units below it). */
+  unit?: string | null
+  /** The variant's scorecard; its weights sum to exactly 100. */
+  items: Item[]
+  /** Adjustments replacing the role's own (the plan-wide ones still apply); the role's when absent. */
+  adjustments?: Adjustment[] | null
+  /** Vetoes replacing the role's own (the plan-wide ones still apply); the role's when absent. */
+  vetoes?: Veto[] | null
+}
+
+/**
  * One step of the grade scale: totals at or above `min` (and below the next higher grade's
  * `min`) get this grade. The lowest grade may omit `min` to cover everything below.
  */
@@ -396,6 +769,18 @@ export interface Inputs {
   actuals?: Actual[]
   /** Per-subject targets replacing the plan's (e.g. each sales rep's quota). */
   targets?: TargetOverride[]
+  /**
+   * The org units (company → region → department → team). When given, every assignment's
+   * `unit` must be one of them; actuals may be supplied for a unit by its id.
+   */
+  units?: Unit[]
+  /**
+   * Raw business records by record set name, one JSON object per record with the fields
+   * the plan declares (numbers as JSON numbers or decimal strings, timestamps and dates as
+   * text, empty or `null` for a missing value). Indicators with a `measure` are derived
+   * from them for `period`.
+   */
+  records?: Record<string, Record<string, unknown>[]>
 }
 
 /** A subject (考核对象) holding a role for the period. */
@@ -410,6 +795,8 @@ export interface Assignment {
   unit?: string | null
   /** Region, e.g. `south`. */
   region?: string | null
+  /** The subject's manager (a subject id), for roles linked with `scope: team`. */
+  manager?: string | null
   /** Bonus base; the payout is this × the grade's coefficient. */
   bonus_base?: DecimalInput | null
   /** Other attributes, kept for reporting. */
@@ -443,6 +830,18 @@ export interface TargetOverride {
   stretch?: DecimalInput | null
 }
 
+/** An org unit (组织单元): a company, region, department or team. */
+export interface Unit {
+  /** Unit id, e.g. `南区销售部`. */
+  id: string
+  /** Display name. */
+  name?: string | null
+  /** The unit above it; none for the root. */
+  parent?: string | null
+  /** Region, inherited by the units below it and by its members without one. */
+  region?: string | null
+}
+
 // ---- results (Evaluation) ----
 
 /** The result of evaluating a batch of subjects against one compiled plan. */
@@ -457,6 +856,11 @@ export interface Evaluation {
   period: string | null
   /** One result per assignment, in the order of the assignments. */
   results: SubjectResult[]
+  /**
+   * How actuals were derived from records (records read, bad records skipped, subjects
+   * without a value), when records were given.
+   */
+  derivation?: DeriveReport | null
 }
 
 /** One subject's result. */
@@ -471,6 +875,8 @@ export interface SubjectResult {
   unit: string | null
   /** Region from the assignment. */
   region: string | null
+  /** The variant of the role's scorecard applied (by region or unit), if any. */
+  variant?: string | null
   /** Sum of weighted item scores plus adjustments, before rounding and vetoes. */
   total_unrounded: DecimalString
   /** The final total at the total scale (after vetoes). */
@@ -489,6 +895,11 @@ export interface SubjectResult {
   vetoes: VetoResult[]
   /** Things the user should know (missing data handled by policy, values outside bands…). */
   warnings: Warning[]
+  /**
+   * Where items that do not read the subject's own actual took it from (a unit, another
+   * subject, another role's results).
+   */
+  sources?: ItemSource[]
 }
 
 /** One item's numbers. */
@@ -557,5 +968,105 @@ export interface Warning {
   /** The item, adjustment or veto concerned. */
   path: string
   /** One sentence. */
+  message: string
+}
+
+/** Where an item's actual came from, when not from the subject itself. */
+export interface ItemSource {
+  /** Item id. */
+  item: string
+  /** `unit`, `subject` or `role`. */
+  from: string
+  /** The unit, subject or role id read. */
+  id: string
+  /** One sentence: what was read and how it was found. */
+  detail: string
+}
+
+/** How a derivation went. */
+export interface DeriveReport {
+  /** The period derived. */
+  period: Period
+  /** The time zone periods were placed in. */
+  time_zone: UtcOffset
+  /** Per record set: records read, good and bad. */
+  record_sets: RecordSetReport[]
+  /** Every bad record that was skipped (under the `skip` policy). */
+  bad_records?: BadRecord[]
+  /** Per measure: actuals given and notes. */
+  measures: MeasureReport[]
+}
+
+/** An assessment period: a month `2022-03`, a quarter `2022-Q1` or a year `2022`. */
+export type Period = string
+
+/** Records read from one record set. */
+export interface RecordSetReport {
+  /** The record set's name. */
+  name: string
+  /** Every record given, good or bad. */
+  records_read: number
+  /** Records that could be read. */
+  records: number
+  /** Records that could not be read. */
+  bad_records: number
+}
+
+/**
+ * A record that could not be read, with where it came from and every problem it has. Bad
+ * records are never silently dropped: they stop the derivation or are counted and reported,
+ * as the [`BadRecordPolicy`](super::BadRecordPolicy) says.
+ */
+export interface BadRecord {
+  /** The record set's name. */
+  record_set: string
+  /** The record's position among the rows given to the builder, from 0. */
+  row: number
+  /** The caller's label for the record's origin, e.g. `orders.csv:14`. */
+  source?: string | null
+  /** What is wrong with it. */
+  problems: CellProblem[]
+}
+
+/** One problem with one cell (or with the shape) of a bad record. */
+export interface CellProblem {
+  /** The field, absent when the record as a whole is malformed (wrong number of cells). */
+  field?: string | null
+  /** Stable code: `bad_value`, `missing_value` or `wrong_cell_count`. */
+  code: string
+  /** Why the cell was refused, quoting it. */
+  reason: string
+}
+
+/** What one measure gave. */
+export interface MeasureReport {
+  /** The indicator. */
+  indicator: string
+  /** Where the measure is, e.g. `measures[2]`. */
+  path: string
+  /** How many actuals it gave. */
+  actuals: number
+  /** Subjects without a value and records left out, with reasons. */
+  notes?: MeasureNote[]
+}
+
+/**
+ * Something a vendor should be able to show about a measure's result: subjects without a
+ * value (`no_records`, `zero_denominator`, `zero_base`), or records left out
+ * (`missing_time`, `missing_subject`, `missing_value`, `other_subjects`) or worth a look
+ * (`negative_duration`).
+ */
+export interface MeasureNote {
+  /** Stable code, e.g. `zero_denominator`. */
+  code: string
+  /** The calculation concerned, e.g. `measures[0].measure.value.denominator`. */
+  path: string
+  /** The period concerned, when the note is about one. */
+  period?: Period | null
+  /** How many records the note is about (record notes). */
+  records?: number
+  /** The subjects the note is about (value notes). */
+  subjects?: string[]
+  /** One sentence for an HR user. */
   message: string
 }

@@ -6,6 +6,7 @@
 //
 // Decimals: a string-or-number field with a decimal pattern (plan and inputs) becomes
 // `DecimalInput`; a string field with a decimal pattern (results) becomes `DecimalString`.
+// Other patterned strings (a UTC offset, a period, a statistic) stay `string`.
 
 import { readFileSync, writeFileSync, existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
@@ -37,6 +38,7 @@ function doc(schema, indent) {
 }
 
 const union = (parts) => [...new Set(parts)].join(' | ')
+const isDecimalPattern = (pattern) => typeof pattern === 'string' && pattern.startsWith('^-?\\d+(\\.\\d+)?')
 
 function typeOf(schema, indent) {
   if (schema.$ref) return schema.$ref.replace('#/$defs/', '')
@@ -49,7 +51,7 @@ function typeOf(schema, indent) {
   const nullable = types.includes('null')
   const rest = types.filter((t) => t !== 'null')
   let base
-  if (schema.pattern && rest.includes('string')) {
+  if (isDecimalPattern(schema.pattern) && rest.includes('string')) {
     base = [rest.includes('number') ? 'DecimalInput' : 'DecimalString']
   } else {
     base = rest.map((t) => {

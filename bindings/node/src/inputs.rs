@@ -1,6 +1,8 @@
 //! Inputs from JavaScript: the core's `Inputs` JSON shape, except that `actuals` rows may be
 //! long (`{subject, indicator, value}`) or wide (`{subject, <indicator>: value, …}`), and every
-//! value is checked here so that a bad one is reported with its subject and indicator.
+//! value is checked here so that a bad one is reported with its subject and indicator. Org
+//! `units` and raw `records` pass through to the core unchanged (the core reads record cells by
+//! their declared kinds and reports bad records as `records.SET[i].FIELD`).
 //!
 //! Values are taken exactly by the core's `decimal::parse_decimal`: a JSON number by its text
 //! (JavaScript writes the shortest round-trip representation), a string as a decimal literal.
@@ -250,8 +252,33 @@ pub fn decimal(value: &RawValue) -> Result<Decimal, String> {
 
 #[cfg(test)]
 mod tests {
-    use super::decimal;
+    use super::{decimal, prepare};
     use serde_json::value::RawValue;
+
+    #[test]
+    fn units_records_and_managers_pass_through() {
+        let text = r#"{"period": "2022-03",
+            "assignments": [{"subject": "E1", "role": "rep", "unit": "南区", "manager": "D1"}],
+            "units": [{"id": "南区", "parent": "销售部", "region": "south"}, {"id": "销售部"}],
+            "records": {"orders": [{"rep": "E1", "amount": 12.50, "at": "2022-03-01T00:00:00.000Z", "vip": true, "note": null}]}}"#;
+        let inputs = prepare(text).map(|p| p.inputs).map_err(|e| e.issues);
+        let inputs = inputs.as_ref().ok();
+        assert_eq!(
+            inputs.and_then(|i| i.assignments.first()?.manager.as_deref()),
+            Some("D1")
+        );
+        assert_eq!(
+            inputs.and_then(|i| i.units.first()?.region.as_deref()),
+            Some("south")
+        );
+        let row = inputs.and_then(|i| i.records.get("orders")?.first());
+        // Numbers keep their digits (12.50, not 12.5) for the core's exact parse.
+        assert_eq!(
+            row.and_then(|r| r.get("amount")).map(ToString::to_string),
+            Some("12.50".to_string())
+        );
+        assert_eq!(row.map(|r| r.len()), Some(5));
+    }
 
     fn parse(json: &str) -> Result<String, String> {
         let raw: Box<RawValue> = serde_json::from_str(json).map_err(|e| e.to_string())?;

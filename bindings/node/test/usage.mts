@@ -12,7 +12,10 @@ import {
   type ExplainedEvaluation,
   type Explanation,
   type Issue,
+  type DeriveReport,
+  type ItemSource,
   type Plan,
+  type RecordRow,
   type ScoreInputs,
 } from 'kpichain'
 import * as native from 'kpichain/native'
@@ -84,8 +87,72 @@ const badRule: Plan['roles'][number]['items'][number]['rule'] = { cap: 120 }
 // @ts-expect-error booleans are not values
 const badRow: ScoreInputs = { assignments: [], actuals: [{ subject: 'E1', indicator: 'sales', value: true }] }
 
+// Raw records and org units: actuals derived from records, a unit source, a team link.
+const chainPlan: Plan = {
+  id: 'chain',
+  version: '1',
+  time_zone: '+08:00',
+  bad_records: 'skip',
+  records: [
+    {
+      name: 'orders',
+      fields: [
+        { name: 'rep', kind: 'text' },
+        { name: 'amount', kind: 'decimal' },
+        { name: 'confirmed_at', kind: 'timestamp' },
+        { name: 'booked_on', kind: 'date', optional: true },
+      ],
+    },
+  ],
+  indicators: [
+    {
+      id: 'sales',
+      name: '销售额',
+      rollup: 'sum',
+      measure: { records: 'orders', subject: 'rep', time: 'confirmed_at', value: { type: 'sum', field: 'amount' }, scale: 2 },
+    },
+    { id: 'team_total', name: '团队得分' },
+  ],
+  roles: [
+    {
+      id: 'rep',
+      name: '销售代表',
+      items: [{ indicator: 'sales', weight: 100, target: 100, rule: { type: 'ratio' } }],
+      variants: [{ id: 'south', region: 'south', items: [{ indicator: 'sales', weight: 100, target: 50, rule: { type: 'ratio' } }] }],
+    },
+    {
+      id: 'director',
+      name: '销售总监',
+      items: [
+        { indicator: 'sales', weight: 50, target: 200, rule: { type: 'ratio' }, source: { from: 'unit' } },
+        { id: 'team', indicator: 'team_total', weight: 50, target: 100, rule: { type: 'ratio' }, source: { from: 'role', role: 'rep', scope: 'team' } },
+      ],
+    },
+  ],
+  grades: [{ grade: 'A', coefficient: 1 }],
+}
+const order: RecordRow = { rep: 'E1', amount: 12.5, confirmed_at: new Date('2022-03-01T02:00:00Z'), booked_on: new Date(2022, 1, 28) }
+const chainInputs: ScoreInputs = {
+  period: '2022-03',
+  assignments: [
+    { subject: 'D1', role: 'director', unit: '南区' },
+    { subject: 'E1', role: 'rep', unit: '南区', manager: 'D1' },
+  ],
+  units: [{ id: '南区', region: 'south' }],
+  records: { orders: [order, { rep: 'E1', amount: '7.50', confirmed_at: '2022-03-02 09:30', booked_on: null }] },
+}
+const chained: Evaluation = compile(chainPlan).score(chainInputs)
+const variant: string | null | undefined = chained.results[1]!.variant
+const sources: ItemSource[] | undefined = chained.results[0]!.sources
+const derivation: DeriveReport | null | undefined = chained.derivation
+const skipped: number | undefined = derivation?.record_sets[0]?.bad_records
+const source: string | undefined = compile(chainPlan).explain(chainInputs, 'D1')[0]!.items[0]!.source
+// @ts-expect-error record values are scalars, dates or null, not arrays
+const badRecord: RecordRow = { rep: ['E1'] }
+
 const schema = planSchema()
 const nativeSchema: string = native.planSchema()
 const explanations: Explanation[] = compiled.explain(inputs, 'E1')
 
 console.log(problems, fromToml, total, grade, payout, asNumber, serve, badRule, badRow, schema, nativeSchema, explanations)
+console.log(variant, sources, skipped, source, badRecord)

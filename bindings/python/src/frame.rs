@@ -15,7 +15,7 @@ use arrow_array::types::{Decimal128Type, Float32Type, Float64Type, Int64Type, UI
 use arrow_array::{Array, ArrayRef, RecordBatch};
 use arrow_cast::{CastOptions, cast_with_options};
 use arrow_schema::{DataType, SchemaRef};
-use kpichain::{Actual, Assignment, TargetOverride};
+use kpichain::{Actual, Assignment, TargetOverride, Unit};
 use rust_decimal::Decimal;
 
 use crate::inputs::*;
@@ -563,6 +563,48 @@ pub(crate) fn targets(table: &Table, c: &mut Collector) -> Vec<TargetOverride> {
                         );
                     }
                 }
+            }
+        }
+        row0 = row0.saturating_add(batch.num_rows());
+    }
+    out
+}
+
+/// Converts an org units table (`id[, name, parent, region]`).
+pub(crate) fn units(table: &Table, c: &mut Collector) -> Vec<Unit> {
+    const LIST: &str = "units";
+    if !require(table, LIST, ID, "the unit id", c) {
+        return Vec::new();
+    }
+    for f in table.schema.fields() {
+        let n = f.name().as_str();
+        if !UNIT_FIELDS.contains(&n) && !is_index_artifact(n) {
+            c.push(
+                "unknown_column",
+                format!("{LIST}.{n}"),
+                format!(
+                    "the units table has `id`, `name`, `parent` and `region` columns; `{n}` is not one of them"
+                ),
+            );
+        }
+    }
+    let mut out = Vec::new();
+    let mut warned = HashSet::new();
+    let mut row0 = 0usize;
+    for batch in &table.batches {
+        let id = text_col(batch, LIST, ID, c, &mut warned);
+        let name = text_col(batch, LIST, NAME, c, &mut warned);
+        let parent = text_col(batch, LIST, PARENT, c, &mut warned);
+        let region = text_col(batch, LIST, REGION, c, &mut warned);
+        for i in 0..batch.num_rows() {
+            let row = row0.saturating_add(i);
+            if let Some(id) = required_text(&id, i, row, LIST, ID, c) {
+                out.push(Unit {
+                    id: id.to_string(),
+                    name: opt_text(&name, i),
+                    parent: opt_text(&parent, i),
+                    region: opt_text(&region, i),
+                });
             }
         }
         row0 = row0.saturating_add(batch.num_rows());

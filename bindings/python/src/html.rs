@@ -85,10 +85,13 @@ pub(crate) fn evaluation(eval: &Evaluation, plan: &CompiledPlan, max_rows: usize
     }
     h.push_str("<th>notes</th></tr></thead><tbody>");
     for r in eval.results.iter().take(max_rows) {
-        let role = roles.get(&*r.role).map_or_else(
+        let mut role = roles.get(&*r.role).map_or_else(
             || esc(&r.role),
             |n| format!("{} <span class=\"muted\">{}</span>", esc(n), esc(&r.role)),
         );
+        if let Some(v) = &r.variant {
+            let _ = write!(role, " <span class=\"muted\">· {}</span>", esc(v));
+        }
         let _ = write!(
             h,
             "<tr><td>{}</td><td>{}</td><td>{role}</td><td>{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"g\">{}</td><td class=\"n\">{}</td>",
@@ -157,15 +160,21 @@ pub(crate) fn subject(x: &Explanation, r: &SubjectResult) -> String {
         esc(&x.grade),
         x.coefficient
     );
+    if let Some(v) = &x.variant {
+        let _ = write!(h, " · variant <code>{}</code>", esc(v));
+    }
     if let Some(p) = x.payout {
         let _ = write!(h, " · payout {p}");
     }
     h.push_str("</caption><thead><tr><th>#</th><th>indicator</th><th>rule</th><th class=\"n\">actual</th><th class=\"n\">target</th>");
     h.push_str("<th class=\"n\">achievement %</th><th class=\"n\">score</th><th class=\"n\">weight</th><th class=\"n\">weighted</th></tr></thead><tbody>");
     for (n, it) in x.items.iter().enumerate() {
-        let unit = it.unit.as_deref().map_or_else(String::new, |u| {
+        let mut unit = it.unit.as_deref().map_or_else(String::new, |u| {
             format!(" <span class=\"muted\">{}</span>", esc(u))
         });
+        if let Some(source) = &it.source {
+            let _ = write!(unit, "<br><span class=\"muted\">{}</span>", esc(source));
+        }
         let weight = if it.effective_weight == it.weight {
             it.weight.to_string()
         } else {

@@ -19,6 +19,11 @@ pub(crate) const VALUE: &str = "value";
 pub(crate) const TARGET: &str = "target";
 pub(crate) const THRESHOLD: &str = "threshold";
 pub(crate) const STRETCH: &str = "stretch";
+pub(crate) const ID: &str = "id";
+pub(crate) const PARENT: &str = "parent";
+
+/// Columns/keys of an org unit.
+pub(crate) const UNIT_FIELDS: [&str; 4] = [ID, NAME, PARENT, REGION];
 
 /// Columns/keys that describe an assignment rather than an indicator.
 pub(crate) const ASSIGNMENT_FIELDS: [&str; 7] =
@@ -63,6 +68,10 @@ impl Collector {
         } else {
             self.dropped = self.dropped.saturating_add(1);
         }
+    }
+
+    pub(crate) fn issue(&mut self, issue: Issue) {
+        self.push(&issue.code, issue.path, issue.message);
     }
 
     pub(crate) fn number(&mut self, path: impl Into<String>, problem: &NumProblem, what: &str) {

@@ -11,6 +11,7 @@ mod inputs;
 mod numbers;
 mod plan;
 mod pyjson;
+mod records;
 mod result;
 mod rows;
 mod table;

@@ -13,7 +13,7 @@ use crate::errors::{self, Kind, detached, guard, input_error, plan_error};
 use crate::frame::{self, Table};
 use crate::inputs::{Collector, Converted, Layout, Origins, indicator_ids};
 use crate::result::{PyEvaluation, json_loads};
-use crate::{pyjson, rows};
+use crate::{pyjson, records, rows};
 
 /// Where a plan comes from.
 enum Source {
@@ -103,11 +103,11 @@ fn build(py: Python<'_>, source: Source) -> PyResult<PyPlan> {
 }
 
 /// True for data frames and anything else that exports an Arrow C stream.
-fn is_table(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
+pub(crate) fn is_table(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
     obj.hasattr("__arrow_c_stream__")
 }
 
-fn import_table(py: Python<'_>, obj: &Bound<'_, PyAny>, list: &str) -> PyResult<Table> {
+pub(crate) fn import_table(py: Python<'_>, obj: &Bound<'_, PyAny>, list: &str) -> PyResult<Table> {
     match obj.extract::<pyo3_arrow::PyTable>() {
         Ok(t) => {
             let (batches, schema) = t.into_inner();
@@ -150,6 +150,7 @@ struct Pending {
     assignments: Option<Table>,
     actuals: Option<Table>,
     targets: Option<Table>,
+    units: Option<Table>,
 }
 
 fn finish_tables(
@@ -170,6 +171,9 @@ fn finish_tables(
     }
     if let Some(t) = &p.targets {
         inputs.targets = frame::targets(t, c);
+    }
+    if let Some(t) = &p.units {
+        inputs.units = frame::units(t, c);
     }
 }
 
@@ -280,8 +284,8 @@ impl PyPlan {
     ///
     /// ``assignments`` says who holds which role: a data frame (pandas, polars, pyarrow, or
     /// anything exporting ``__arrow_c_stream__``) or a list of dicts/tuples, with ``subject``
-    /// and ``role`` and optionally ``name``, ``unit``, ``region``, ``bonus_base``; other
-    /// columns are kept as attributes.
+    /// and ``role`` and optionally ``name``, ``unit``, ``region``, ``manager``,
+    /// ``bonus_base``; other columns are kept as attributes.
     ///
     /// ``actuals`` are the measured values, long (``subject, indicator, value``) or wide (a
     /// ``subject`` column and one column per indicator); ``layout`` forces one. When
@@ -289,12 +293,27 @@ impl PyPlan {
     /// actuals. ``targets`` optionally gives subjects their own targets (``subject,
     /// indicator, target[, threshold, stretch]``).
     ///
+    /// ``units`` is the org tree (``id[, name, parent, region]``, rows or a data frame), for
+    /// items and roles that read a unit's actual and for unit variants of a scorecard.
+    ///
+    /// ``records`` maps each record set the plan declares (``records`` in the plan) to a data
+    /// frame or a list of rows (dicts); indicators with a ``measure`` are derived from them
+    /// for ``period``. Frame columns are read by the field's declared kind: text from string
+    /// or categorical columns; decimal from decimals (exact), integers, floats (shortest
+    /// repr) or decimal text; timestamp from timestamp columns (with a time zone: that
+    /// instant; naive: wall time in the plan's ``time_zone``) or text; date from date columns
+    /// or ``YYYY-MM-DD`` text; boolean from booleans or ``true``/``false`` text. A null is a
+    /// missing value. A bad record (a missing required value, NaN or ±inf, text that does not
+    /// parse) raises ``InputError`` naming ``records.SET[i].FIELD``, or, when the plan says
+    /// ``bad_records: skip``, is left out and counted in :attr:`Evaluation.derivation`.
+    ///
     /// Numbers: ``Decimal``, ``int`` and ``str`` are exact, ``float`` is taken by its
     /// shortest repr; ``bool``, NaN, ±inf and out-of-range values raise ``InputError``
-    /// naming the subject and indicator. In data frames NaN and null mean *missing*. Data
-    /// frames are read through the Arrow C data interface, and scoring runs with the GIL
+    /// naming the subject and indicator. In actuals data frames NaN and null mean *missing*.
+    /// Data frames are read through the Arrow C data interface, and scoring runs with the GIL
     /// released. Raises ``InputError`` listing every problem; there are no partial results.
-    #[pyo3(signature = (assignments, actuals = None, *, targets = None, period = None, layout = "auto"))]
+    #[pyo3(signature = (assignments, actuals = None, *, targets = None, period = None, layout = "auto", units = None, records = None))]
+    #[allow(clippy::too_many_arguments)]
     fn score(
         &self,
         py: Python<'_>,
@@ -303,6 +322,8 @@ impl PyPlan {
         targets: Option<&Bound<'_, PyAny>>,
         period: Option<String>,
         layout: &str,
+        units: Option<&Bound<'_, PyAny>>,
+        records: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyEvaluation> {
         guard(py, || {
             let layout = Layout::parse(layout).ok_or_else(|| {
@@ -322,6 +343,7 @@ impl PyPlan {
                 assignments: None,
                 actuals: None,
                 targets: None,
+                units: None,
             };
 
             match part(py, assignments, "assignments")? {
@@ -352,6 +374,16 @@ impl PyPlan {
                     Part::Rows(r) => inputs.targets = rows::targets(&r, &indicators, &mut c)?,
                 }
             }
+            if let Some(u) = units {
+                match part(py, u, "units")? {
+                    Part::Table(t) => pending.units = Some(t),
+                    Part::Rows(r) => inputs.units = rows::units(&r, &mut c)?,
+                }
+            }
+            let record_sets = match records {
+                Some(r) => records::collect(py, &self.inner, r, &mut c)?,
+                None => Vec::new(),
+            };
 
             let plan = self.inner.clone();
             let outcome = detached(py, move || -> Result<Evaluation, Vec<Issue>> {
@@ -364,14 +396,16 @@ impl PyPlan {
                     &mut inputs,
                     &mut origins,
                 );
+                let record_sets = records::build(&plan, record_sets, &mut c);
                 if !c.is_empty() {
                     return Err(c.into_issues());
                 }
                 let converted = Converted { inputs, origins };
-                plan.evaluate(&converted.inputs).map_err(|mut e| {
-                    converted.rewrite(&mut e.issues);
-                    e.issues
-                })
+                plan.evaluate_records(&converted.inputs, record_sets)
+                    .map_err(|mut e| {
+                        converted.rewrite(&mut e.issues);
+                        e.issues
+                    })
             })?;
             match outcome {
                 Ok(eval) => Ok(PyEvaluation::new(eval, self.inner.clone())),
@@ -381,7 +415,7 @@ impl PyPlan {
     }
 
     /// Evaluates inputs given in the core's JSON shape — ``{"period", "assignments",
-    /// "actuals", "targets"}`` — as a dict or as JSON text. This is the lowest-level entry:
+    /// "actuals", "targets", "units", "records"}`` — as a dict or as JSON text. This is the lowest-level entry:
     /// JSON text is parsed and evaluated entirely in Rust with the GIL released.
     fn evaluate(&self, py: Python<'_>, inputs: &Bound<'_, PyAny>) -> PyResult<PyEvaluation> {
         guard(py, || {

@@ -129,6 +129,18 @@ impl PyEvaluation {
         self.eval.period.as_deref()
     }
 
+    /// How actuals were derived from records, as plain Python data (``period``,
+    /// ``time_zone``, ``record_sets`` with the records read, good and bad, ``bad_records``
+    /// skipped under the plan's ``bad_records: skip``, and per measure the actuals given and
+    /// notes); ``None`` when no records were given.
+    #[getter]
+    fn derivation<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match &self.eval.derivation {
+            Some(report) => json_loads(py, &to_json(report, None)),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+
     /// Every subject's result, in the order of the assignments.
     #[getter]
     fn results(&self) -> Vec<PySubjectResult> {
@@ -385,6 +397,29 @@ impl PySubjectResult {
     #[getter]
     fn region(&self) -> Option<&str> {
         self.r().region.as_deref()
+    }
+
+    /// The variant of the role's scorecard applied (by unit or region), if any.
+    #[getter]
+    fn variant(&self) -> Option<&str> {
+        self.r().variant.as_deref()
+    }
+
+    /// Where items that do not read the subject's own actual took it from: dicts with
+    /// ``item``, ``from`` (``unit``, ``subject`` or ``role``), ``id`` (the unit, subject or
+    /// role read) and ``detail`` (one sentence).
+    #[getter]
+    fn sources<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        for s in &self.r().sources {
+            let d = PyDict::new(py);
+            d.set_item("item", &*s.item)?;
+            d.set_item("from", s.from)?;
+            d.set_item("id", &s.id)?;
+            d.set_item("detail", &s.detail)?;
+            list.append(d)?;
+        }
+        Ok(list)
     }
 
     /// Sum of weighted item scores plus adjustments, before rounding and vetoes.

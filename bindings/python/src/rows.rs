@@ -12,7 +12,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use kpichain::{Actual, Assignment, TargetOverride};
+use kpichain::{Actual, Assignment, TargetOverride, Unit};
 use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyInt, PyList, PyString, PyTuple};
@@ -529,4 +529,78 @@ fn wide_cell(
         value: v,
     });
     Ok(())
+}
+
+/// Converts org unit rows: dicts `{"id", "name"?, "parent"?, "region"?}` or tuples
+/// `(id[, name[, parent[, region]]])`.
+pub(crate) fn units(obj: &Bound<'_, PyAny>, c: &mut Collector) -> PyResult<Vec<Unit>> {
+    let py = obj.py();
+    let none = HashSet::new();
+    let mut ctx = Ctx {
+        c: std::mem::take(c),
+        indicators: &none,
+    };
+    let (k_id, k_name, k_parent, k_region) = (
+        intern!(py, ID),
+        intern!(py, NAME),
+        intern!(py, PARENT),
+        intern!(py, REGION),
+    );
+    let rows = iterate(obj, "units", &mut ctx.c)?;
+    let mut out = Vec::with_capacity(rows.len());
+    for (i, row) in rows.iter().enumerate() {
+        let p = |f: &str| format!("units[{i}].{f}");
+        let fields: [Option<Bound<'_, PyAny>>; 4] = match as_row(row)? {
+            Some(Row::Dict(d)) => {
+                for k in d.keys() {
+                    let known = k
+                        .cast::<PyString>()
+                        .ok()
+                        .map(|s| s.to_cow().map(|k| UNIT_FIELDS.contains(&k.as_ref())))
+                        .transpose()?;
+                    if known != Some(true) {
+                        let k = k.str()?.to_cow()?.into_owned();
+                        ctx.c.push(
+                            "unknown_field",
+                            p(&k),
+                            format!("a unit has `id`, `name`, `parent` and `region`; `{k}` is not one of them"),
+                        );
+                    }
+                }
+                [
+                    get(&d, k_id)?,
+                    get(&d, k_name)?,
+                    get(&d, k_parent)?,
+                    get(&d, k_region)?,
+                ]
+            }
+            Some(Row::Seq(items)) if (1..=4).contains(&items.len()) => {
+                let mut it = items.into_iter();
+                [it.next(), it.next(), it.next(), it.next()]
+            }
+            _ => {
+                ctx.c.push(
+                    "invalid_row",
+                    format!("units[{i}]"),
+                    "a unit is a dict or a tuple (id[, name[, parent[, region]]])",
+                );
+                continue;
+            }
+        };
+        let [id, name, parent, region] = fields;
+        let id = ctx.required(id.as_ref(), p(ID), ID)?;
+        let name = ctx.optional(name.as_ref(), p(NAME), NAME)?;
+        let parent = ctx.optional(parent.as_ref(), p(PARENT), PARENT)?;
+        let region = ctx.optional(region.as_ref(), p(REGION), REGION)?;
+        if let Some(id) = id {
+            out.push(Unit {
+                id,
+                name,
+                parent,
+                region,
+            });
+        }
+    }
+    *c = ctx.c;
+    Ok(out)
 }

@@ -103,6 +103,7 @@ fn subjects(eval: &Evaluation, floats: bool) -> PyResult<Vec<(Field, ArrayRef)>>
         text("subject", r.iter().map(|x| Some(&*x.subject))),
         text("name", r.iter().map(|x| x.name.as_deref())),
         text("role", r.iter().map(|x| Some(&*x.role))),
+        text("variant", r.iter().map(|x| x.variant.as_deref())),
         text("unit", r.iter().map(|x| x.unit.as_deref())),
         text("region", r.iter().map(|x| x.region.as_deref())),
         dec("total", &|x| Some(x.total))?,
@@ -129,6 +130,7 @@ fn items(eval: &Evaluation, floats: bool) -> PyResult<Vec<(Field, ArrayRef)>> {
     Ok(vec![
         text("subject", rows.iter().map(|(r, _)| Some(&*r.subject))),
         text("role", rows.iter().map(|(r, _)| Some(&*r.role))),
+        text("variant", rows.iter().map(|(r, _)| r.variant.as_deref())),
         text("item", rows.iter().map(|(_, i)| Some(&*i.item))),
         text("indicator", rows.iter().map(|(_, i)| Some(&*i.indicator))),
         text("rule", rows.iter().map(|(_, i)| Some(i.rule))),

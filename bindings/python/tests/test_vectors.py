@@ -53,13 +53,29 @@ def pairs(errors: list[kpichain.ErrorDetail]) -> list[dict[str, str]]:
 
 
 def as_text(v: Any) -> Any:
+    """A JSON value as the text cell the core makes of it (``true``, ``12.50``); None stays."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
     return None if v is None else str(v)
+
+
+def text_table(rows: list[dict[str, Any]], columns: list[str] | None = None) -> pa.Table:
+    """Rows as an Arrow table of text columns (the union of their keys, in order of appearance)."""
+    if columns is None:
+        columns = list(dict.fromkeys(k for r in rows for k in r))
+    return pa.table({c: pa.array([as_text(r.get(c)) for r in rows], pa.string()) for c in columns})
+
+
+def declared(plan: dict[str, Any], name: str, rows: list[dict[str, Any]]) -> list[str]:
+    """The columns of record set ``name``: its declared fields, then any other keys of the rows."""
+    fields = [f["name"] for d in plan.get("records", []) if d["name"] == name for f in d["fields"]]
+    return list(dict.fromkeys([*fields, *(k for r in rows for k in r)]))
 
 
 def arrow_inputs(inputs: dict[str, Any]) -> tuple[pa.Table, pa.Table | None, pa.Table | None]:
     """The same inputs as Arrow tables (numbers as exact decimal text columns)."""
     assignments = inputs["assignments"]
-    cols = ["subject", "role", "name", "unit", "region", "bonus_base"]
+    cols = ["subject", "role", "name", "unit", "region", "manager", "bonus_base"]
     a = pa.table({c: [as_text(r.get(c)) for r in assignments] for c in cols})
     acts = inputs.get("actuals", [])
     x = pa.table(
@@ -102,15 +118,27 @@ def test_vector(path: Path) -> None:
     problems = subset(v["expected"], got)
     assert not problems, "\n".join(problems)
 
-    # The same inputs through the row path and the Arrow path give identical JSON.
+    # The same inputs through the row path and the Arrow path give identical JSON (org units
+    # and record sets included: records as text columns, like a CSV file read as text).
     inputs = v["inputs"]
+    records = inputs.get("records")
     by_rows = plan.score(
         inputs["assignments"],
         inputs.get("actuals", []),
         targets=inputs.get("targets"),
         period=inputs.get("period"),
+        units=inputs.get("units"),
+        records=records,
     )
     assert by_rows.to_json() == ev.to_json()
     a, x, t = arrow_inputs(inputs)
-    by_arrow = plan.score(a, x, targets=t, period=inputs.get("period"))
+    units = inputs.get("units")
+    by_arrow = plan.score(
+        a,
+        x,
+        targets=t,
+        period=inputs.get("period"),
+        units=None if units is None else text_table(units, ["id", "name", "parent", "region"]),
+        records=None if records is None else {name: text_table(rows, declared(v["plan"], name, rows)) for name, rows in records.items()},
+    )
     assert by_arrow.to_json() == ev.to_json()

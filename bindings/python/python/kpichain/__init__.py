@@ -8,6 +8,8 @@ arithmetic, explaining every number::
 
     plan = kpichain.load_plan("plan.json")             # dict, JSON/TOML text or a path
     ev = plan.score(assignments_df, actuals_df)         # pandas / polars / pyarrow / rows
+    ev = plan.score(assignments_df, period="2022-03",  # actuals derived from raw records
+                    units=units_df, records={"orders": orders_df})
     ev.to_pandas()                                      # Decimal columns (floats=True for floats)
     print(ev["E001"].explain())
 
@@ -30,12 +32,14 @@ from ._kpichain import (
     result_schema,
     validate,
 )
+from ._types import ItemSource
 
 __all__ = [
     "ErrorDetail",
     "Evaluation",
     "InputError",
     "ItemResult",
+    "ItemSource",
     "KpichainError",
     "Plan",
     "PlanError",

@@ -6,7 +6,7 @@ from decimal import Decimal
 from typing import Any, Literal, final
 
 from kpichain._errors import ErrorDetail
-from kpichain._types import ArrowStreamExportable, PlanSource, Rows
+from kpichain._types import ArrowStreamExportable, ItemSource, PlanSource, Records, Rows
 
 __version__: str
 __all__ = [
@@ -85,8 +85,11 @@ class Plan:
         targets: Rows | None = None,
         period: str | None = None,
         layout: Literal["auto", "long", "wide"] = "auto",
+        units: Rows | None = None,
+        records: Records | None = None,
     ) -> Evaluation:
-        """Scores a batch of subjects from rows or data frames."""
+        """Scores a batch of subjects from rows or data frames, with org units and raw
+        business records (record set name → data frame or rows) when the plan uses them."""
 
     def evaluate(self, inputs: Mapping[str, Any] | str) -> Evaluation:
         """Evaluates inputs in the core's JSON shape (dict or JSON text)."""
@@ -110,6 +113,10 @@ class Evaluation:
     @property
     def period(self) -> str | None:
         """The period given with the inputs."""
+
+    @property
+    def derivation(self) -> dict[str, Any] | None:
+        """How actuals were derived from records (records read, bad records, notes)."""
 
     @property
     def results(self) -> list[SubjectResult]:
@@ -179,6 +186,14 @@ class SubjectResult:
     @property
     def region(self) -> str | None:
         """Region."""
+
+    @property
+    def variant(self) -> str | None:
+        """The variant of the role's scorecard applied (by unit or region)."""
+
+    @property
+    def sources(self) -> list[ItemSource]:
+        """Where items not reading the subject's own actual took it from."""
 
     @property
     def total_unrounded(self) -> Decimal:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Protocol, Union
+from typing import Any, Protocol, TypedDict, Union
 
-__all__ = ["ArrowStreamExportable", "PlanSource", "Row", "Rows"]
+__all__ = ["ArrowStreamExportable", "ItemSource", "PlanSource", "Records", "Row", "Rows"]
 
 
 class ArrowStreamExportable(Protocol):
@@ -22,3 +22,10 @@ PlanSource = Union[Mapping[str, Any], str, bytes, "os.PathLike[str]"]
 Row = Union[Mapping[str, Any], Sequence[Any]]
 #: Inputs given as rows or as a data frame.
 Rows = Union[Iterable[Row], ArrowStreamExportable]
+#: Raw business records by record set name (as declared in the plan's ``records``): a data
+#: frame or a list of rows (dicts of field values, or tuples in the declared field order).
+Records = Mapping[str, Rows]
+
+#: Where an item's actual came from when not from the subject itself: ``item``, ``from``
+#: (``unit``, ``subject`` or ``role``), ``id`` (the unit, subject or role read) and ``detail``.
+ItemSource = TypedDict("ItemSource", {"item": str, "from": str, "id": str, "detail": str})
