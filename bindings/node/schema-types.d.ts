@@ -861,6 +861,8 @@ export interface Evaluation {
    * without a value), when records were given.
    */
   derivation?: DeriveReport | null
+  /** The plan versions applied, when scored with effective-dated versions. */
+  versions?: AppliedVersion[]
 }
 
 /** One subject's result. */
@@ -900,6 +902,11 @@ export interface SubjectResult {
    * subject, another role's results).
    */
   sources?: ItemSource[]
+  /**
+   * For a period scored pro rata across plan versions: each version's result and days.
+   * The total is the day-weighted mean of their totals; the items are in the segments.
+   */
+  segments?: Segment[]
 }
 
 /** One item's numbers. */
@@ -981,6 +988,20 @@ export interface ItemSource {
   id: string
   /** One sentence: what was read and how it was found. */
   detail: string
+}
+
+/** One version's part of a pro-rata result. */
+export interface Segment {
+  /** The version label. */
+  version: string
+  /** First day. */
+  from: string
+  /** Last day (inclusive). */
+  to: string
+  /** Days, the segment's weight in the total. */
+  days: number
+  /** The subject's full result under this version for the whole period. */
+  result: SubjectResult
 }
 
 /** How a derivation went. */
@@ -1069,4 +1090,20 @@ export interface MeasureNote {
   subjects?: string[]
   /** One sentence for an HR user. */
   message: string
+}
+
+/** A plan version applied to (part of) a period. */
+export interface AppliedVersion {
+  /** The version label. */
+  version: string
+  /** The version's plan fingerprint. */
+  fingerprint: string
+  /** The version's first day in force. */
+  effective_from: string
+  /** First day of the period it applied to. */
+  from: string
+  /** Last day (inclusive) of the period it applied to. */
+  to: string
+  /** Days it applied. */
+  days: number
 }

@@ -246,9 +246,9 @@ describe('bad records', () => {
     const ev = skipping.score(inputs(BAD))
     assert.deepEqual(ev.derivation.record_sets, [{ name: 'orders', records_read: 9, records: 6, bad_records: 3 }])
     assert.deepEqual(ev.derivation.bad_records.map((b) => [b.row, b.source, b.problems.map((p) => p.field)]), [
-      [6, 'records.orders[6]', ['amount']],
-      [7, 'records.orders[7]', ['amount', 'confirmed_at', 'vip']],
-      [8, 'records.orders[8]', ['confirmed_at', 'booked_on']],
+      [6, undefined, ['amount']],
+      [7, undefined, ['amount', 'confirmed_at', 'vip']],
+      [8, undefined, ['confirmed_at', 'booked_on']],
     ])
     assert.deepEqual(ev.results, skipping.score(inputs()).results)
   })

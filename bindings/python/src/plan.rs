@@ -401,7 +401,7 @@ impl PyPlan {
                     return Err(c.into_issues());
                 }
                 let converted = Converted { inputs, origins };
-                plan.evaluate_records(&converted.inputs, record_sets)
+                plan.evaluate_records(&converted.inputs, &record_sets)
                     .map_err(|mut e| {
                         converted.rewrite(&mut e.issues);
                         e.issues

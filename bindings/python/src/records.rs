@@ -37,7 +37,7 @@ use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyMapping, PyString, P
 use rust_decimal::Decimal;
 
 use crate::frame::Table;
-use crate::inputs::{Collector, is_index_artifact};
+use crate::inputs::Collector;
 use crate::numbers::{self, NumProblem};
 
 /// A record set waiting to be built once the interpreter is released.
@@ -333,8 +333,10 @@ pub(crate) fn build(plan: &CompiledPlan, pending: Vec<Pending>, c: &mut Collecto
                     c.issue(unknown_set(plan, &name));
                     continue;
                 };
-                for (cells, label) in &rows {
-                    builder.push_row(cells, Some(label));
+                // The issues' paths (`records.orders[3].amount`) say where a record is, as
+                // the core's JSON path does: no label.
+                for (cells, _) in &rows {
+                    builder.push_row(cells, None);
                 }
                 sets.push(builder.finish());
             }
@@ -670,12 +672,6 @@ fn table_set(
         }
         positions.push(at);
     }
-    let undeclared: Vec<usize> = names
-        .iter()
-        .enumerate()
-        .filter(|(_, n)| !is_index_artifact(n) && !fields.iter().any(|f| f.name == **n))
-        .map(|(k, _)| k)
-        .collect();
     // Readers per batch and field; a column of the wrong type is reported once.
     let mut readers: Vec<Vec<Reader>> = Vec::with_capacity(table.batches.len());
     let mut reported = vec![false; fields.len()];
@@ -752,7 +748,7 @@ fn table_set(
         };
     }
 
-    // Text cells through the builder, labelled like the core's JSON path.
+    // Text cells through the builder, as the core's JSON path reads them.
     let mut builder = plan.record_builder(name)?;
     let mut row0 = 0usize;
     let mut cells: Vec<String> = Vec::with_capacity(fields.len());
@@ -760,17 +756,8 @@ fn table_set(
         for i in 0..batch.num_rows() {
             cells.clear();
             cells.extend(per_field.iter().map(|r| text(read(r, i, tz))));
-            let row = row0.saturating_add(i);
-            let unknown = undeclared
-                .iter()
-                .filter(|&&k| batch.columns().get(k).is_some_and(|a| !a.is_null(i)))
-                .filter_map(|&k| names.get(k))
-                .max();
-            let label = match unknown {
-                Some(k) => format!("{list}[{row}] (field '{k}' is not declared and was ignored)"),
-                None => format!("{list}[{row}]"),
-            };
-            builder.push_row(&cells, Some(&label));
+            // No label: the issues' paths (`records.orders[3].amount`) say where it is.
+            builder.push_row(&cells, None);
         }
         row0 = row0.saturating_add(batch.num_rows());
     }

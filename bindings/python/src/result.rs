@@ -364,6 +364,7 @@ fn empty_result() -> &'static SubjectResult {
         vetoes: Vec::new(),
         warnings: Vec::new(),
         sources: Vec::new(),
+        segments: Vec::new(),
     })
 }
 
