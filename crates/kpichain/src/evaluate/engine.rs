@@ -60,6 +60,42 @@ impl CompiledPlan {
     /// data frames, see [`CompiledPlan::record_builder`]) besides any records in the inputs.
     /// Indicators with a `measure` are derived from the records for the inputs' period; a
     /// supplied actual replaces a derived one, with a warning.
+    ///
+    /// ```
+    /// use kpichain::{CompiledPlan, Inputs, measure::RecordSets};
+    /// let plan = CompiledPlan::from_text(r#"{
+    ///   "id": "demo", "version": "1", "time_zone": "+08:00",
+    ///   "records": [{"name": "orders", "fields": [
+    ///     {"name": "rep", "kind": "text"}, {"name": "amount", "kind": "decimal"},
+    ///     {"name": "at", "kind": "timestamp"}]}],
+    ///   "indicators": [{"id": "sales", "name": "销售额", "measure": {"records": "orders",
+    ///     "subject": "rep", "time": "at", "value": {"type": "sum", "field": "amount"}}}],
+    ///   "roles": [
+    ///     {"id": "rep", "name": "销售代表", "items": [
+    ///       {"indicator": "sales", "weight": 100, "target": 100, "rule": {"type": "ratio", "cap": 150}}]},
+    ///     {"id": "director", "name": "销售总监", "source": {"from": "unit"}, "items": [
+    ///       {"indicator": "sales", "weight": 100, "target": 200, "rule": {"type": "ratio", "cap": 150}}]}],
+    ///   "grades": [{"grade": "A", "min": 100, "coefficient": 1.2}, {"grade": "B", "coefficient": 1}]
+    /// }"#)?;
+    /// // Records read from a file or a data frame, each with its origin for error messages.
+    /// let mut orders = plan.record_builder("orders").unwrap();
+    /// orders.push_row(&["E1", "120", "2022-03-01 00:00"], Some("orders.csv:2"));
+    /// orders.push_row(&["E2", "90.5", "2022-03-31 23:59"], Some("orders.csv:3"));
+    /// orders.push_row(&["E2", "999", "2022-04-01 00:00"], Some("orders.csv:4")); // April
+    /// let mut records = RecordSets::new();
+    /// records.insert(orders.finish())?;
+    /// let inputs = Inputs::from_json(r#"{"period": "2022-03",
+    ///   "units": [{"id": "sales"}, {"id": "south", "parent": "sales"}],
+    ///   "assignments": [{"subject": "E1", "role": "rep", "unit": "south"},
+    ///                   {"subject": "E2", "role": "rep", "unit": "south"},
+    ///                   {"subject": "D1", "role": "director", "unit": "sales"}]}"#)?;
+    /// let result = plan.evaluate_records(&inputs, &records)?;
+    /// assert_eq!(result.results[1].items[0].actual.unwrap().to_string(), "90.5");
+    /// // The director is measured on the sales department: 120 + 90.5 from its members' orders.
+    /// assert_eq!(result.results[2].items[0].actual.unwrap().to_string(), "210.5");
+    /// assert_eq!(result.results[2].total.to_string(), "105.25");
+    /// # Ok::<(), kpichain::Error>(())
+    /// ```
     pub fn evaluate_records(
         &self,
         inputs: &Inputs,
