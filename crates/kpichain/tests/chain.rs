@@ -1,0 +1,96 @@
+//! Properties of the full chain: a unit's actual derived from records equals what its
+//! members' records give together, whatever the records; role links aggregate exactly.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
+
+use kpichain::measure::RecordSets;
+use kpichain::{CompiledPlan, Decimal, Inputs};
+use proptest::prelude::*;
+
+fn plan() -> CompiledPlan {
+    CompiledPlan::from_text(
+        r#"{
+      "id": "p", "version": "1", "time_zone": "+08:00", "missing_data": "zero",
+      "records": [{"name": "orders", "fields": [
+        {"name": "rep", "kind": "text"}, {"name": "amount", "kind": "decimal"},
+        {"name": "at", "kind": "timestamp"}]}],
+      "indicators": [
+        {"id": "sales", "name": "sales", "measure": {"records": "orders", "subject": "rep",
+          "time": "at", "value": {"type": "sum", "field": "amount"}}},
+        {"id": "orders", "name": "orders", "measure": {"records": "orders", "subject": "rep",
+          "time": "at", "value": {"type": "count"}}},
+        {"id": "avg_order", "name": "avg", "measure": {"records": "orders", "subject": "rep",
+          "time": "at", "value": {"type": "avg", "field": "amount"}}},
+        {"id": "team", "name": "team"}],
+      "roles": [
+        {"id": "rep", "name": "rep", "items": [
+          {"indicator": "sales", "weight": 50, "target": 100, "rule": {"type": "ratio", "cap": 1000000}},
+          {"indicator": "orders", "weight": 50, "target": 10, "rule": {"type": "ratio", "cap": 1000000}}]},
+        {"id": "lead", "name": "lead", "source": {"from": "unit"}, "items": [
+          {"indicator": "sales", "weight": 40, "target": 100, "rule": {"type": "ratio", "cap": 1000000}},
+          {"indicator": "orders", "weight": 30, "target": 10, "rule": {"type": "ratio", "cap": 1000000}},
+          {"indicator": "avg_order", "weight": 20, "target": 10, "rule": {"type": "ratio", "cap": 1000000}},
+          {"indicator": "team", "weight": 10, "target": 100, "rule": {"type": "ratio", "cap": 1000000},
+           "source": {"from": "role", "role": "rep", "aggregate": "sum", "scope": "unit"}}]}],
+      "grades": [{"grade": "A", "coefficient": 1}]
+    }"#,
+    )
+    .unwrap()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+
+    /// Unit S holds reps 0 and 1, unit N reps 2 and 3 (rep 4 is outside both); the leads'
+    /// actuals are their units' own aggregates over the members' records.
+    #[test]
+    fn a_unit_aggregates_exactly_its_members_records(
+        orders in prop::collection::vec((0usize..5, 1i64..100_000, 0u32..40), 0..60)
+    ) {
+        let plan = plan();
+        let mut builder = plan.record_builder("orders").unwrap();
+        for (rep, cents, day) in &orders {
+            // Days 0..31 are in March; the others fall in April and must not count.
+            let at = if *day < 31 { format!("2022-03-{:02} 12:00", day + 1) } else { format!("2022-04-{:02} 12:00", day - 30) };
+            builder.push_row(&[format!("R{rep}"), Decimal::new(*cents, 2).to_string(), at], None);
+        }
+        let mut records = RecordSets::new();
+        records.insert(builder.finish()).unwrap();
+        let inputs = Inputs::from_json(r#"{"period": "2022-03",
+          "units": [{"id": "CO"}, {"id": "S", "parent": "CO"}, {"id": "N", "parent": "CO"}],
+          "assignments": [
+            {"subject": "R0", "role": "rep", "unit": "S"}, {"subject": "R1", "role": "rep", "unit": "S"},
+            {"subject": "R2", "role": "rep", "unit": "N"}, {"subject": "R3", "role": "rep", "unit": "N"},
+            {"subject": "R4", "role": "rep"},
+            {"subject": "LS", "role": "lead", "unit": "S"}, {"subject": "LC", "role": "lead", "unit": "CO"}]}"#).unwrap();
+        let e = plan.evaluate_records(&inputs, &records).unwrap();
+        let march: Vec<&(usize, i64, u32)> = orders.iter().filter(|o| o.2 < 31).collect();
+        for (lead, members) in [("LS", vec![0usize, 1]), ("LC", vec![0, 1, 2, 3])] {
+            let mine: Vec<&&(usize, i64, u32)> = march.iter().filter(|o| members.contains(&o.0)).collect();
+            let r = e.results.iter().find(|r| &*r.subject == lead).unwrap();
+            let sum: Decimal = mine.iter().map(|o| Decimal::new(o.1, 2)).sum();
+            let count = Decimal::from(mine.len());
+            let item = |k: &str| r.items.iter().find(|i| &*i.item == k).unwrap().actual;
+            if mine.is_empty() {
+                prop_assert_eq!(item("sales"), None);
+                prop_assert_eq!(item("avg_order"), None);
+            } else {
+                prop_assert_eq!(item("sales"), Some(sum));
+                prop_assert_eq!(item("orders"), Some(count));
+                prop_assert_eq!(item("avg_order").map(|a| a.normalize()), Some((sum / count).normalize()));
+            }
+            // The linked item: the sum of the totals of the reps in the lead's unit.
+            let totals: Decimal = e.results.iter()
+                .filter(|x| &*x.role == "rep" && members.iter().any(|m| *x.subject == *format!("R{m}")))
+                .map(|x| x.total).sum();
+            prop_assert_eq!(item("team"), Some(totals));
+        }
+        // Evaluating twice gives the same result.
+        prop_assert_eq!(plan.evaluate_records(&inputs, &records).unwrap(), e);
+    }
+}
