@@ -54,11 +54,91 @@ export declare class NativePlan {
 }
 
 /**
+ * A compiled plan with effective-dated versions. Immutable; safe to score from many requests
+ * at once.
+ */
+export declare class NativeVersions {
+  /**
+   * Compiles a versions document given as JSON text (`{id, name?, span?, versions:
+   * [{effective_from, plan}]}`). Throws `KPI_PLAN_INVALID` with every problem of every
+   * version (paths like `versions[1].plan.roles[0].items`).
+   */
+  static fromText(text: string): NativeVersions
+  /**
+   * Reads and compiles a versions file; a version's `plan` may be the path of a plan file
+   * (JSON or TOML) relative to it. Throws `KPI_IO_ERROR` when a file cannot be read.
+   */
+  static fromFile(path: string): NativeVersions
+  /** The versioned plan's id. */
+  get id(): string
+  /** Its display name, if any. */
+  get name(): string | null
+  /** `period_start` or `pro_rata`. */
+  get span(): 'period_start' | 'pro_rata'
+  /** `sha256:` + hex digest of the whole document's canonical JSON. */
+  get fingerprint(): string
+  /** The document as canonical JSON text (every plan inline, decimals as strings). */
+  documentJson(): string
+  /** The versions in order as JSON text: `[{effective_from, version, fingerprint}]`. */
+  versionsJson(): string
+  /** The version labelled `version` as a standalone plan, or `null`. */
+  version(version: string): NativePlan | null
+  /** The version in force on `day` (`YYYY-MM-DD`), or `null`. */
+  inForce(day: string): NativePlan | null
+  /**
+   * The plan JSON of the version whose record sets are read for `period` (the one in force
+   * on its first day), or `null` without one.
+   */
+  recordsPlanJson(period: string): string | null
+  /**
+   * What changed from version `before` to version `after` (their labels) as JSON text
+   * `{from, to, changes}`, or `null` when either label is unknown.
+   */
+  diff(before: string, after: string): string | null
+  /** The same diff as text for an HR user, or `null` when either label is unknown. */
+  diffText(before: string, after: string): string | null
+  /**
+   * Scores a batch on the calling thread with the version(s) in force for the inputs'
+   * `period` (required). Inputs and result as `NativePlan.score`.
+   */
+  score(inputs: string, explain?: boolean | undefined | null): string
+  /** Like `score`, on the libuv thread pool; returns a Promise. */
+  scoreAsync(inputs: string, explain?: boolean | undefined | null): Promise<string>
+  /**
+   * Scores a batch and returns the explanations (all subjects, or only `subject`) as JSON
+   * text; a result scored pro rata explains each version's part in `segments`.
+   */
+  explain(inputs: string, subject?: string | undefined | null): string
+}
+
+/**
  * Panics inside the binding on purpose, synchronously or on the thread pool, so that tests
  * can check a panic becomes a `KPI_PANIC` error instead of ending the process. Not part of
  * the public API.
  */
 export declare function __panicForTests(onThreadPool: boolean): string | Promise<string>
+
+/**
+ * Derives actuals from records given as text rows with measure definitions
+ * (`kpichain::measure::derive_json`): `{time_zone, period, records: {NAME: {fields, rows,
+ * source?, time_zone?}}, measures, bad_records?, subjects?}` as JSON text. Returns `{actuals,
+ * report}` as JSON text (decimals as strings); throws `KPI_INPUT_INVALID` with every problem.
+ */
+export declare function deriveActuals(request: string): string
+
+/**
+ * What changed from plan `before` to plan `after` (JSON or TOML text; `format` as in
+ * `validatePlan`), as JSON text `{from, to, changes}`. The plans are read, not compiled, so
+ * a draft that does not compile can be compared. Throws `KPI_PLAN_INVALID` when a plan
+ * cannot be read.
+ */
+export declare function diffPlans(before: string, beforeFormat: 'json' | 'toml' | undefined | null, after: string, afterFormat: 'json' | 'toml' | undefined | null): string
+
+/** The same diff as text for an HR user: a header line and one line per change. */
+export declare function diffPlansText(before: string, beforeFormat: 'json' | 'toml' | undefined | null, after: string, afterFormat: 'json' | 'toml' | undefined | null): string
+
+/** The JSON Schema of a plan diff (decimals are strings), as JSON text. */
+export declare function diffSchema(): string
 
 /** The JSON Schema of evaluation inputs (assignments, long-format actuals, targets), as JSON text. */
 export declare function inputsSchema(): string
@@ -95,3 +175,6 @@ export declare function validatePlan(text: string, format?: 'json' | 'toml' | un
  * else the content. Throws `KPI_IO_ERROR` when the file cannot be read.
  */
 export declare function validatePlanFile(path: string): string
+
+/** The JSON Schema of a plan with effective-dated versions, as JSON text. */
+export declare function versionsSchema(): string

@@ -836,9 +836,15 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.NativePlan = nativeBinding.NativePlan
+module.exports.NativeVersions = nativeBinding.NativeVersions
 module.exports.__panicForTests = nativeBinding.__panicForTests
+module.exports.deriveActuals = nativeBinding.deriveActuals
+module.exports.diffPlans = nativeBinding.diffPlans
+module.exports.diffPlansText = nativeBinding.diffPlansText
+module.exports.diffSchema = nativeBinding.diffSchema
 module.exports.inputsSchema = nativeBinding.inputsSchema
 module.exports.planSchema = nativeBinding.planSchema
 module.exports.resultSchema = nativeBinding.resultSchema
 module.exports.validatePlan = nativeBinding.validatePlan
 module.exports.validatePlanFile = nativeBinding.validatePlanFile
+module.exports.versionsSchema = nativeBinding.versionsSchema

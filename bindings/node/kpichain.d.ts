@@ -4,16 +4,24 @@
 
 import type {
   Assignment,
+  BadRecordPolicy,
   DecimalInput,
   DecimalString,
+  DeriveReport,
   Direction,
   Evaluation,
+  Field,
   ItemStatus,
+  Measure,
   Plan,
+  PlanDiff,
+  PlanVersions,
   RoundingMode,
+  SpanRule,
   SubjectResult,
   TargetOverride,
   Unit,
+  UtcOffset,
   Warning,
 } from './schema-types'
 
@@ -161,8 +169,27 @@ export interface Explanation {
   coefficient: DecimalString
   payout: DecimalString | null
   warnings: Warning[]
+  /**
+   * For a period scored pro rata across plan versions: each version's part, explained (the
+   * top level then has no items; `text` walks through each part and the day-weighted total).
+   */
+  segments?: ExplainedSegment[]
   /** The same explanation as text for an HR user, with the plan's names. */
   text: string
+}
+
+/** One plan version's part of a pro-rata result, explained. */
+export interface ExplainedSegment {
+  /** The version label. */
+  version: string
+  /** First day. */
+  from: string
+  /** Last day (inclusive). */
+  to: string
+  /** Days, the part's weight in the total. */
+  days: number
+  /** The result under this version, explained. */
+  explanation: Explanation
 }
 
 export interface ExplainedSubjectResult extends SubjectResult {
@@ -266,6 +293,145 @@ export declare class CompiledPlan {
   explain(inputs: ScoreInputs | string, subject?: string): Explanation[]
 }
 
+// ---- plan versions ---------------------------------------------------------------------------
+
+/** Plan versions as an object, or as JSON text (UTF-8 bytes are accepted too). */
+export type VersionsSource = PlanVersions | string | Uint8Array
+
+/** What a versioned scoring call takes: the inputs, with the period (it chooses the versions). */
+export interface VersionsScoreInputs extends ScoreInputs {
+  /** The period being assessed, e.g. `2022-03`, `2022-Q1` or `2022`. */
+  period: string
+}
+
+/** One version of a `CompiledVersions`. */
+export interface VersionEntry {
+  /** First day (`YYYY-MM-DD`) the version is in force. */
+  readonly effective_from: string
+  /** The version label (its plan's `version`). */
+  readonly version: string
+  /** The version's plan fingerprint. */
+  readonly fingerprint: string
+  /** The version as a standalone compiled plan. */
+  readonly plan: CompiledPlan
+}
+
+/**
+ * Compiles a plan with effective-dated versions; throws `KPI_PLAN_INVALID` listing every problem
+ * of every version (paths like `versions[1].plan.roles[0].items`).
+ */
+export declare function compileVersions(source: VersionsSource): CompiledVersions
+
+/**
+ * Reads and compiles a versions file, whose versions' `plan` may be paths of plan files (JSON or
+ * TOML) relative to it; throws `KPI_IO_ERROR` when a file cannot be read.
+ */
+export declare function loadVersions(path: string): CompiledVersions
+
+/**
+ * A validated plan with effective-dated versions (方案版本): a period is scored with the version
+ * in force on its first day, or pro rata by days across a change (`span: "pro_rata"`).
+ */
+export declare class CompiledVersions {
+  private constructor()
+
+  readonly id: string
+  readonly name: string | null
+  readonly span: SpanRule
+  /** `sha256:` + hex digest of the whole document's canonical JSON. */
+  readonly fingerprint: string
+  /** The versions, in order. */
+  readonly versions: VersionEntry[]
+
+  /** The version labelled `label`; throws a `RangeError` when there is none. */
+  version(label: string): CompiledPlan
+  /** The version in force on `day` (`YYYY-MM-DD`), or `null`. */
+  inForce(day: string): CompiledPlan | null
+  /** What changed from version `before` to version `after` (labels; `RangeError` when unknown). */
+  diff(before: string, after: string): PlanDiff
+  /** The same diff as text for an HR user. */
+  diffText(before: string, after: string): string
+
+  /** The document in canonical form (every plan inline, decimals as strings). */
+  toObject(): PlanVersions
+  toJSON(): PlanVersions
+
+  /**
+   * Scores a batch with the version(s) in force for `inputs.period`; results name them in
+   * `versions`, and a subject scored pro rata has its `segments`. Throws `KPI_INPUT_INVALID`
+   * (`missing_period`, `no_version_in_force`, …) listing every problem.
+   */
+  score(inputs: VersionsScoreInputs | string, options: ScoreOptions & { explain: true }): ExplainedEvaluation
+  score(inputs: VersionsScoreInputs | string, options?: ScoreOptions): Evaluation
+  scoreAsync(inputs: VersionsScoreInputs | string, options: ScoreOptions & { explain: true }): Promise<ExplainedEvaluation>
+  scoreAsync(inputs: VersionsScoreInputs | string, options?: ScoreOptions): Promise<Evaluation>
+  scoreJson(inputs: VersionsScoreInputs | string, options?: ScoreOptions): string
+  scoreJsonAsync(inputs: VersionsScoreInputs | string, options?: ScoreOptions): Promise<string>
+  /** Scores the batch and explains every subject, or only `subject`. */
+  explain(inputs: VersionsScoreInputs | string, subject?: string): Explanation[]
+}
+
+// ---- plan diffs ------------------------------------------------------------------------------
+
+/** A plan to compare: compiled, or anything `compile` reads (it is read, not compiled). */
+export type DiffSource = CompiledPlan | PlanSource
+
+/**
+ * What changed from plan `before` to plan `after`, matched by identity; the plans need not
+ * compile. Throws `KPI_PLAN_INVALID` when a plan cannot be read.
+ */
+export declare function diff(before: DiffSource, after: DiffSource): PlanDiff
+
+/** The same diff as text for an HR user: a header line and one line per change. */
+export declare function diffText(before: DiffSource, after: DiffSource): string
+
+// ---- measures --------------------------------------------------------------------------------
+
+/** A record set given as text rows (cells in field order; `""` or `null` is empty). */
+export interface RowSet {
+  fields: Field[]
+  rows: Array<Array<string | null>>
+  /** A file name: row `i` is labelled `SOURCE:<i + 2>`. */
+  source?: string
+  /** The time zone local timestamps were read in, when not the request's. */
+  time_zone?: UtcOffset
+}
+
+/** One measure definition: the indicator and how its actual is derived. */
+export interface MeasureDef {
+  indicator: string
+  measure: Measure
+}
+
+/** A derivation: record sets as text rows, measures, a period and a time zone. */
+export interface DeriveRequest {
+  time_zone: UtcOffset
+  /** `2022-03`, `2022-Q1` or `2022`. */
+  period: string
+  /** What bad records do; default `error`. */
+  bad_records?: BadRecordPolicy
+  /** Derive exactly these subjects, in this order. */
+  subjects?: string[]
+  records: { [recordSet: string]: RowSet }
+  measures: MeasureDef[]
+}
+
+/** One derived actual. */
+export interface DerivedActual {
+  subject: string
+  indicator: string
+  value: DecimalString
+}
+
+/** What `deriveActuals` returns: the actuals, in measure then subject order, and the report. */
+export interface Derived {
+  actuals: DerivedActual[]
+  report: DeriveReport
+}
+
+/** Derives actuals from records; throws `KPI_INPUT_INVALID` listing every problem. */
+export declare function deriveActuals(request: DeriveRequest | string): Derived
+
 // ---- schemas ---------------------------------------------------------------------------------
 
 /** A JSON Schema document (draft 2020-12). */
@@ -277,3 +443,7 @@ export declare function planSchema(): JsonSchema
 export declare function inputsSchema(): JsonSchema
 /** The JSON Schema of evaluation results (decimals are strings). */
 export declare function resultSchema(): JsonSchema
+/** The JSON Schema of a plan with effective-dated versions. */
+export declare function versionsSchema(): JsonSchema
+/** The JSON Schema of a plan diff. */
+export declare function diffSchema(): JsonSchema

@@ -340,6 +340,197 @@ class CompiledPlan {
   }
 }
 
+// ---- plan versions -------------------------------------------------------------------------
+
+function versionsText(source) {
+  if (typeof source === 'string') return source
+  if (source instanceof Uint8Array) return Buffer.from(source.buffer, source.byteOffset, source.byteLength).toString('utf8')
+  if (source !== null && typeof source === 'object' && !Array.isArray(source)) return JSON.stringify(source)
+  throw new TypeError('plan versions are an object or its JSON text (loadVersions reads a file)')
+}
+
+/**
+ * Compiles a plan with effective-dated versions (an object or its JSON text):
+ * `{ id, name?, span?, versions: [{ effective_from, plan }] }`. Throws `KPI_PLAN_INVALID`
+ * listing every problem of every version (`versions[1].plan.roles[0].items`).
+ */
+function compileVersions(source) {
+  return new CompiledVersions(native.NativeVersions.fromText(versionsText(source)))
+}
+
+/**
+ * Reads and compiles a versions file; a version's `plan` may be the path of a plan file
+ * (`.json` or `.toml`) relative to the versions file. Throws `KPI_IO_ERROR` when a file
+ * cannot be read.
+ */
+function loadVersions(path) {
+  return new CompiledVersions(native.NativeVersions.fromFile(String(path)))
+}
+
+
+/** A validated plan with effective-dated versions: immutable, safe to score concurrently. */
+class CompiledVersions {
+  #native
+  #versions
+  #records = new Map()
+
+  /** @internal Use `compileVersions` or `loadVersions`. */
+  constructor(nativeVersions) {
+    if (!(nativeVersions instanceof native.NativeVersions)) throw new TypeError('use compileVersions() or loadVersions()')
+    this.#native = nativeVersions
+  }
+
+  get id() {
+    return this.#native.id
+  }
+  get name() {
+    return this.#native.name ?? null
+  }
+  /** How a period spanning a change is scored: `period_start` or `pro_rata`. */
+  get span() {
+    return this.#native.span
+  }
+  /** `sha256:` + hex digest of the whole document's canonical JSON. */
+  get fingerprint() {
+    return this.#native.fingerprint
+  }
+
+  /** The versions in order: `{ effective_from, version, fingerprint, plan }` (`plan` a `CompiledPlan`). */
+  get versions() {
+    if (this.#versions === undefined) {
+      this.#versions = JSON.parse(this.#native.versionsJson()).map((v) => Object.freeze({ ...v, plan: new CompiledPlan(this.#native.version(v.version)) }))
+    }
+    return this.#versions.slice()
+  }
+
+  /** @internal Throws a `RangeError` for a label that is not a version's. */
+  #checkLabels(...labels) {
+    const known = JSON.parse(this.#native.versionsJson()).map((v) => v.version)
+    for (const label of labels) {
+      if (!known.includes(String(label))) {
+        throw new RangeError(`plan '${this.id}' has no version '${label}' (its versions are ${known.join(', ')})`)
+      }
+    }
+  }
+
+  /** The version labelled `label`, as a `CompiledPlan`; throws a `RangeError` when there is none. */
+  version(label) {
+    this.#checkLabels(label)
+    return this.versions.find((v) => v.version === String(label)).plan
+  }
+
+  /** The version in force on `day` (`YYYY-MM-DD`), or `null`. */
+  inForce(day) {
+    const plan = this.#native.inForce(String(day))
+    return plan == null ? null : this.version(plan.version)
+  }
+
+  /** What changed from version `before` to version `after` (labels): `{ from, to, changes }`. */
+  diff(before, after) {
+    this.#checkLabels(before, after)
+    return JSON.parse(this.#native.diff(String(before), String(after)))
+  }
+
+  /** The same diff as text for an HR user. */
+  diffText(before, after) {
+    this.#checkLabels(before, after)
+    return this.#native.diffText(String(before), String(after))
+  }
+
+  /** The document in canonical form (every plan inline, decimals as strings). */
+  toObject() {
+    return JSON.parse(this.#native.documentJson())
+  }
+  toJSON() {
+    return this.toObject()
+  }
+
+  /** @internal The record fields and time zone of the version in force at `period`'s start. */
+  #recordInfo(inputs) {
+    const period = inputs !== null && typeof inputs === 'object' && typeof inputs.period === 'string' ? inputs.period : ''
+    return () => {
+      if (!this.#records.has(period)) {
+        const text = this.#native.recordsPlanJson(period)
+        this.#records.set(period, recordInfo(text == null ? {} : JSON.parse(text)))
+      }
+      return this.#records.get(period)
+    }
+  }
+
+  /** Scores a batch on the calling thread with the version(s) in force for `inputs.period` (required). */
+  score(inputs, options) {
+    return JSON.parse(this.#native.score(inputsText(inputs, this.#recordInfo(inputs)), explainFlag(options)))
+  }
+
+  /** Like `score`, on the libuv thread pool. */
+  async scoreAsync(inputs, options) {
+    const text = inputsText(inputs, this.#recordInfo(inputs))
+    return JSON.parse(await this.#native.scoreAsync(text, explainFlag(options)))
+  }
+
+  /** Like `score`, returning the evaluation as JSON text. */
+  scoreJson(inputs, options) {
+    return this.#native.score(inputsText(inputs, this.#recordInfo(inputs)), explainFlag(options))
+  }
+
+  /** Like `scoreAsync`, resolving to the evaluation as JSON text. */
+  async scoreJsonAsync(inputs, options) {
+    const text = inputsText(inputs, this.#recordInfo(inputs))
+    return this.#native.scoreAsync(text, explainFlag(options))
+  }
+
+  /** Explanations (structured, with `text`) for every subject, or only `subject`; pro-rata results explain their `segments`. */
+  explain(inputs, subject) {
+    if (subject !== undefined && subject !== null && typeof subject !== 'string') throw new TypeError('subject must be a string')
+    return JSON.parse(this.#native.explain(inputsText(inputs, this.#recordInfo(inputs)), subject ?? undefined))
+  }
+
+  /** @internal The native versions. */
+  get native() {
+    return this.#native
+  }
+}
+
+// ---- plan diffs ----------------------------------------------------------------------------
+
+function diffSource(source) {
+  if (source instanceof CompiledPlan) return [source.native.planJson(), 'json']
+  return planText(source, undefined)
+}
+
+/**
+ * What changed from plan `before` to plan `after` (each a `CompiledPlan`, an object, JSON or
+ * TOML text): `{ from, to, changes }`. The plans are read, not compiled, so a draft that does
+ * not compile can be compared. Throws `KPI_PLAN_INVALID` when a plan cannot be read.
+ */
+function diff(before, after) {
+  const [b, bf] = diffSource(before)
+  const [a, af] = diffSource(after)
+  return JSON.parse(native.diffPlans(b, bf, a, af))
+}
+
+/** The same diff as text for an HR user: a header line and one line per change. */
+function diffText(before, after) {
+  const [b, bf] = diffSource(before)
+  const [a, af] = diffSource(after)
+  return native.diffPlansText(b, bf, a, af)
+}
+
+// ---- measures ------------------------------------------------------------------------------
+
+/**
+ * Derives actuals from records given as text rows with measure definitions (an object or its
+ * JSON text: `{ time_zone, period, records, measures, bad_records?, subjects? }`). Returns
+ * `{ actuals, report }` (decimals as strings); throws `KPI_INPUT_INVALID` listing every problem.
+ */
+function deriveActuals(request) {
+  let text
+  if (typeof request === 'string') text = request
+  else if (request !== null && typeof request === 'object' && !Array.isArray(request)) text = JSON.stringify(request)
+  else throw new TypeError('a derivation request is an object or its JSON text')
+  return JSON.parse(native.deriveActuals(text))
+}
+
 // ---- schemas -------------------------------------------------------------------------------
 
 /** The JSON Schema (draft 2020-12) of the plan format. */
@@ -354,15 +545,31 @@ function inputsSchema() {
 function resultSchema() {
   return JSON.parse(native.resultSchema())
 }
+/** The JSON Schema of a plan with effective-dated versions. */
+function versionsSchema() {
+  return JSON.parse(native.versionsSchema())
+}
+/** The JSON Schema of a plan diff. */
+function diffSchema() {
+  return JSON.parse(native.diffSchema())
+}
 
 exports.CompiledPlan = CompiledPlan
+exports.CompiledVersions = CompiledVersions
 exports.compile = compile
 exports.compileFile = compileFile
+exports.compileVersions = compileVersions
+exports.loadVersions = loadVersions
 exports.validate = validate
 exports.validateFile = validateFile
+exports.diff = diff
+exports.diffText = diffText
+exports.deriveActuals = deriveActuals
 exports.planSchema = planSchema
 exports.inputsSchema = inputsSchema
 exports.resultSchema = resultSchema
+exports.versionsSchema = versionsSchema
+exports.diffSchema = diffSchema
 exports.isKpichainError = isKpichainError
 exports.ErrorCode = Object.freeze({
   PLAN_INVALID: 'KPI_PLAN_INVALID',

@@ -1107,3 +1107,104 @@ export interface AppliedVersion {
   /** Days it applied. */
   days: number
 }
+
+// ---- versions (PlanVersions) ----
+
+/** A plan with effective-dated versions. */
+export interface PlanVersions {
+  /** Identifier of the versioned plan, e.g. `company-a-2022`. */
+  id: string
+  /** Display name. */
+  name?: string | null
+  /**
+   * How a period that spans a change is scored; default `period_start`.
+   * @default "period_start"
+   */
+  span?: SpanRule
+  /** The versions, in order of their effective dates. */
+  versions: PlanVersion[]
+}
+
+/** How a period that spans a version change is scored. */
+export type SpanRule = "period_start" | "pro_rata"
+
+/** One version and the day it takes effect. */
+export interface PlanVersion {
+  /**
+   * First day (`YYYY-MM-DD`) the version is in force; it stays in force until the next
+   * version's first day.
+   */
+  effective_from: string
+  /** The plan of this version (its `version` names it in results). */
+  plan: Plan
+}
+
+// ---- diff (PlanDiff) ----
+
+/**
+ * Everything that changed from one plan version to another. `Display` renders it as text:
+ * a header line (`company-a-2022 2022.01 → 2022.03: 5 changes`) and one line per change.
+ */
+export interface PlanDiff {
+  /** The old plan. */
+  from: VersionRef
+  /** The new plan. */
+  to: VersionRef
+  /** The changes, in plan order. */
+  changes: Change[]
+}
+
+/** Which plan version a side of a diff is. */
+export interface VersionRef {
+  /** The plan's id. */
+  id: string
+  /** The plan's version label. */
+  version: string
+  /**
+   * `sha256:` and the hex SHA-256 of the plan's canonical JSON: the fingerprint results
+   * carry once the plan is compiled.
+   */
+  fingerprint: string
+}
+
+/** One difference between two plans. */
+export interface Change {
+  /** Added, removed or changed. */
+  kind: ChangeKind
+  /** The part of the plan. */
+  section: Section
+  /**
+   * JSON path of the entity or field, in the new plan (in the old plan for a removal),
+   * e.g. `roles[2].items[0].weight`.
+   */
+  path: string
+  /** The id of the role the change is in. */
+  role: string | null
+  /** The key of the item the change is in (its `id`, else its indicator). */
+  item: string | null
+  /**
+   * The id of the indicator, adjustment, veto or variant the change is in (the innermost
+   * one), or the grade's name.
+   */
+  id: string | null
+  /**
+   * The changed field, dotted for nested fields (`weight`, `rule.cap`,
+   * `rounding.item_scale`); absent when a whole entity was added or removed.
+   */
+  field: string | null
+  /** The old value or entity, as in the plan's JSON (decimals as exact strings). */
+  before: unknown
+  /** The new value or entity. */
+  after: unknown
+  /**
+   * The change in words, with the plan's names, as `Display` prints it, e.g.
+   * `roles[2] purchasing_manager (采购经理): item on_time_supply_rate (供货及时率) weight 50 → 60`.
+   */
+  message: string
+}
+
+/** Whether an entity appeared, disappeared or had a field changed. */
+export type ChangeKind = "added" | "removed" | "changed"
+
+/** The part of the plan a change belongs to. */
+export type Section = "plan" | "rounding" | "missing_data" | "indicator" | "role" | "variant" | "item" | "adjustment" | "veto" | "grade"

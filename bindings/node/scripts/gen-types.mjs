@@ -1,5 +1,6 @@
-// Generates `schema-types.d.ts` from the core's JSON Schemas (plan, inputs, results), so the
-// TypeScript types of the plan and the results never drift from the Rust structs.
+// Generates `schema-types.d.ts` from the core's JSON Schemas (plan, inputs, results, plan
+// versions, plan diffs), so the TypeScript types of the plan and the results never drift
+// from the Rust structs.
 //
 //   node scripts/gen-types.mjs          write schema-types.d.ts
 //   node scripts/gen-types.mjs --check  exit 1 when the committed file differs
@@ -22,6 +23,8 @@ const schemas = [
   ['plan', JSON.parse(native.planSchema())],
   ['inputs', JSON.parse(native.inputsSchema())],
   ['results', JSON.parse(native.resultSchema())],
+  ['versions', JSON.parse(native.versionsSchema())],
+  ['diff', JSON.parse(native.diffSchema())],
 ]
 
 const pascal = (s) => s.split(/[_\W]+/).filter(Boolean).map((w) => w[0].toUpperCase() + w.slice(1)).join('')

@@ -11,8 +11,11 @@ mod failure;
 mod inputs;
 mod json;
 mod plan;
+mod scorer;
+mod versions;
 
 pub use plan::{NativePlan, ScoreTask};
+pub use versions::NativeVersions;
 
 use failure::{Failure, Outcome, guard, run};
 use kpichain::{CompiledPlan, Issue, Plan};
@@ -35,6 +38,90 @@ pub fn inputs_schema() -> String {
 #[napi(catch_unwind)]
 pub fn result_schema() -> String {
     kpichain::result_schema()
+}
+
+/// The JSON Schema of a plan with effective-dated versions, as JSON text.
+#[napi(catch_unwind)]
+pub fn versions_schema() -> String {
+    kpichain::versions_schema()
+}
+
+/// The JSON Schema of a plan diff (decimals are strings), as JSON text.
+#[napi(catch_unwind)]
+pub fn diff_schema() -> String {
+    kpichain::diff_schema()
+}
+
+fn diff_of(
+    before: &str,
+    before_format: Option<&str>,
+    after: &str,
+    after_format: Option<&str>,
+) -> Outcome<kpichain::diff::PlanDiff> {
+    let before = parse_plan(before, before_format)?;
+    let after = parse_plan(after, after_format)?;
+    Ok(kpichain::diff::diff_plans(&before, &after))
+}
+
+/// What changed from plan `before` to plan `after` (JSON or TOML text; `format` as in
+/// `validatePlan`), as JSON text `{from, to, changes}`. The plans are read, not compiled, so
+/// a draft that does not compile can be compared. Throws `KPI_PLAN_INVALID` when a plan
+/// cannot be read.
+#[napi(
+    catch_unwind,
+    ts_args_type = "before: string, beforeFormat: 'json' | 'toml' | undefined | null, after: string, afterFormat: 'json' | 'toml' | undefined | null"
+)]
+pub fn diff_plans(
+    env: Env,
+    before: String,
+    before_format: Option<String>,
+    after: String,
+    after_format: Option<String>,
+) -> Result<Latin1String> {
+    run(&env, || {
+        let diff = diff_of(
+            &before,
+            before_format.as_deref(),
+            &after,
+            after_format.as_deref(),
+        )?;
+        json::to_ascii_json(&diff)
+    })
+}
+
+/// The same diff as text for an HR user: a header line and one line per change.
+#[napi(
+    catch_unwind,
+    ts_args_type = "before: string, beforeFormat: 'json' | 'toml' | undefined | null, after: string, afterFormat: 'json' | 'toml' | undefined | null"
+)]
+pub fn diff_plans_text(
+    env: Env,
+    before: String,
+    before_format: Option<String>,
+    after: String,
+    after_format: Option<String>,
+) -> Result<String> {
+    run(&env, || {
+        diff_of(
+            &before,
+            before_format.as_deref(),
+            &after,
+            after_format.as_deref(),
+        )
+        .map(|d| d.to_string())
+    })
+}
+
+/// Derives actuals from records given as text rows with measure definitions
+/// (`kpichain::measure::derive_json`): `{time_zone, period, records: {NAME: {fields, rows,
+/// source?, time_zone?}}, measures, bad_records?, subjects?}` as JSON text. Returns `{actuals,
+/// report}` as JSON text (decimals as strings); throws `KPI_INPUT_INVALID` with every problem.
+#[napi(catch_unwind)]
+pub fn derive_actuals(env: Env, request: String) -> Result<Latin1String> {
+    run(&env, || {
+        let derived = kpichain::measure::derive_json(&request)?;
+        json::to_ascii_json(&derived)
+    })
 }
 
 /// Checks a plan given as JSON or TOML text and returns every problem as JSON text: an array

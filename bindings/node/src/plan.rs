@@ -1,13 +1,11 @@
 //! `NativePlan`: a compiled plan shared (`Arc`) between the JavaScript thread and the thread
 //! pool, with synchronous and Promise-returning scoring.
 
-use crate::failure::{self, Failure, Outcome, guard, run};
-use crate::inputs;
-use crate::json::to_ascii_json;
-use kpichain::{CompiledPlan, Evaluation, Explanation, Issue};
+use crate::failure::{Failure, Outcome, guard, run};
+use crate::scorer::Scorer;
+use kpichain::CompiledPlan;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use serde::Serialize;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -15,6 +13,13 @@ use std::time::Instant;
 #[napi]
 pub struct NativePlan {
     inner: Arc<CompiledPlan>,
+}
+
+impl NativePlan {
+    /// Wraps a compiled plan.
+    pub(crate) fn from_compiled(inner: Arc<CompiledPlan>) -> NativePlan {
+        NativePlan { inner }
+    }
 }
 
 #[napi]
@@ -80,7 +85,7 @@ impl NativePlan {
     #[napi(catch_unwind)]
     pub fn score(&self, env: Env, inputs: String, explain: Option<bool>) -> Result<Latin1String> {
         run(&env, || {
-            score_json(&self.inner, &inputs, explain.unwrap_or(false))
+            Scorer::Plan(self.inner.clone()).score_json(&inputs, explain.unwrap_or(false))
         })
     }
 
@@ -88,11 +93,11 @@ impl NativePlan {
     /// the event loop keeps serving other work meanwhile.
     #[napi(catch_unwind, ts_return_type = "Promise<string>")]
     pub fn score_async(&self, inputs: String, explain: Option<bool>) -> AsyncTask<ScoreTask> {
-        AsyncTask::new(ScoreTask {
-            plan: Arc::clone(&self.inner),
+        AsyncTask::new(ScoreTask::new(
+            Scorer::Plan(Arc::clone(&self.inner)),
             inputs,
-            explain: explain.unwrap_or(false),
-        })
+            explain.unwrap_or(false),
+        ))
     }
 
     /// Scores a batch and returns the explanations (all subjects, or only `subject`) as JSON
@@ -105,7 +110,7 @@ impl NativePlan {
         subject: Option<String>,
     ) -> Result<Latin1String> {
         run(&env, || {
-            explain_json(&self.inner, &inputs, subject.as_deref())
+            Scorer::Plan(self.inner.clone()).explain_json(&inputs, subject.as_deref())
         })
     }
 
@@ -157,12 +162,22 @@ pub struct NativeTimings {
     pub optimized: bool,
 }
 
-/// Scoring on the libuv thread pool. The plan is shared through its `Arc`; the inputs text
-/// is owned by the task.
+/// Scoring on the libuv thread pool. The plan (or versions) is shared through its `Arc`;
+/// the inputs text is owned by the task.
 pub struct ScoreTask {
-    plan: Arc<CompiledPlan>,
+    scorer: Scorer,
     inputs: String,
     explain: bool,
+}
+
+impl ScoreTask {
+    pub(crate) fn new(scorer: Scorer, inputs: String, explain: bool) -> ScoreTask {
+        ScoreTask {
+            scorer,
+            inputs,
+            explain,
+        }
+    }
 }
 
 impl Task for ScoreTask {
@@ -171,72 +186,10 @@ impl Task for ScoreTask {
 
     fn compute(&mut self) -> Result<Self::Output> {
         let text = std::mem::take(&mut self.inputs);
-        Ok(guard(|| score_json(&self.plan, &text, self.explain)))
+        Ok(guard(|| self.scorer.score_json(&text, self.explain)))
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {
         output.map_err(|f| f.into_napi(&env))
     }
-}
-
-fn evaluate(plan: &CompiledPlan, text: &str) -> Outcome<Evaluation> {
-    let prepared = inputs::prepare(text)?;
-    plan.evaluate(&prepared.inputs)
-        .map_err(|e| Failure::from(prepared.map_issues(e)))
-}
-
-/// An explanation as JavaScript receives it: the structured fields plus the text.
-#[derive(Serialize)]
-struct ExplanationOut<'a> {
-    #[serde(flatten)]
-    data: &'a Explanation,
-    text: String,
-}
-
-fn explanation_out(e: &Explanation) -> ExplanationOut<'_> {
-    ExplanationOut {
-        data: e,
-        text: e.to_string(),
-    }
-}
-
-fn score_json(plan: &CompiledPlan, text: &str, explain: bool) -> Outcome<Latin1String> {
-    let evaluation = evaluate(plan, text)?;
-    if !explain {
-        return to_ascii_json(&evaluation);
-    }
-    let mut value =
-        serde_json::to_value(&evaluation).map_err(|e| Failure::internal(e.to_string()))?;
-    if let Some(results) = value.get_mut("results").and_then(|r| r.as_array_mut()) {
-        for (slot, result) in results.iter_mut().zip(&evaluation.results) {
-            let explanation = plan.explain(result);
-            let out = serde_json::to_value(explanation_out(&explanation))
-                .map_err(|e| Failure::internal(e.to_string()))?;
-            if let Some(obj) = slot.as_object_mut() {
-                obj.insert("explanation".to_string(), out);
-            }
-        }
-    }
-    to_ascii_json(&value)
-}
-
-fn explain_json(plan: &CompiledPlan, text: &str, subject: Option<&str>) -> Outcome<Latin1String> {
-    let evaluation = evaluate(plan, text)?;
-    let chosen: Vec<_> = evaluation
-        .results
-        .iter()
-        .filter(|r| subject.is_none_or(|s| *r.subject == *s))
-        .collect();
-    if let (Some(s), true) = (subject, chosen.is_empty()) {
-        return Err(Failure::new(
-            failure::INPUT_INVALID,
-            Issue::new(
-                "unknown_subject",
-                "",
-                format!("subject '{s}' has no assignment in these inputs"),
-            ),
-        ));
-    }
-    let explanations: Vec<Explanation> = chosen.into_iter().map(|r| plan.explain(r)).collect();
-    to_ascii_json(&explanations.iter().map(explanation_out).collect::<Vec<_>>())
 }

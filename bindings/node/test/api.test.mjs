@@ -146,8 +146,9 @@ describe('scoring', () => {
   test('every result key is declared by the result schema', () => {
     const schema = resultSchema()
     const result = plan.score(inputs)
-    // Every key is declared, every required one is there (the others — derivation, variant,
-    // sources — appear only when records, variants or sources were involved).
+    // Every key is declared, every required one is there (the others — derivation, versions,
+    // variant, sources, segments — appear only when records, plan versions, variants or
+    // sources were involved).
     const matches = (object, def) => {
       assert.deepEqual(Object.keys(object).filter((k) => !Object.hasOwn(def.properties, k)), [])
       assert.deepEqual(def.required.filter((k) => !Object.hasOwn(object, k)), [])
@@ -155,7 +156,7 @@ describe('scoring', () => {
     matches(result, schema)
     matches(result.results[0], schema.$defs.SubjectResult)
     matches(result.results[0].items[0], schema.$defs.ItemResult)
-    assert.deepEqual(Object.keys(schema.properties).filter((k) => !Object.hasOwn(result, k)), ['derivation'])
+    assert.deepEqual(Object.keys(schema.properties).filter((k) => !Object.hasOwn(result, k)), ['derivation', 'versions'])
   })
 
   test('long, wide, mixed rows and JSON text give the same result', () => {

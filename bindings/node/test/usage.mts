@@ -2,12 +2,26 @@
 // TypeScript user sees it and pins that decimals are strings, not `any`.
 import {
   compile,
+  compileVersions,
   CompiledPlan,
+  CompiledVersions,
+  deriveActuals,
+  diff,
+  diffText,
   ErrorCode,
   isKpichainError,
+  loadVersions,
   planSchema,
   validate,
+  versionsSchema,
+  type AppliedVersion,
+  type Change,
   type DecimalString,
+  type Derived,
+  type ExplainedSegment,
+  type PlanDiff,
+  type PlanVersions,
+  type Segment,
   type Evaluation,
   type ExplainedEvaluation,
   type Explanation,
@@ -154,5 +168,40 @@ const schema = planSchema()
 const nativeSchema: string = native.planSchema()
 const explanations: Explanation[] = compiled.explain(inputs, 'E1')
 
+// Effective-dated versions: scored with the version(s) in force for the period.
+const doc: PlanVersions = {
+  id: 'demo',
+  span: 'pro_rata',
+  versions: [
+    { effective_from: '2022-01-01', plan },
+    { effective_from: '2022-03-01', plan: { ...plan, version: '2' } },
+  ],
+}
+const versions: CompiledVersions = compileVersions(doc)
+const fromFile: CompiledVersions = loadVersions('versions.json')
+const quarter: Evaluation = versions.score({ ...inputs, period: '2022-Q1' })
+const applied: AppliedVersion[] | undefined = quarter.versions
+const segments: Segment[] | undefined = quarter.results[0]!.segments
+const firstPart: DecimalString | undefined = segments?.[0]?.result.total
+const parts: ExplainedSegment[] | undefined = versions.explain({ ...inputs, period: '2022-Q1' }, 'E1')[0]!.segments
+const march: CompiledPlan | null = versions.inForce('2022-03-15')
+const effective: string = versions.versions[0]!.effective_from
+const versionPlan: CompiledPlan = versions.version('2')
+// @ts-expect-error a versioned plan needs the period
+const noPeriod: Evaluation = versions.score({ assignments: [] })
+const changes: Change[] = versions.diff('1', '2').changes
+const planDiff: PlanDiff = diff(compiled, { ...plan, version: '2' })
+const before: string | null = planDiff.changes[0]?.role ?? null
+const diffLines: string = diffText(plan, 'id = "p"') + versions.diffText('1', '2')
+const derived: Derived = deriveActuals({
+  time_zone: '+08:00',
+  period: '2022-03',
+  records: { orders: { fields: [{ name: 'rep', kind: 'text' }], rows: [['E1'], [null]] } },
+  measures: [{ indicator: 'orders', measure: { records: 'orders', subject: 'rep', time: 'at', value: { type: 'count' } } }],
+})
+const derivedValue: DecimalString = derived.actuals[0]!.value
+const versionsJsonSchema = versionsSchema()
+
 console.log(problems, fromToml, total, grade, payout, asNumber, serve, badRule, badRow, schema, nativeSchema, explanations)
 console.log(variant, sources, skipped, source, badRecord)
+console.log(fromFile, applied, firstPart, parts, march, effective, versionPlan, noPeriod, changes, before, diffLines, derivedValue, versionsJsonSchema)

@@ -1,5 +1,7 @@
 // Runs every golden vector in tests/vectors/ (format: tests/vectors/README.md) through the
 // Node binding: results by subset comparison, string for string; errors as {code, path} lists.
+// A vector with `versions` (a plan with effective-dated versions) goes through
+// `compileVersions` instead of `compile`.
 
 import assert from 'node:assert/strict'
 import { readdirSync, readFileSync } from 'node:fs'
@@ -8,7 +10,7 @@ import { test } from 'node:test'
 import kpichain from '../kpichain.js'
 import { numbersRoundTrip, rawMembers, vectorsDir } from './helpers.mjs'
 
-const { compile, validate, isKpichainError } = kpichain
+const { compile, compileVersions, validate, isKpichainError } = kpichain
 
 /** `expected` must be a subset of `actual`: objects by key, arrays by length and element, scalars exactly. */
 function subset(expected, actual, path = '') {
@@ -64,26 +66,29 @@ for (const file of files) {
     const text = readFileSync(join(vectorsDir, file), 'utf8')
     const doc = JSON.parse(text)
     const raw = rawMembers(text)
-    assert.ok(raw.plan, 'the vector has no plan')
+    const versioned = raw.versions !== undefined
+    const member = versioned ? 'versions' : 'plan'
+    assert.ok(raw[member], 'the vector has no plan or versions')
     // The exact text always; the JavaScript objects too when every number survives doubles.
-    const planSources = [raw.plan]
-    if (numbersRoundTrip(raw.plan)) planSources.push(doc.plan)
+    const planSources = [raw[member]]
+    if (numbersRoundTrip(raw[member])) planSources.push(doc[member])
+    const build = (source) => (versioned ? compileVersions(source) : compile(source, { format: 'json' }))
 
     if (doc.expected_plan_errors) {
       for (const source of planSources) {
-        assert.deepEqual(pairs(validate(source, { format: 'json' })), pairs(doc.expected_plan_errors), 'validate()')
-        const error = thrown(() => compile(source, { format: 'json' }), 'KPI_PLAN_INVALID')
-        assert.deepEqual(pairs(error.errors), pairs(doc.expected_plan_errors), 'compile() errors')
+        if (!versioned) assert.deepEqual(pairs(validate(source, { format: 'json' })), pairs(doc.expected_plan_errors), 'validate()')
+        const error = thrown(() => build(source), 'KPI_PLAN_INVALID')
+        assert.deepEqual(pairs(error.errors), pairs(doc.expected_plan_errors), 'compile errors')
       }
       return
     }
 
-    assert.deepEqual(validate(raw.plan, { format: 'json' }), [], 'validate() of a valid plan')
+    if (!versioned) assert.deepEqual(validate(raw.plan, { format: 'json' }), [], 'validate() of a valid plan')
     assert.ok(raw.inputs, 'the vector has no inputs')
     const inputSources = [raw.inputs]
     if (numbersRoundTrip(raw.inputs)) inputSources.push(doc.inputs)
     for (const planSource of planSources) {
-      const plan = compile(planSource, { format: 'json' })
+      const plan = build(planSource)
       for (const inputs of inputSources) {
         if (doc.expected_input_errors) {
           const want = pairs(doc.expected_input_errors)
@@ -95,6 +100,12 @@ for (const file of files) {
         const sync = plan.score(inputs)
         subset(doc.expected, sync)
         assert.deepEqual(await plan.scoreAsync(inputs), sync, 'scoreAsync() gives the same result as score()')
+        // Every result explains itself (a pro-rata result through its segments).
+        const explained = plan.score(inputs, { explain: true })
+        for (const r of explained.results) {
+          assert.ok(r.explanation.text.includes(r.subject), 'the explanation names the subject')
+          assert.equal(r.explanation.segments?.length ?? 0, r.segments?.length ?? 0, 'one explained segment per segment')
+        }
       }
     }
   })

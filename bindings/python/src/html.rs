@@ -43,17 +43,20 @@ fn dec(d: Option<Decimal>) -> String {
 }
 
 /// The table of an evaluation (first `max_rows` subjects).
-pub(crate) fn evaluation(eval: &Evaluation, plan: &CompiledPlan, max_rows: usize) -> String {
+/// `plan` gives the role names and the grade scale (for versions, the version applied last).
+pub(crate) fn evaluation(
+    eval: &Evaluation,
+    plan: Option<&CompiledPlan>,
+    max_rows: usize,
+) -> String {
     let roles: HashMap<&str, &str> = plan
-        .plan()
-        .roles
         .iter()
+        .flat_map(|p| p.plan().roles.iter())
         .map(|r| (r.id.as_str(), r.name.as_str()))
         .collect();
     let mut counts: Vec<(String, usize)> = plan
-        .plan()
-        .grades
         .iter()
+        .flat_map(|p| p.plan().grades.iter())
         .map(|g| (g.grade.clone(), 0))
         .collect();
     for r in &eval.results {

@@ -4,17 +4,21 @@
 //! core's errors to Python exceptions, and exposes results; every number is computed by the
 //! `kpichain` crate. See `bindings/python/README.md` for the Python API.
 
+mod diff;
 mod errors;
 mod frame;
 mod html;
 mod inputs;
+mod measure;
 mod numbers;
 mod plan;
 mod pyjson;
 mod records;
 mod result;
 mod rows;
+mod scorer;
 mod table;
+mod versions;
 
 use pyo3::prelude::*;
 
@@ -27,11 +31,18 @@ fn _kpichain(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<result::PySubjectResult>()?;
     m.add_class::<result::PyItemResult>()?;
     m.add_class::<result::ResultIterator>()?;
+    m.add_class::<versions::PyPlanVersions>()?;
+    m.add_class::<diff::PyPlanDiff>()?;
     m.add_function(wrap_pyfunction!(plan::load_plan, m)?)?;
     m.add_function(wrap_pyfunction!(plan::validate, m)?)?;
     m.add_function(wrap_pyfunction!(plan::plan_schema, m)?)?;
     m.add_function(wrap_pyfunction!(plan::inputs_schema, m)?)?;
     m.add_function(wrap_pyfunction!(plan::result_schema, m)?)?;
+    m.add_function(wrap_pyfunction!(versions::load_versions, m)?)?;
+    m.add_function(wrap_pyfunction!(versions::versions_schema, m)?)?;
+    m.add_function(wrap_pyfunction!(diff::diff, m)?)?;
+    m.add_function(wrap_pyfunction!(diff::diff_schema, m)?)?;
+    m.add_function(wrap_pyfunction!(measure::derive_actuals, m)?)?;
     // Test hook (not public API): proves that a panic surfaces as `KpichainError`.
     m.setattr("_panic_for_tests", wrap_pyfunction!(panic_for_tests, m)?)?;
     Ok(())

@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
+use kpichain::measure::RecordSets;
 use kpichain::{CompiledPlan, Evaluation, Inputs, Issue, Plan, PlanError};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
@@ -11,12 +12,13 @@ use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 
 use crate::errors::{self, Kind, detached, guard, input_error, plan_error};
 use crate::frame::{self, Table};
-use crate::inputs::{Collector, Converted, Layout, Origins, indicator_ids};
+use crate::inputs::{Collector, Converted, Layout, Origins};
 use crate::result::{PyEvaluation, json_loads};
+use crate::scorer::Scorer;
 use crate::{pyjson, records, rows};
 
 /// Where a plan comes from.
-enum Source {
+pub(crate) enum Source {
     Json(String),
     Toml(String),
     Text(String),
@@ -24,7 +26,7 @@ enum Source {
     Dict(Result<String, Vec<Issue>>),
 }
 
-fn read_file(py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<Source> {
+pub(crate) fn read_file(py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<Source> {
     let p = py.import("pathlib")?.getattr("Path")?.call1((path,))?;
     let suffix: String = p
         .getattr("suffix")?
@@ -48,7 +50,7 @@ use pyo3::types::IntoPyDict;
 
 /// dict → its JSON; Path/os.PathLike → the file; str → JSON text (starts with `{`), TOML text
 /// (has a line break) or a file path (anything else); bytes → text.
-fn source(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Source> {
+pub(crate) fn source(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Source> {
     if obj.cast::<PyDict>().is_ok() || obj.cast::<pyo3::types::PyMapping>().is_ok() {
         return Ok(Source::Dict(pyjson::to_json_text(obj)?));
     }
@@ -75,6 +77,17 @@ fn source(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Source> {
         "a plan is loaded from a dict, JSON or TOML text, or a file path; got {}",
         obj.get_type().name()?
     )))
+}
+
+/// Reads a plan without compiling it (for diffs, and for the versions of a document, which
+/// are compiled together).
+pub(crate) fn parse(source: Source) -> Result<Plan, PlanError> {
+    match source {
+        Source::Dict(Err(issues)) => Err(PlanError { issues }),
+        Source::Dict(Ok(t)) | Source::Json(t) => Plan::from_json(&t),
+        Source::Toml(t) => Plan::from_toml(&t),
+        Source::Text(t) => Plan::from_text(&t),
+    }
 }
 
 fn compile(py: Python<'_>, source: Source) -> PyResult<Result<CompiledPlan, PlanError>> {
@@ -325,117 +338,24 @@ impl PyPlan {
         units: Option<&Bound<'_, PyAny>>,
         records: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyEvaluation> {
-        guard(py, || {
-            let layout = Layout::parse(layout).ok_or_else(|| {
-                PyValueError::new_err(format!(
-                    "layout must be 'auto', 'long' or 'wide', not {layout:?}"
-                ))
-            })?;
-            let indicators = indicator_ids(&self.inner);
-            let combined = actuals.is_none();
-            let mut c = Collector::default();
-            let mut inputs = Inputs {
-                period,
-                ..Inputs::default()
-            };
-            let mut origins = Origins::new(if combined { "assignments" } else { "actuals" });
-            let mut pending = Pending {
-                assignments: None,
-                actuals: None,
-                targets: None,
-                units: None,
-            };
-
-            match part(py, assignments, "assignments")? {
-                Part::Table(t) => pending.assignments = Some(t),
-                Part::Rows(r) => {
-                    inputs.assignments = rows::assignments(
-                        &r,
-                        &indicators,
-                        combined,
-                        &mut c,
-                        &mut inputs.actuals,
-                        &mut origins,
-                    )?
-                }
-            }
-            if let Some(a) = actuals {
-                match part(py, a, "actuals")? {
-                    Part::Table(t) => pending.actuals = Some(t),
-                    Part::Rows(r) => {
-                        inputs.actuals =
-                            rows::actuals(&r, &indicators, layout, &mut c, &mut origins)?
-                    }
-                }
-            }
-            if let Some(t) = targets {
-                match part(py, t, "targets")? {
-                    Part::Table(t) => pending.targets = Some(t),
-                    Part::Rows(r) => inputs.targets = rows::targets(&r, &indicators, &mut c)?,
-                }
-            }
-            if let Some(u) = units {
-                match part(py, u, "units")? {
-                    Part::Table(t) => pending.units = Some(t),
-                    Part::Rows(r) => inputs.units = rows::units(&r, &mut c)?,
-                }
-            }
-            let record_sets = match records {
-                Some(r) => records::collect(py, &self.inner, r, &mut c)?,
-                None => Vec::new(),
-            };
-
-            let plan = self.inner.clone();
-            let outcome = detached(py, move || -> Result<Evaluation, Vec<Issue>> {
-                finish_tables(
-                    pending,
-                    &indicators,
-                    combined,
-                    layout,
-                    &mut c,
-                    &mut inputs,
-                    &mut origins,
-                );
-                let record_sets = records::build(&plan, record_sets, &mut c);
-                if !c.is_empty() {
-                    return Err(c.into_issues());
-                }
-                let converted = Converted { inputs, origins };
-                plan.evaluate_records(&converted.inputs, &record_sets)
-                    .map_err(|mut e| {
-                        converted.rewrite(&mut e.issues);
-                        e.issues
-                    })
-            })?;
-            match outcome {
-                Ok(eval) => Ok(PyEvaluation::new(eval, self.inner.clone())),
-                Err(issues) => Err(errors::to_pyerr(py, Kind::Input, &issues)),
-            }
-        })
+        let scorer = Scorer::Plan(self.inner.clone());
+        let parts = ScoreArgs {
+            assignments,
+            actuals,
+            targets,
+            period,
+            layout,
+            units,
+            records,
+        };
+        score_with(py, &scorer, parts)
     }
 
     /// Evaluates inputs given in the core's JSON shape — ``{"period", "assignments",
     /// "actuals", "targets", "units", "records"}`` — as a dict or as JSON text. This is the lowest-level entry:
     /// JSON text is parsed and evaluated entirely in Rust with the GIL released.
     fn evaluate(&self, py: Python<'_>, inputs: &Bound<'_, PyAny>) -> PyResult<PyEvaluation> {
-        guard(py, || {
-            let text = if let Ok(s) = inputs.cast::<PyString>() {
-                s.to_cow()?.into_owned()
-            } else {
-                match pyjson::to_json_text(inputs)? {
-                    Ok(t) => t,
-                    Err(issues) => return Err(errors::to_pyerr(py, Kind::Input, &issues)),
-                }
-            };
-            let plan = self.inner.clone();
-            let outcome = detached(py, move || {
-                Inputs::from_json(&text).and_then(|i| plan.evaluate(&i))
-            })?;
-            match outcome {
-                Ok(eval) => Ok(PyEvaluation::new(eval, self.inner.clone())),
-                Err(e) => Err(input_error(py, &e)),
-            }
-        })
+        evaluate_with(py, &Scorer::Plan(self.inner.clone()), inputs)
     }
 
     /// Benchmark hook (not public API): times the core alone on inputs JSON text, as a Rust
@@ -486,6 +406,153 @@ impl PyPlan {
             p.roles.len()
         )
     }
+}
+
+/// The arguments of a `score` call, as Python gave them.
+pub(crate) struct ScoreArgs<'a, 'py> {
+    pub(crate) assignments: &'a Bound<'py, PyAny>,
+    pub(crate) actuals: Option<&'a Bound<'py, PyAny>>,
+    pub(crate) targets: Option<&'a Bound<'py, PyAny>>,
+    pub(crate) period: Option<String>,
+    pub(crate) layout: &'a str,
+    pub(crate) units: Option<&'a Bound<'py, PyAny>>,
+    pub(crate) records: Option<&'a Bound<'py, PyAny>>,
+}
+
+/// Scores rows or data frames with a plan or with versions: Python values are read with the
+/// interpreter, tables and records are converted and the batch is scored without it.
+pub(crate) fn score_with(
+    py: Python<'_>,
+    scorer: &Scorer,
+    args: ScoreArgs<'_, '_>,
+) -> PyResult<PyEvaluation> {
+    guard(py, || {
+        let ScoreArgs {
+            assignments,
+            actuals,
+            targets,
+            period,
+            layout,
+            units,
+            records,
+        } = args;
+        let layout = Layout::parse(layout).ok_or_else(|| {
+            PyValueError::new_err(format!(
+                "layout must be 'auto', 'long' or 'wide', not {layout:?}"
+            ))
+        })?;
+        let indicators = scorer.indicators();
+        let combined = actuals.is_none();
+        let mut c = Collector::default();
+        let mut inputs = Inputs {
+            period,
+            ..Inputs::default()
+        };
+        let mut origins = Origins::new(if combined { "assignments" } else { "actuals" });
+        let mut pending = Pending {
+            assignments: None,
+            actuals: None,
+            targets: None,
+            units: None,
+        };
+
+        match part(py, assignments, "assignments")? {
+            Part::Table(t) => pending.assignments = Some(t),
+            Part::Rows(r) => {
+                inputs.assignments = rows::assignments(
+                    &r,
+                    &indicators,
+                    combined,
+                    &mut c,
+                    &mut inputs.actuals,
+                    &mut origins,
+                )?
+            }
+        }
+        if let Some(a) = actuals {
+            match part(py, a, "actuals")? {
+                Part::Table(t) => pending.actuals = Some(t),
+                Part::Rows(r) => {
+                    inputs.actuals = rows::actuals(&r, &indicators, layout, &mut c, &mut origins)?
+                }
+            }
+        }
+        if let Some(t) = targets {
+            match part(py, t, "targets")? {
+                Part::Table(t) => pending.targets = Some(t),
+                Part::Rows(r) => inputs.targets = rows::targets(&r, &indicators, &mut c)?,
+            }
+        }
+        if let Some(u) = units {
+            match part(py, u, "units")? {
+                Part::Table(t) => pending.units = Some(t),
+                Part::Rows(r) => inputs.units = rows::units(&r, &mut c)?,
+            }
+        }
+        // Records are read as the plan (or the version in force at the period's start)
+        // declares them. Without such a plan the evaluation fails on the period anyway.
+        let record_sets = match (records, scorer.records_plan(inputs.period.as_deref())) {
+            (Some(r), Some(plan)) => records::collect(py, plan, r, &mut c)?,
+            _ => Vec::new(),
+        };
+
+        let owned = scorer.clone();
+        let outcome = detached(py, move || -> Result<Evaluation, Vec<Issue>> {
+            finish_tables(
+                pending,
+                &indicators,
+                combined,
+                layout,
+                &mut c,
+                &mut inputs,
+                &mut origins,
+            );
+            let record_sets = match owned.records_plan(inputs.period.as_deref()) {
+                Some(plan) => records::build(plan, record_sets, &mut c),
+                None => RecordSets::new(),
+            };
+            if !c.is_empty() {
+                return Err(c.into_issues());
+            }
+            let converted = Converted { inputs, origins };
+            owned
+                .evaluate_records(&converted.inputs, &record_sets)
+                .map_err(|mut e| {
+                    converted.rewrite(&mut e.issues);
+                    e.issues
+                })
+        })?;
+        match outcome {
+            Ok(eval) => Ok(PyEvaluation::new(eval, scorer.clone())),
+            Err(issues) => Err(errors::to_pyerr(py, Kind::Input, &issues)),
+        }
+    })
+}
+
+/// Evaluates inputs in the core's JSON shape (a dict, or JSON text parsed in Rust).
+pub(crate) fn evaluate_with(
+    py: Python<'_>,
+    scorer: &Scorer,
+    inputs: &Bound<'_, PyAny>,
+) -> PyResult<PyEvaluation> {
+    guard(py, || {
+        let text = if let Ok(s) = inputs.cast::<PyString>() {
+            s.to_cow()?.into_owned()
+        } else {
+            match pyjson::to_json_text(inputs)? {
+                Ok(t) => t,
+                Err(issues) => return Err(errors::to_pyerr(py, Kind::Input, &issues)),
+            }
+        };
+        let owned = scorer.clone();
+        let outcome = detached(py, move || {
+            Inputs::from_json(&text).and_then(|i| owned.evaluate(&i))
+        })?;
+        match outcome {
+            Ok(eval) => Ok(PyEvaluation::new(eval, scorer.clone())),
+            Err(e) => Err(input_error(py, &e)),
+        }
+    })
 }
 
 /// Loads and compiles a plan (same as :meth:`Plan.load`).

@@ -5,13 +5,14 @@
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-use kpichain::{CompiledPlan, Evaluation, ItemResult, ItemStatus, SubjectResult};
+use kpichain::{Evaluation, Explanation, ItemResult, ItemStatus, SubjectResult};
 use pyo3::exceptions::{PyIndexError, PyKeyError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
 use crate::errors::guard;
 use crate::numbers::{opt_to_py, to_py};
+use crate::scorer::Scorer;
 use crate::{html, table};
 
 /// Parses JSON text into Python objects with the standard `json` module.
@@ -53,15 +54,15 @@ fn status_str(s: ItemStatus) -> &'static str {
 #[pyclass(frozen, module = "kpichain._kpichain", name = "Evaluation")]
 pub struct PyEvaluation {
     pub(crate) eval: Arc<Evaluation>,
-    pub(crate) plan: Arc<CompiledPlan>,
+    pub(crate) scorer: Scorer,
     index: OnceLock<HashMap<Arc<str>, usize>>,
 }
 
 impl PyEvaluation {
-    pub(crate) fn new(eval: Evaluation, plan: Arc<CompiledPlan>) -> PyEvaluation {
+    pub(crate) fn new(eval: Evaluation, scorer: Scorer) -> PyEvaluation {
         PyEvaluation {
             eval: Arc::new(eval),
-            plan,
+            scorer,
             index: OnceLock::new(),
         }
     }
@@ -69,12 +70,13 @@ impl PyEvaluation {
     fn subject(&self, i: usize) -> PySubjectResult {
         PySubjectResult {
             eval: self.eval.clone(),
-            plan: self.plan.clone(),
+            scorer: self.scorer.clone(),
             index: i,
+            segment: None,
         }
     }
 
-    fn position(&self, key: &Bound<'_, PyAny>) -> PyResult<usize> {
+    pub(crate) fn position(&self, key: &Bound<'_, PyAny>) -> PyResult<usize> {
         let n = self.eval.results.len();
         if let Ok(s) = key.cast::<PyString>() {
             let s = s.to_cow()?;
@@ -141,6 +143,27 @@ impl PyEvaluation {
         }
     }
 
+    /// The plan versions applied to the period (a versioned plan only; empty for a single
+    /// plan): dicts with ``version``, ``fingerprint``, ``effective_from`` (the version's first
+    /// day in force), ``from`` and ``to`` (the days of the period it scored, inclusive) and
+    /// ``days``. One entry, unless the period spans a change and the plan's span rule is
+    /// ``pro_rata``.
+    #[getter]
+    fn versions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        for v in &self.eval.versions {
+            let d = PyDict::new(py);
+            d.set_item("version", &v.version)?;
+            d.set_item("fingerprint", &v.fingerprint)?;
+            d.set_item("effective_from", &v.effective_from)?;
+            d.set_item("from", &v.from)?;
+            d.set_item("to", &v.to)?;
+            d.set_item("days", v.days)?;
+            list.append(d)?;
+        }
+        Ok(list)
+    }
+
     /// Every subject's result, in the order of the assignments.
     #[getter]
     fn results(&self) -> Vec<PySubjectResult> {
@@ -164,7 +187,7 @@ impl PyEvaluation {
     fn __iter__(slf: PyRef<'_, Self>) -> ResultIterator {
         ResultIterator {
             eval: slf.eval.clone(),
-            plan: slf.plan.clone(),
+            scorer: slf.scorer.clone(),
             next: std::sync::atomic::AtomicUsize::new(0),
         }
     }
@@ -174,18 +197,24 @@ impl PyEvaluation {
         Ok(self.subject(self.position(subject)?).explain())
     }
 
-    /// Number of subjects per grade, in the order of the plan's grade scale.
+    /// Number of subjects per grade, in the order of the plan's grade scale (for versions,
+    /// the scale of the version applied last).
     fn grade_counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let mut counts: Vec<(&str, usize)> = self
-            .plan
-            .plan()
-            .grades
-            .iter()
-            .map(|g| (g.grade.as_str(), 0usize))
-            .collect();
+            .scorer
+            .render_plan(&self.eval)
+            .map(|p| {
+                p.plan()
+                    .grades
+                    .iter()
+                    .map(|g| (g.grade.as_str(), 0usize))
+                    .collect()
+            })
+            .unwrap_or_default();
         for r in &self.eval.results {
-            if let Some(c) = counts.iter_mut().find(|(g, _)| *g == &*r.grade) {
-                c.1 = c.1.saturating_add(1);
+            match counts.iter_mut().find(|(g, _)| *g == &*r.grade) {
+                Some(c) => c.1 = c.1.saturating_add(1),
+                None => counts.push((&r.grade, 1)),
             }
         }
         let d = PyDict::new(py);
@@ -270,7 +299,7 @@ impl PyEvaluation {
 
     /// HTML table for Jupyter.
     fn _repr_html_(&self) -> String {
-        html::evaluation(&self.eval, &self.plan, 50)
+        html::evaluation(&self.eval, self.scorer.render_plan(&self.eval), 50)
     }
 
     fn __repr__(&self) -> String {
@@ -306,7 +335,7 @@ fn import_optional<'py>(
 #[pyclass(frozen, module = "kpichain._kpichain")]
 pub struct ResultIterator {
     eval: Arc<Evaluation>,
-    plan: Arc<CompiledPlan>,
+    scorer: Scorer,
     next: std::sync::atomic::AtomicUsize,
 }
 
@@ -320,28 +349,55 @@ impl ResultIterator {
         let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         (i < self.eval.results.len()).then(|| PySubjectResult {
             eval: self.eval.clone(),
-            plan: self.plan.clone(),
+            scorer: self.scorer.clone(),
             index: i,
+            segment: None,
         })
     }
 }
 
 /// One subject's result: total, grade, coefficient, payout and every item, with
 /// ``decimal.Decimal`` numbers at the plan's scales (``Decimal('87.50')``).
+///
+/// A subject scored pro rata across plan versions has its total, grade, coefficient and
+/// payout here and no items; each version's full result is in :attr:`segments`.
 #[pyclass(frozen, module = "kpichain._kpichain", name = "SubjectResult")]
 pub struct PySubjectResult {
     eval: Arc<Evaluation>,
-    plan: Arc<CompiledPlan>,
+    scorer: Scorer,
     index: usize,
+    /// The pro-rata segment this is the result of, for a segment's own result.
+    segment: Option<usize>,
+}
+
+/// The result at `index` (and, within it, segment `segment`).
+fn result_at(eval: &Evaluation, index: usize, segment: Option<usize>) -> Option<&SubjectResult> {
+    let r = eval.results.get(index)?;
+    match segment {
+        None => Some(r),
+        Some(s) => r.segments.get(s).map(|s| &s.result),
+    }
 }
 
 impl PySubjectResult {
     fn r(&self) -> &SubjectResult {
         // The index was checked when the object was made; an empty fallback keeps this total.
-        self.eval
-            .results
-            .get(self.index)
-            .unwrap_or_else(|| empty_result())
+        result_at(&self.eval, self.index, self.segment).unwrap_or_else(|| empty_result())
+    }
+
+    fn explanation_of(&self) -> Explanation {
+        let segment = self.segment.and_then(|s| {
+            self.eval
+                .results
+                .get(self.index)
+                .and_then(|r| r.segments.get(s))
+        });
+        match segment {
+            Some(s) => self
+                .scorer
+                .explain_segment(&self.eval, &s.version, &s.result),
+            None => self.scorer.explain(&self.eval, self.r()),
+        }
     }
 }
 
@@ -460,6 +516,7 @@ impl PySubjectResult {
             .map(|j| PyItemResult {
                 eval: self.eval.clone(),
                 subject: self.index,
+                segment: self.segment,
                 index: j,
             })
             .collect()
@@ -521,20 +578,52 @@ impl PySubjectResult {
             .map(|j| PyItemResult {
                 eval: self.eval.clone(),
                 subject: self.index,
+                segment: self.segment,
                 index: j,
             })
             .ok_or_else(|| PyKeyError::new_err(key.to_string()))
     }
 
+    /// The versions' parts of a result scored pro rata across plan versions (empty
+    /// otherwise): dicts with ``version``, ``from``, ``to`` (inclusive), ``days`` (the part's
+    /// weight in the total) and ``result``, the subject's full :class:`SubjectResult` under
+    /// that version for the whole period (with its items).
+    #[getter]
+    fn segments<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        if self.segment.is_some() {
+            return Ok(list);
+        }
+        for (k, s) in self.r().segments.iter().enumerate() {
+            let d = PyDict::new(py);
+            d.set_item("version", &s.version)?;
+            d.set_item("from", &s.from)?;
+            d.set_item("to", &s.to)?;
+            d.set_item("days", s.days)?;
+            d.set_item(
+                "result",
+                PySubjectResult {
+                    eval: self.eval.clone(),
+                    scorer: self.scorer.clone(),
+                    index: self.index,
+                    segment: Some(k),
+                },
+            )?;
+            list.append(d)?;
+        }
+        Ok(list)
+    }
+
     /// The explanation for an HR user: every item's actual, target, rule, score and weight,
-    /// adjustments, vetoes, rounding, grade and coefficient, as text.
+    /// adjustments, vetoes, rounding, grade and coefficient, as text. A result scored pro
+    /// rata across plan versions explains each version's part and the day-weighted total.
     fn explain(&self) -> String {
-        self.plan.explain(self.r()).to_string()
+        self.explanation_of().to_string()
     }
 
     /// The same explanation as structured data (decimals as strings).
     fn explanation<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        json_loads(py, &to_json(&self.plan.explain(self.r()), None))
+        json_loads(py, &to_json(&self.explanation_of(), None))
     }
 
     /// This result as JSON text in the core's shape (decimals as strings).
@@ -550,7 +639,7 @@ impl PySubjectResult {
 
     /// HTML for Jupyter: the result with its items.
     fn _repr_html_(&self) -> String {
-        html::subject(&self.plan.explain(self.r()), self.r())
+        html::subject(&self.explanation_of(), self.r())
     }
 
     fn __repr__(&self) -> String {
@@ -568,14 +657,13 @@ impl PySubjectResult {
 pub struct PyItemResult {
     eval: Arc<Evaluation>,
     subject: usize,
+    segment: Option<usize>,
     index: usize,
 }
 
 impl PyItemResult {
     fn it(&self) -> PyResult<&ItemResult> {
-        self.eval
-            .results
-            .get(self.subject)
+        result_at(&self.eval, self.subject, self.segment)
             .and_then(|r| r.items.get(self.index))
             .ok_or_else(|| PyIndexError::new_err("item index out of range"))
     }

@@ -87,3 +87,31 @@ def load_json_exact(path: Path) -> Any:
     from decimal import Decimal
 
     return json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)
+
+
+def subset(expected: Any, actual: Any, where: str = "$") -> list[str]:
+    """Differences where ``expected`` is not a subset of ``actual`` (strings compared exactly)."""
+    if isinstance(expected, dict):
+        if not isinstance(actual, dict):
+            return [f"{where}: expected an object, got {actual!r}"]
+        out: list[str] = []
+        for k, v in expected.items():
+            if k not in actual:
+                out.append(f"{where}.{k}: missing")
+            else:
+                out += subset(v, actual[k], f"{where}.{k}")
+        return out
+    if isinstance(expected, list):
+        if not isinstance(actual, list) or len(actual) != len(expected):
+            return [f"{where}: expected {len(expected)} elements, got {actual!r}"]
+        out = []
+        for i, (e, a) in enumerate(zip(expected, actual)):
+            out += subset(e, a, f"{where}[{i}]")
+        return out
+    if type(expected) is not type(actual) or expected != actual:
+        return [f"{where}: expected {expected!r}, got {actual!r}"]
+    return []
+
+
+def pairs(errors: list[kpichain.ErrorDetail]) -> list[dict[str, str]]:
+    return [{"code": e["code"], "path": e["path"]} for e in errors]

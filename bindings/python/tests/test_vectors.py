@@ -15,41 +15,13 @@ import pytest
 
 import kpichain
 
-from conftest import VECTORS, load_json_exact
+from conftest import VECTORS, load_json_exact, pairs, subset
 
 FILES = sorted(VECTORS.glob("*.json"))
 
 
 def test_there_are_vectors() -> None:
     assert FILES, f"no golden vectors in {VECTORS}"
-
-
-def subset(expected: Any, actual: Any, where: str = "$") -> list[str]:
-    """Differences where ``expected`` is not a subset of ``actual`` (strings compared exactly)."""
-    if isinstance(expected, dict):
-        if not isinstance(actual, dict):
-            return [f"{where}: expected an object, got {actual!r}"]
-        out: list[str] = []
-        for k, v in expected.items():
-            if k not in actual:
-                out.append(f"{where}.{k}: missing")
-            else:
-                out += subset(v, actual[k], f"{where}.{k}")
-        return out
-    if isinstance(expected, list):
-        if not isinstance(actual, list) or len(actual) != len(expected):
-            return [f"{where}: expected {len(expected)} elements, got {actual!r}"]
-        out = []
-        for i, (e, a) in enumerate(zip(expected, actual)):
-            out += subset(e, a, f"{where}[{i}]")
-        return out
-    if type(expected) is not type(actual) or expected != actual:
-        return [f"{where}: expected {expected!r}, got {actual!r}"]
-    return []
-
-
-def pairs(errors: list[kpichain.ErrorDetail]) -> list[dict[str, str]]:
-    return [{"code": e["code"], "path": e["path"]} for e in errors]
 
 
 def as_text(v: Any) -> Any:
@@ -97,48 +69,84 @@ def arrow_inputs(inputs: dict[str, Any]) -> tuple[pa.Table, pa.Table | None, pa.
     return a, x, t
 
 
+def records_plan(v: dict[str, Any]) -> dict[str, Any]:
+    """The plan whose record sets a vector's records follow (for versions: the first one)."""
+    if "versions" in v:
+        plan: dict[str, Any] = v["versions"]["versions"][0]["plan"]
+        return plan
+    return dict(v["plan"])
+
+
 @pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
 def test_vector(path: Path) -> None:
     v = load_json_exact(path)
+    versioned = "versions" in v
     if "expected_plan_errors" in v:
+        if versioned:
+            with pytest.raises(kpichain.PlanError) as info:
+                kpichain.load_versions(v["versions"])
+            assert pairs(info.value.errors) == v["expected_plan_errors"]
+            return
         assert kpichain.validate(v["plan"]) and pairs(kpichain.validate(v["plan"])) == v["expected_plan_errors"]
         with pytest.raises(kpichain.PlanError) as info:
             kpichain.Plan.from_dict(v["plan"])
         assert pairs(info.value.errors) == v["expected_plan_errors"]
         return
-    assert kpichain.validate(v["plan"]) == []
-    plan = kpichain.Plan.from_dict(v["plan"])
+    scorer: kpichain.Plan | kpichain.PlanVersions
+    if versioned:
+        scorer = kpichain.load_versions(v["versions"])
+    else:
+        assert kpichain.validate(v["plan"]) == []
+        scorer = kpichain.Plan.from_dict(v["plan"])
+    inputs = v["inputs"]
+    records = inputs.get("records")
+
+    def by_rows() -> kpichain.Evaluation:
+        args: dict[str, Any] = {
+            "targets": inputs.get("targets"),
+            "units": inputs.get("units"),
+            "records": records,
+        }
+        if isinstance(scorer, kpichain.PlanVersions):
+            return scorer.score(inputs["assignments"], inputs.get("actuals", []), period=inputs["period"], **args)
+        return scorer.score(inputs["assignments"], inputs.get("actuals", []), period=inputs.get("period"), **args)
+
+    def by_arrow() -> kpichain.Evaluation:
+        a, x, t = arrow_inputs(inputs)
+        units = inputs.get("units")
+        plan = records_plan(v)
+        args: dict[str, Any] = {
+            "targets": t,
+            "units": None if units is None else text_table(units, ["id", "name", "parent", "region"]),
+            "records": None
+            if records is None
+            else {name: text_table(rows, declared(plan, name, rows)) for name, rows in records.items()},
+        }
+        if isinstance(scorer, kpichain.PlanVersions):
+            return scorer.score(a, x, period=inputs["period"], **args)
+        return scorer.score(a, x, period=inputs.get("period"), **args)
+
     if "expected_input_errors" in v:
         with pytest.raises(kpichain.InputError) as err:
-            plan.evaluate(v["inputs"])
+            scorer.evaluate(inputs)
         assert pairs(err.value.errors) == v["expected_input_errors"]
+        if versioned:
+            # The row path reports the same problems (the period is checked by the core).
+            with pytest.raises(kpichain.InputError) as err:
+                by_rows()
+            assert pairs(err.value.errors) == v["expected_input_errors"]
         return
-    ev = plan.evaluate(v["inputs"])
+    ev = scorer.evaluate(inputs)
     got = ev.to_dict()
     problems = subset(v["expected"], got)
     assert not problems, "\n".join(problems)
 
     # The same inputs through the row path and the Arrow path give identical JSON (org units
     # and record sets included: records as text columns, like a CSV file read as text).
-    inputs = v["inputs"]
-    records = inputs.get("records")
-    by_rows = plan.score(
-        inputs["assignments"],
-        inputs.get("actuals", []),
-        targets=inputs.get("targets"),
-        period=inputs.get("period"),
-        units=inputs.get("units"),
-        records=records,
-    )
-    assert by_rows.to_json() == ev.to_json()
-    a, x, t = arrow_inputs(inputs)
-    units = inputs.get("units")
-    by_arrow = plan.score(
-        a,
-        x,
-        targets=t,
-        period=inputs.get("period"),
-        units=None if units is None else text_table(units, ["id", "name", "parent", "region"]),
-        records=None if records is None else {name: text_table(rows, declared(v["plan"], name, rows)) for name, rows in records.items()},
-    )
-    assert by_arrow.to_json() == ev.to_json()
+    assert by_rows().to_json() == ev.to_json()
+    assert by_arrow().to_json() == ev.to_json()
+    # Every result explains itself (a pro-rata result through its segments).
+    for r in ev:
+        assert r.subject in r.explain()
+        if isinstance(scorer, kpichain.PlanVersions):
+            assert scorer.explain(ev, r.subject) == r.explain()

@@ -13,6 +13,10 @@ arithmetic, explaining every number::
     ev.to_pandas()                                      # Decimal columns (floats=True for floats)
     print(ev["E001"].explain())
 
+    versions = kpichain.load_versions("versions.json")  # effective-dated plan versions
+    ev = versions.score(assignments_df, actuals_df, period="2022-03")
+    print(versions.diff("2022.01", "2022.03"))            # what changed, with the plan's names
+
 Every computation happens in the Rust core (``kpichain._kpichain``); this package only
 re-exports it and defines the exceptions.
 """
@@ -24,17 +28,27 @@ from ._kpichain import (
     Evaluation,
     ItemResult,
     Plan,
+    PlanDiff,
+    PlanVersions,
     SubjectResult,
     __version__,
+    derive_actuals,
+    diff,
+    diff_schema,
     inputs_schema,
     load_plan,
+    load_versions,
     plan_schema,
     result_schema,
     validate,
+    versions_schema,
 )
-from ._types import ItemSource
+from ._types import AppliedVersion, Derived, DiffChange, ItemSource, Segment, VersionRef
 
 __all__ = [
+    "AppliedVersion",
+    "Derived",
+    "DiffChange",
     "ErrorDetail",
     "Evaluation",
     "InputError",
@@ -42,12 +56,21 @@ __all__ = [
     "ItemSource",
     "KpichainError",
     "Plan",
+    "PlanDiff",
     "PlanError",
+    "PlanVersions",
+    "Segment",
     "SubjectResult",
+    "VersionRef",
     "__version__",
+    "derive_actuals",
+    "diff",
+    "diff_schema",
     "inputs_schema",
     "load_plan",
+    "load_versions",
     "plan_schema",
     "result_schema",
     "validate",
+    "versions_schema",
 ]

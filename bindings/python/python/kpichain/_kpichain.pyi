@@ -6,7 +6,20 @@ from decimal import Decimal
 from typing import Any, Literal, final
 
 from kpichain._errors import ErrorDetail
-from kpichain._types import ArrowStreamExportable, ItemSource, PlanSource, Records, Rows
+from kpichain._types import (
+    AppliedVersion,
+    ArrowStreamExportable,
+    Derived,
+    DeriveRequest,
+    DiffChange,
+    ItemSource,
+    PlanSource,
+    Records,
+    Rows,
+    Segment,
+    VersionRef,
+    VersionsSource,
+)
 
 __version__: str
 __all__ = [
@@ -16,11 +29,18 @@ __all__ = [
     "SubjectResult",
     "ItemResult",
     "ResultIterator",
+    "PlanVersions",
+    "PlanDiff",
     "load_plan",
+    "load_versions",
     "validate",
+    "diff",
+    "derive_actuals",
     "plan_schema",
     "inputs_schema",
     "result_schema",
+    "versions_schema",
+    "diff_schema",
 ]
 
 @final
@@ -117,6 +137,10 @@ class Evaluation:
     @property
     def derivation(self) -> dict[str, Any] | None:
         """How actuals were derived from records (records read, bad records, notes)."""
+
+    @property
+    def versions(self) -> list[AppliedVersion]:
+        """The plan versions applied to the period (versioned plans only; else empty)."""
 
     @property
     def results(self) -> list[SubjectResult]:
@@ -231,6 +255,10 @@ class SubjectResult:
     def warnings(self) -> list[ErrorDetail]:
         """Warnings: ``code``, ``path``, ``message``."""
 
+    @property
+    def segments(self) -> list[Segment]:
+        """Each version's part of a result scored pro rata across plan versions (else empty)."""
+
     def item(self, key: str) -> ItemResult:
         """The item with this item id (or indicator id)."""
 
@@ -311,6 +339,110 @@ class ItemResult:
 
     def to_dict(self) -> dict[str, Any]:
         """This item in the core's JSON shape."""
+
+@final
+class PlanVersions:
+    """A plan with effective-dated versions (方案版本), compiled and validated."""
+
+    @staticmethod
+    def load(source: VersionsSource) -> PlanVersions:
+        """Loads and compiles plan versions from a dict, JSON text or a file path."""
+
+    @property
+    def id(self) -> str:
+        """The versioned plan's id."""
+
+    @property
+    def name(self) -> str | None:
+        """Its display name."""
+
+    @property
+    def span(self) -> Literal["period_start", "pro_rata"]:
+        """How a period spanning a change is scored."""
+
+    @property
+    def fingerprint(self) -> str:
+        """``sha256:`` + the hex SHA-256 of the whole document's canonical JSON."""
+
+    @property
+    def versions(self) -> list[tuple[str, Plan]]:
+        """``(effective_from, Plan)`` pairs, in order."""
+
+    def version(self, version: str) -> Plan:
+        """The version with this label; ``KeyError`` when there is none."""
+
+    def in_force(self, day: str) -> Plan | None:
+        """The version in force on ``day`` (``YYYY-MM-DD``)."""
+
+    def diff(self, before: str, after: str) -> PlanDiff:
+        """What changed from version ``before`` to version ``after``."""
+
+    def score(
+        self,
+        assignments: Rows,
+        actuals: Rows | None = None,
+        *,
+        period: str,
+        targets: Rows | None = None,
+        layout: Literal["auto", "long", "wide"] = "auto",
+        units: Rows | None = None,
+        records: Records | None = None,
+    ) -> Evaluation:
+        """Scores a batch like ``Plan.score``, with the version(s) in force for ``period``."""
+
+    def evaluate(self, inputs: Mapping[str, Any] | str) -> Evaluation:
+        """Evaluates inputs in the core's JSON shape (with ``period``)."""
+
+    def explain(self, evaluation: Evaluation, subject: int | str) -> str:
+        """The explanation of one subject's result in an evaluation of these versions."""
+
+    def to_json(self) -> str:
+        """The document as canonical JSON text."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The document as plain Python data."""
+
+@final
+class PlanDiff:
+    """Everything that changed from one plan version to another."""
+
+    @property
+    def from_(self) -> VersionRef:
+        """The old plan: ``id``, ``version``, ``fingerprint``."""
+
+    @property
+    def to(self) -> VersionRef:
+        """The new plan: ``id``, ``version``, ``fingerprint``."""
+
+    @property
+    def changes(self) -> list[DiffChange]:
+        """The changes, in plan order."""
+
+    def is_empty(self) -> bool:
+        """Whether nothing changed."""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The diff as plain Python data: ``from``, ``to``, ``changes``."""
+
+    def to_json(self) -> str:
+        """The diff as JSON text."""
+
+    def __len__(self) -> int: ...
+
+def load_versions(source: VersionsSource) -> PlanVersions:
+    """Loads and compiles plan versions (same as ``PlanVersions.load``)."""
+
+def diff(before: Plan | PlanSource, after: Plan | PlanSource) -> PlanDiff:
+    """What changed from plan ``before`` to plan ``after`` (read, not compiled)."""
+
+def derive_actuals(request: DeriveRequest) -> Derived:
+    """Derives actuals from records as text rows with measure definitions."""
+
+def versions_schema() -> dict[str, Any]:
+    """The JSON Schema of a plan with effective-dated versions."""
+
+def diff_schema() -> dict[str, Any]:
+    """The JSON Schema of a plan diff."""
 
 def load_plan(source: PlanSource) -> Plan:
     """Loads and compiles a plan (same as ``Plan.load``)."""

@@ -1,0 +1,138 @@
+//! What scores a batch: a compiled plan or effective-dated versions of one, shared (`Arc`)
+//! between the JavaScript thread and the thread pool.
+
+use crate::failure::{self, Failure, Outcome};
+use crate::inputs;
+use crate::json::to_ascii_json;
+use kpichain::measure::{Period, PeriodKind};
+use kpichain::{CompiledPlan, CompiledVersions, Evaluation, Explanation, Issue, SubjectResult};
+use napi::bindgen_prelude::Latin1String;
+use serde::Serialize;
+use std::sync::Arc;
+
+/// A plan or a document of versions.
+#[derive(Clone)]
+pub enum Scorer {
+    Plan(Arc<CompiledPlan>),
+    Versions(Arc<CompiledVersions>),
+}
+
+/// `2022-03` → `2022-03-01`, `2022-Q2` → `2022-04-01`, `2022` → `2022-01-01`.
+pub fn first_day(period: &str) -> Option<String> {
+    let p: Period = period.parse().ok()?;
+    let text = p.to_string();
+    let year = text.get(..4)?;
+    Some(match p.kind() {
+        PeriodKind::Month => format!("{text}-01"),
+        PeriodKind::Quarter => {
+            let q: u32 = text.get(6..)?.parse().ok()?;
+            format!(
+                "{year}-{:02}-01",
+                q.saturating_sub(1).saturating_mul(3).saturating_add(1)
+            )
+        }
+        PeriodKind::Year => format!("{year}-01-01"),
+    })
+}
+
+impl Scorer {
+    fn evaluate(&self, text: &str) -> Outcome<Evaluation> {
+        let prepared = inputs::prepare(text)?;
+        let outcome = match self {
+            Scorer::Plan(p) => p.evaluate(&prepared.inputs),
+            Scorer::Versions(v) => v.evaluate(&prepared.inputs),
+        };
+        outcome.map_err(|e| Failure::from(prepared.map_issues(e)))
+    }
+
+    fn explain(&self, evaluation: &Evaluation, result: &SubjectResult) -> Explanation {
+        match self {
+            Scorer::Plan(p) => p.explain(result),
+            Scorer::Versions(v) => v.explain(evaluation, result),
+        }
+    }
+
+    /// Scores `text` (the inputs JSON) and returns the evaluation as JSON text; with
+    /// `explain`, each result carries its `explanation` (structured, plus `text`).
+    pub fn score_json(&self, text: &str, explain: bool) -> Outcome<Latin1String> {
+        let evaluation = self.evaluate(text)?;
+        if !explain {
+            return to_ascii_json(&evaluation);
+        }
+        let mut value =
+            serde_json::to_value(&evaluation).map_err(|e| Failure::internal(e.to_string()))?;
+        if let Some(results) = value.get_mut("results").and_then(|r| r.as_array_mut()) {
+            for (slot, result) in results.iter_mut().zip(&evaluation.results) {
+                let out = explanation_out(&self.explain(&evaluation, result))?;
+                if let Some(obj) = slot.as_object_mut() {
+                    obj.insert("explanation".to_string(), out);
+                }
+            }
+        }
+        to_ascii_json(&value)
+    }
+
+    /// Scores `text` and returns the explanations (all subjects, or only `subject`).
+    pub fn explain_json(&self, text: &str, subject: Option<&str>) -> Outcome<Latin1String> {
+        let evaluation = self.evaluate(text)?;
+        let chosen: Vec<_> = evaluation
+            .results
+            .iter()
+            .filter(|r| subject.is_none_or(|s| *r.subject == *s))
+            .collect();
+        if let (Some(s), true) = (subject, chosen.is_empty()) {
+            return Err(Failure::new(
+                failure::INPUT_INVALID,
+                Issue::new(
+                    "unknown_subject",
+                    "",
+                    format!("subject '{s}' has no assignment in these inputs"),
+                ),
+            ));
+        }
+        let explanations = chosen
+            .into_iter()
+            .map(|r| explanation_out(&self.explain(&evaluation, r)))
+            .collect::<Outcome<Vec<_>>>()?;
+        to_ascii_json(&explanations)
+    }
+}
+
+/// An explanation as JavaScript receives it: the structured fields plus the text (pro-rata
+/// segments included, each with its own text).
+#[derive(Serialize)]
+struct ExplanationOut<'a> {
+    #[serde(flatten)]
+    data: &'a Explanation,
+    text: String,
+}
+
+fn explanation_out(e: &Explanation) -> Outcome<serde_json::Value> {
+    let mut value = serde_json::to_value(ExplanationOut {
+        data: e,
+        text: e.to_string(),
+    })
+    .map_err(|e| Failure::internal(e.to_string()))?;
+    // Each segment's explanation gets its text too.
+    if let Some(segments) = value.get_mut("segments").and_then(|s| s.as_array_mut()) {
+        for (slot, s) in segments.iter_mut().zip(&e.segments) {
+            if let Some(x) = slot.get_mut("explanation") {
+                *x = explanation_out(&s.explanation)?;
+            }
+        }
+    }
+    Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_day;
+
+    #[test]
+    fn first_days_of_periods() {
+        assert_eq!(first_day("2022-03").as_deref(), Some("2022-03-01"));
+        assert_eq!(first_day("2022-Q2").as_deref(), Some("2022-04-01"));
+        assert_eq!(first_day("2022").as_deref(), Some("2022-01-01"));
+        assert_eq!(first_day("2022-13"), None);
+    }
+}
