@@ -65,6 +65,14 @@ pub fn round_fixed(value: Decimal, scale: u32, mode: RoundingMode) -> Decimal {
     if value.scale() == scale {
         return value;
     }
+    if crate::fixed::enabled() {
+        if let Some(r) = crate::fixed::Fx::of(value)
+            .and_then(|x| x.round_fixed(scale, mode))
+            .and_then(crate::fixed::Fx::dec)
+        {
+            return r;
+        }
+    }
     let mut rounded = if value.scale() < scale {
         value
     } else {

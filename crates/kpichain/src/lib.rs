@@ -6,6 +6,7 @@ mod compile;
 pub mod decimal;
 mod error;
 mod evaluate;
+mod fixed;
 pub mod formula;
 pub mod measure;
 mod model;

@@ -415,6 +415,16 @@ impl CompiledPlan {
                 continue;
             }
             let path = || format!("roles[{}].items[{k}]", role.index);
+            let fast = if included == HUNDRED {
+                rules::weighted_fast(it.score, it.weight, rp.weighted_scale, rp.mode)
+            } else {
+                None
+            };
+            if let Some(weighted) = fast {
+                it.weighted = weighted;
+                total = dec::add(total, weighted).map_err(|_| vec![overflow(path())])?;
+                continue;
+            }
             let weighted = if included == HUNDRED {
                 dec::mul(it.score, it.weight).and_then(dec::div_by_100)
             } else {
@@ -604,6 +614,14 @@ impl CompiledPlan {
                 item.indicator_id
             )));
         };
+        if let Some(fast) = rules::score_fast(item, actual, t, rp) {
+            return Ok(Outcome::Scored(ItemScore {
+                achievement: fast.achievement,
+                raw: fast.raw,
+                score: fast.score,
+                note: None,
+            }));
+        }
         let achievement = match t.target {
             Some(tg) => rules::achievement(
                 actual,

@@ -1,5 +1,7 @@
 //! Evaluation: a pure function of (compiled plan, inputs) → results, with explanations.
 
+#[cfg(test)]
+mod differential;
 mod engine;
 mod explain;
 mod input;
