@@ -32,15 +32,27 @@ pub(crate) struct Fx {
 const MAX_SCALE: u32 = 28;
 
 /// 10^0 ..= 10^18, every power of ten that fits 63 bits.
-const POW10: [i64; 19] = {
-    let mut p = [1i64; 19];
-    let mut i = 1;
-    while i < 19 {
-        p[i] = p[i - 1] * 10;
-        i += 1;
-    }
-    p
-};
+const POW10: [i64; 19] = [
+    1,
+    10,
+    100,
+    1_000,
+    10_000,
+    100_000,
+    1_000_000,
+    10_000_000,
+    100_000_000,
+    1_000_000_000,
+    10_000_000_000,
+    100_000_000_000,
+    1_000_000_000_000,
+    10_000_000_000_000,
+    100_000_000_000_000,
+    1_000_000_000_000_000,
+    10_000_000_000_000_000,
+    100_000_000_000_000_000,
+    1_000_000_000_000_000_000,
+];
 
 #[inline(always)]
 fn pow10(k: u32) -> Option<i64> {
@@ -82,8 +94,16 @@ impl Fx {
 
     /// The same value as a `Decimal` (same mantissa, same scale).
     #[inline(always)]
-    pub(crate) fn dec(self) -> Option<Decimal> {
-        Decimal::try_new(self.m, self.s).ok()
+    pub(crate) fn dec(self) -> Decimal {
+        let magnitude = self.m.unsigned_abs();
+        // The scale is at most 28 (the invariant), as `from_parts` requires.
+        Decimal::from_parts(
+            magnitude as u32,
+            (magnitude >> 32) as u32,
+            0,
+            self.m < 0,
+            self.s,
+        )
     }
 
     /// `−self`. Unlike `Decimal`'s negation, zero stays a positive zero: use it only where
@@ -175,24 +195,10 @@ impl Fx {
         }
     }
 
-    /// The order of two values whose scales differ by more than 18: whole parts first, then
-    /// the fractions, each brought to scale 28 (below 10^28 in magnitude, so it fits).
+    /// The order of two values whose scales differ by more than 18 (rare): as `Decimal`s.
     #[cold]
     fn cmp_far(self, o: Fx) -> Ordering {
-        let (a, b) = (i128::from(self.m), i128::from(o.m));
-        // Scales are at most 28, so these powers fit 94 bits.
-        let (pa, pb) = (10i128.pow(self.s), 10i128.pow(o.s));
-        let (wa, wb) = (a.wrapping_div(pa), b.wrapping_div(pb));
-        if wa != wb {
-            return wa.cmp(&wb);
-        }
-        let fa = a
-            .wrapping_rem(pa)
-            .wrapping_mul(10i128.pow(MAX_SCALE.wrapping_sub(self.s)));
-        let fb = b
-            .wrapping_rem(pb)
-            .wrapping_mul(10i128.pow(MAX_SCALE.wrapping_sub(o.s)));
-        fa.cmp(&fb)
+        self.dec().cmp(&o.dec())
     }
 
     #[inline(always)]
@@ -356,7 +362,7 @@ mod tests {
         let Some(got) = fast(x, y) else {
             return Ok(false);
         };
-        let got = got.dec().unwrap();
+        let got = got.dec();
         let want = reference(a, b);
         prop_assert!(
             want.is_some_and(|w| same(w, got)),
@@ -371,7 +377,7 @@ mod tests {
         #[test]
         fn conversion_round_trips(a in decimal()) {
             if let Some(x) = Fx::of(a) {
-                prop_assert!(same(x.dec().unwrap(), a), "{a:?}");
+                prop_assert!(same(x.dec(), a), "{a:?}");
             } else {
                 prop_assert!(a.mantissa().unsigned_abs() >= 1 << 63 || (a.is_zero() && a.is_sign_negative()));
             }
@@ -383,6 +389,7 @@ mod tests {
             check("sub", a, b, Fx::sub, |a, b| a.checked_sub(b))?;
             check("mul", a, b, Fx::mul, |a, b| a.checked_mul(b))?;
             check("div_by_100", a, b, |x, _| x.div_by_100(), |a, _| crate::decimal::div_by_100(a).ok())?;
+            prop_assert_eq!(crate::decimal::at_least(a, b), a >= b, "at_least({:?}, {:?})", a, b);
             if let (Some(x), Some(y)) = (Fx::of(a), Fx::of(b)) {
                 prop_assert_eq!(x.cmp(y), a.cmp(&b), "cmp({:?}, {:?})", a, b);
                 prop_assert_eq!(x.lt(y), a < b);
@@ -396,9 +403,16 @@ mod tests {
             for mode in MODES {
                 if let Some(got) = x.round_fixed(scale, mode) {
                     let want = reference(|| round_fixed(a, scale, mode));
-                    prop_assert!(same(got.dec().unwrap(), want), "round_fixed({a:?}, {scale}, {mode:?}): fast {got:?}, rust_decimal {want:?}");
+                    prop_assert!(same(got.dec(), want), "round_fixed({a:?}, {scale}, {mode:?}): fast {got:?}, rust_decimal {want:?}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn powers_of_ten() {
+        for (k, &p) in POW10.iter().enumerate() {
+            assert_eq!(i128::from(p), 10i128.pow(k as u32));
         }
     }
 

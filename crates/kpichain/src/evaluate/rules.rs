@@ -576,12 +576,9 @@ pub(crate) fn score_fast(
         }
     };
     Some(FastScored {
-        achievement: match ach {
-            Some(x) => Some(x.dec()?),
-            None => None,
-        },
-        raw: raw.dec()?,
-        score: raw.round_fixed(rp.item_scale, rp.mode)?.dec()?,
+        achievement: ach.map(Fx::dec),
+        raw: raw.dec(),
+        score: raw.round_fixed(rp.item_scale, rp.mode)?.dec(),
     })
 }
 
@@ -593,13 +590,65 @@ pub(crate) fn weighted_fast(
     weight: Decimal,
     scale: u32,
     mode: RoundingMode,
-) -> Option<Decimal> {
+) -> Option<Fx> {
     if !fixed::enabled() {
         return None;
     }
     Fx::of(score)?
         .mul(Fx::of(weight)?)?
         .div_by_100()?
-        .round_fixed(scale, mode)?
-        .dec()
+        .round_fixed(scale, mode)
+}
+
+/// A running sum, in fixed point while every term and partial sum is an [`Fx`], giving the
+/// same result as adding with [`dec::add`] from zero.
+pub(crate) struct Sum {
+    fx: Option<Fx>,
+    dec: Decimal,
+}
+
+impl Sum {
+    #[inline]
+    pub(crate) fn new() -> Sum {
+        Sum {
+            // Zero at scale 0, as `Decimal::ZERO`.
+            fx: fixed::enabled().then_some(Fx::ZERO),
+            dec: Decimal::ZERO,
+        }
+    }
+
+    /// Adds a term.
+    #[inline]
+    pub(crate) fn add(&mut self, v: Decimal) -> Result<(), ArithmeticError> {
+        match Fx::of(v) {
+            Some(v) if self.fx.is_some() => self.add_fx(v),
+            _ => {
+                if let Some(t) = self.fx.take() {
+                    self.dec = t.dec();
+                }
+                self.dec = dec::add(self.dec, v)?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Adds a term already in fixed point.
+    #[inline(always)]
+    pub(crate) fn add_fx(&mut self, v: Fx) -> Result<(), ArithmeticError> {
+        if let Some(t) = self.fx {
+            if let Some(s) = t.add(v) {
+                self.fx = Some(s);
+                return Ok(());
+            }
+            self.fx = None;
+            self.dec = t.dec();
+        }
+        self.dec = dec::add(self.dec, v.dec())?;
+        Ok(())
+    }
+
+    #[inline]
+    pub(crate) fn value(&self) -> Decimal {
+        self.fx.map_or(self.dec, Fx::dec)
+    }
 }
