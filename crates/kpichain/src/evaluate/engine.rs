@@ -322,7 +322,17 @@ impl CompiledPlan {
             };
             let t = targets_for(item, ovr);
             let actual = row.get(item.slot).copied().flatten();
-            match self.score_item(role, item, actual, t, row, scores, rp) {
+            // Most items take the exact fixed-point path (identical numbers, no note).
+            let outcome = match actual.and_then(|a| rules::score_fast(item, a, t, rp)) {
+                Some(fast) => Ok(Outcome::Scored(ItemScore {
+                    achievement: fast.achievement,
+                    raw: fast.raw,
+                    score: fast.score,
+                    note: None,
+                })),
+                None => self.score_item(role, item, actual, t, row, scores, rp),
+            };
+            match outcome {
                 Ok(Outcome::Scored(sc)) => {
                     if let Some((code, message)) = sc.note {
                         warnings.push(Warning { code, path: path(), message: format!("subject '{subject}', item '{}': {message}", item.key) });
@@ -629,14 +639,6 @@ impl CompiledPlan {
                 item.indicator_id
             )));
         };
-        if let Some(fast) = rules::score_fast(item, actual, t, rp) {
-            return Ok(Outcome::Scored(ItemScore {
-                achievement: fast.achievement,
-                raw: fast.raw,
-                score: fast.score,
-                note: None,
-            }));
-        }
         let achievement = match t.target {
             Some(tg) => rules::achievement(
                 actual,
