@@ -42,9 +42,15 @@ impl Rng {
 /// A plan number: mostly round or two-decimal values, sometimes odd ones.
 fn plan_number(rng: &mut Rng, lo: i64, hi: i64) -> Decimal {
     let whole = lo + rng.below((hi - lo).max(1) as u64) as i64;
-    match rng.below(4) {
-        0 | 1 => Decimal::from(whole),
-        2 => Decimal::new(whole * 100 + rng.below(100) as i64, 2),
+    match rng.below(25) {
+        0 if lo <= 0 => {
+            // A negative zero, as "-0.00" in a plan reads.
+            let mut zero = Decimal::new(0, rng.below(3) as u32);
+            zero.set_sign_negative(true);
+            zero
+        }
+        0..=12 => Decimal::from(whole),
+        13..=18 => Decimal::new(whole * 100 + rng.below(100) as i64, 2),
         _ => Decimal::new(whole * 1000 + rng.below(1000) as i64, 3),
     }
 }
@@ -280,4 +286,43 @@ fn generated_cases_are_mostly_scorable() {
     }
     assert!(compiled > 300, "{compiled} of 400 plans compiled");
     assert!(scored > 150, "{scored} of {compiled} evaluations scored");
+}
+
+/// The common rules take the fast path (so that a change cannot silently turn it off).
+#[test]
+fn ordinary_items_take_the_fast_path() {
+    use crate::evaluate::rules::{Targets, score_fast};
+    let plan = json!({
+        "id": "p", "version": "1",
+        "indicators": (0..6).map(|i| json!({"id": format!("k{i}"), "name": "k"})).collect::<Vec<_>>(),
+        "roles": [{"id": "r", "name": "r", "items": [
+            {"indicator": "k0", "weight": 20, "threshold": 50, "target": 100, "stretch": 150, "rule": {"type": "linear"}},
+            {"indicator": "k1", "weight": 20, "target": 80, "rule": {"type": "ratio", "cap": 120}},
+            {"indicator": "k2", "weight": 20, "target": 100, "rule": {"type": "bands", "over": "achievement", "bands": [
+                {"to": 60, "score": 0}, {"from": 60, "to": 100, "score": 80}, {"from": 100, "score": 100}]}},
+            {"indicator": "k3", "weight": 20, "target": 1, "rule": {"type": "pass_fail"}},
+            {"indicator": "k4", "weight": 10, "rule": {"type": "deduction", "points": 5}},
+            {"indicator": "k5", "weight": 10, "rule": {"type": "lookup", "rows": [{"max": 5, "score": 0}, {"min": 5, "score": 100}]}}]}],
+        "grades": [{"grade": "A", "coefficient": 1}]
+    });
+    let plan = CompiledPlan::from_text(&plan.to_string()).unwrap();
+    let role = &plan.roles[0];
+    for item in &role.items {
+        let t = Targets {
+            target: item.target,
+            threshold: item.threshold,
+            stretch: item.stretch,
+            from_plan: true,
+        };
+        for actual in [
+            "0", "3", "49.99", "50", "87.25", "100", "123.456", "150", "170",
+        ] {
+            let actual: Decimal = actual.parse().unwrap();
+            assert!(
+                score_fast(item, actual, t, &plan.plan.rounding).is_some(),
+                "item {} at {actual}",
+                item.key
+            );
+        }
+    }
 }
