@@ -177,6 +177,7 @@ impl CompiledPlan {
     }
 
     #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     fn locate<'a>(
         &self,
         by_id: &FastMap<&'a str, usize>,
