@@ -65,6 +65,14 @@ pub fn round_fixed(value: Decimal, scale: u32, mode: RoundingMode) -> Decimal {
     if value.scale() == scale {
         return value;
     }
+    if crate::fixed::enabled() {
+        if let Some(r) = crate::fixed::Fx::of(value)
+            .and_then(|x| x.round_fixed(scale, mode))
+            .map(crate::fixed::Fx::dec)
+        {
+            return r;
+        }
+    }
     let mut rounded = if value.scale() < scale {
         value
     } else {
@@ -209,6 +217,15 @@ pub(crate) fn div_by_100(a: Decimal) -> Arith {
     match r.scale().checked_add(2) {
         Some(scale) if scale <= 28 && r.set_scale(scale).is_ok() => Ok(r),
         _ => div(a, HUNDRED),
+    }
+}
+
+/// `a ≥ b`, compared in fixed point when both fit it.
+#[inline]
+pub(crate) fn at_least(a: Decimal, b: Decimal) -> bool {
+    match (crate::fixed::Fx::of(a), crate::fixed::Fx::of(b)) {
+        (Some(x), Some(y)) => y.le(x),
+        _ => a >= b,
     }
 }
 

@@ -7,6 +7,7 @@ pub mod decimal;
 pub mod diff;
 mod error;
 mod evaluate;
+mod fixed;
 pub mod formula;
 pub mod measure;
 mod model;

@@ -12,6 +12,7 @@ use crate::measure::RecordSets;
 use crate::model::{Direction, MissingDataPolicy, RoundingPolicy};
 use rust_decimal::Decimal;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 /// Memory of the last look-ups, to skip hashing for inputs grouped by subject.
 #[derive(Default)]
@@ -133,15 +134,19 @@ impl CompiledPlan {
             let Some(role) = self.roles.get(self.select_role(ri, a, chain.as_ref())) else {
                 continue;
             };
-            if by_id.contains_key(&*a.subject) {
-                issues.push(Issue::new(
-                    "duplicate_subject",
-                    format!("assignments[{i}].subject"),
-                    format!("subject '{}' is assigned more than once", a.subject),
-                ));
-                continue;
+            match by_id.entry(&*a.subject) {
+                Entry::Occupied(_) => {
+                    issues.push(Issue::new(
+                        "duplicate_subject",
+                        format!("assignments[{i}].subject"),
+                        format!("subject '{}' is assigned more than once", a.subject),
+                    ));
+                    continue;
+                }
+                Entry::Vacant(slot) => {
+                    slot.insert(subjects.len());
+                }
             }
-            by_id.insert(&*a.subject, subjects.len());
             subjects.push(SubjectSlot {
                 assignment: a,
                 role,
@@ -307,6 +312,7 @@ impl CompiledPlan {
     }
 
     #[allow(clippy::too_many_arguments)]
+    #[inline(always)]
     fn locate<'a>(
         &self,
         by_id: &FastMap<&'a str, usize>,
@@ -319,13 +325,21 @@ impl CompiledPlan {
         issues: &mut Vec<Issue>,
     ) -> Option<usize> {
         let index = match last.subject {
-            Some((name, index)) if name == subject => {
+            Some((name, index)) if same_str(name, subject) => {
                 last.run = last.run.saturating_add(1);
                 Some(index)
             }
-            _ => {
+            previous => {
                 last.run = 0;
-                let found = by_id.get(subject).copied();
+                // Grouped in the order of the assignments: try the next subject before hashing.
+                let next = previous
+                    .and_then(|(_, index)| index.checked_add(1))
+                    .filter(|&next| {
+                        subjects
+                            .get(next)
+                            .is_some_and(|s| same_str(&s.assignment.subject, subject))
+                    });
+                let found = next.or_else(|| by_id.get(subject).copied());
                 last.subject = found.map(|index| (subject, index));
                 found
             }
@@ -341,7 +355,7 @@ impl CompiledPlan {
         // Subjects usually list their indicators in the same order: try the indicator seen at
         // this position of the previous subject's run before hashing.
         let cached = match last.seen.get(last.run) {
-            Some(&(name, ind)) if name == indicator => Some(ind),
+            Some(&(name, ind)) if same_str(name, indicator) => Some(ind),
             _ => None,
         };
         let Some(ind) = cached.or_else(|| {
@@ -444,7 +458,17 @@ impl CompiledPlan {
             };
             let t = targets_for(item, ovr);
             let actual = row.get(item.slot).copied().flatten();
-            match self.score_item(role, item, actual, t, row, scores, rp) {
+            // Most items take the exact fixed-point path (identical numbers, no note).
+            let outcome = match actual.and_then(|a| rules::score_fast(item, a, t, rp)) {
+                Some(fast) => Ok(Outcome::Scored(ItemScore {
+                    achievement: fast.achievement,
+                    raw: fast.raw,
+                    score: fast.score,
+                    note: None,
+                })),
+                None => self.score_item(role, item, actual, t, row, scores, rp),
+            };
+            match outcome {
                 Ok(Outcome::Scored(sc)) => {
                     if let Some((code, message)) = sc.note {
                         warnings.push(Warning { code, path: path(), message: format!("subject '{subject}', item '{}': {message}", item.key) });
@@ -543,14 +567,25 @@ impl CompiledPlan {
                 ),
             )]);
         }
-        let mut total = Decimal::ZERO;
+        let mut sum = rules::Sum::new();
+        let all_in = included == HUNDRED;
         for (k, it) in items.iter_mut().enumerate() {
             if it.status == ItemStatus::Excluded {
                 it.effective_weight = Decimal::ZERO;
                 continue;
             }
             let path = || format!("{}.items[{k}]", role.path);
-            let weighted = if included == HUNDRED {
+            let fast = if all_in {
+                rules::weighted_fast(it.score, it.weight, rp.weighted_scale, rp.mode)
+            } else {
+                None
+            };
+            if let Some(weighted) = fast {
+                it.weighted = weighted.dec();
+                sum.add_fx(weighted).map_err(|_| vec![overflow(path())])?;
+                continue;
+            }
+            let weighted = if all_in {
                 dec::mul(it.score, it.weight).and_then(dec::div_by_100)
             } else {
                 it.effective_weight = dec::div(
@@ -566,8 +601,9 @@ impl CompiledPlan {
             }
             .map_err(|_| vec![overflow(path())])?;
             it.weighted = round_fixed(weighted, rp.weighted_scale, rp.mode);
-            total = dec::add(total, it.weighted).map_err(|_| vec![overflow(path())])?;
+            sum.add(it.weighted).map_err(|_| vec![overflow(path())])?;
         }
+        let mut total = sum.value();
 
         // Adjustments.
         let mut adjustments = Vec::with_capacity(role.adjustments.len());
@@ -662,7 +698,7 @@ impl CompiledPlan {
             None => match self
                 .grades
                 .iter()
-                .find(|g| g.min.is_none_or(|m| total >= m))
+                .find(|g| g.min.is_none_or(|m| dec::at_least(total, m)))
             {
                 Some(g) => g,
                 None => {
@@ -811,6 +847,12 @@ struct ItemScore {
 enum Outcome {
     Scored(ItemScore),
     Missing(String),
+}
+
+/// String equality, first by address: ids shared between rows (`Arc<str>`) compare at once.
+#[inline(always)]
+fn same_str(a: &str, b: &str) -> bool {
+    std::ptr::eq(a, b) || a == b
 }
 
 fn targets_for(item: &CItem, ovr: Option<&TargetOverride>) -> Targets {

@@ -1,6 +1,8 @@
 //! Evaluation: a pure function of (compiled plan, inputs) → results, with explanations.
 
 mod chain;
+#[cfg(test)]
+mod differential;
 mod engine;
 mod explain;
 mod input;

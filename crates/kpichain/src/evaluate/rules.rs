@@ -1,8 +1,9 @@
 //! Item scoring: from an actual (and the item's targets) to a raw score, per rule.
 
 use crate::compile::{CItem, CRule};
-use crate::decimal::{self as dec, Arith, ArithmeticError, HUNDRED, clamp};
-use crate::model::{Direction, Over, PerUnitBasis};
+use crate::decimal::{self as dec, Arith, ArithmeticError, HUNDRED, RoundingMode, clamp};
+use crate::fixed::{self, Fx};
+use crate::model::{Direction, Over, PerUnitBasis, RoundingPolicy};
 use rust_decimal::Decimal;
 
 /// Targets in force for one subject's item (the plan's, or the subject's own).
@@ -17,7 +18,7 @@ pub(crate) struct Targets {
 
 /// Factors precomputed at compile time when they are exact (a terminating decimal), so that a
 /// division becomes a multiplication giving the identical result.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Factors {
     /// 100 ÷ target, for higher-is-better achievement.
     pub(crate) achievement: Option<Decimal>,
@@ -25,6 +26,8 @@ pub(crate) struct Factors {
     pub(crate) lower_slope: Option<Decimal>,
     /// (stretch_score − target_score) ÷ (stretch − target), on direction-adjusted values.
     pub(crate) upper_slope: Option<Decimal>,
+    /// The item's numbers in fixed point, when it can be scored on the fast path.
+    pub(crate) fast: Option<FastItem>,
 }
 
 /// `a ÷ b` when it is a terminating decimal that fits, so that multiplying by it is exact.
@@ -62,6 +65,7 @@ impl Factors {
                 }
             }
         }
+        f.fast = FastItem::new(item, &f);
         f
     }
 }
@@ -133,11 +137,8 @@ pub(crate) fn score(
     let target = t.target.unwrap_or_default();
     match &item.rule {
         CRule::Linear(r) => {
-            let f = if t.from_plan {
-                item.factors
-            } else {
-                Factors::default()
-            };
+            let none = Factors::default();
+            let f = if t.from_plan { &item.factors } else { &none };
             plain(linear(
                 item.direction,
                 actual,
@@ -283,7 +284,7 @@ fn linear(
     direction: Direction,
     actual: Decimal,
     t: Targets,
-    f: Factors,
+    f: &Factors,
     fs: Decimal,
     ts: Decimal,
     ss: Decimal,
@@ -329,5 +330,325 @@ fn linear(
         },
         Some(_) => Ok(ss),
         None => Ok(ts),
+    }
+}
+
+/// An item's plan numbers in fixed point ([`Fx`]), precomputed for [`score_fast`]; absent when
+/// the item can never be scored there (a rule with a division, achievement that needs one, a
+/// number that does not fit 63 bits).
+#[derive(Debug, Clone)]
+pub(crate) struct FastItem {
+    /// 100 ÷ target: achievement is actual × this; `None` when achievement is undefined.
+    achievement: Option<Fx>,
+    /// The target as written (for pass/fail: zero when there is none).
+    target: Fx,
+    rule: FastRule,
+}
+
+/// A rule's numbers in fixed point.
+#[derive(Debug, Clone)]
+enum FastRule {
+    Linear {
+        lower: bool,
+        /// Direction-adjusted threshold and target, when both are given.
+        bounds: Option<(Fx, Fx)>,
+        /// Direction-adjusted stretch value.
+        stretch: Option<Fx>,
+        lower_slope: Option<Fx>,
+        upper_slope: Option<Fx>,
+        floor_score: Fx,
+        target_score: Fx,
+        stretch_score: Fx,
+    },
+    Ratio {
+        floor: Fx,
+        cap: Option<Fx>,
+    },
+    /// Bands `[from, to)` or lookup rows `[min, max]` (`inclusive`), with their scores.
+    Table {
+        over: Over,
+        inclusive: bool,
+        rows: Vec<(Option<Fx>, Option<Fx>, Fx)>,
+    },
+    PassFail {
+        higher: bool,
+        pass: Fx,
+        fail: Fx,
+    },
+    Deduction {
+        start: Fx,
+        points: Fx,
+        floor: Fx,
+    },
+}
+
+fn fx_opt(d: Option<Decimal>) -> Option<Option<Fx>> {
+    match d {
+        Some(d) => Fx::of(d).map(Some),
+        None => Some(None),
+    }
+}
+
+impl FastItem {
+    fn new(item: &CItem, f: &Factors) -> Option<FastItem> {
+        let higher = item.direction == Direction::HigherIsBetter;
+        let achievement = match item.target {
+            Some(t) if !t.is_zero() => {
+                // Only higher-is-better over a positive target has an exact multiplication.
+                if !(higher && t.is_sign_positive()) {
+                    return None;
+                }
+                Some(Fx::of(f.achievement?)?)
+            }
+            _ => None,
+        };
+        let flip = |x: Fx| if higher { x } else { x.neg() };
+        let rule = match &item.rule {
+            CRule::Linear(r) => FastRule::Linear {
+                lower: !higher,
+                bounds: match (item.threshold, item.target) {
+                    (Some(th), Some(tg)) => Some((flip(Fx::of(th)?), flip(Fx::of(tg)?))),
+                    _ => None,
+                },
+                stretch: fx_opt(item.stretch)?.map(flip),
+                lower_slope: fx_opt(f.lower_slope)?,
+                upper_slope: fx_opt(f.upper_slope)?,
+                floor_score: Fx::of(r.floor_score)?,
+                target_score: Fx::of(r.target_score)?,
+                stretch_score: Fx::of(r.stretch_score)?,
+            },
+            CRule::Ratio(r) => FastRule::Ratio {
+                floor: Fx::of(r.floor)?,
+                cap: fx_opt(r.cap)?,
+            },
+            CRule::Bands { over, bands, .. } => FastRule::Table {
+                over: *over,
+                inclusive: false,
+                rows: bands
+                    .iter()
+                    .map(|b| Some((fx_opt(b.from)?, fx_opt(b.to)?, Fx::of(b.score)?)))
+                    .collect::<Option<_>>()?,
+            },
+            CRule::Lookup(r) => FastRule::Table {
+                over: r.over,
+                inclusive: true,
+                rows: r
+                    .rows
+                    .iter()
+                    .map(|b| Some((fx_opt(b.min)?, fx_opt(b.max)?, Fx::of(b.score)?)))
+                    .collect::<Option<_>>()?,
+            },
+            CRule::PassFail(r) => FastRule::PassFail {
+                higher,
+                pass: Fx::of(r.pass_score)?,
+                fail: Fx::of(r.fail_score)?,
+            },
+            CRule::Deduction(r) => FastRule::Deduction {
+                start: Fx::of(r.start)?,
+                points: Fx::of(r.points)?,
+                floor: Fx::of(r.floor)?,
+            },
+            CRule::PerUnit(_) | CRule::Formula { .. } => return None,
+        };
+        Some(FastItem {
+            achievement,
+            target: Fx::of(item.target.unwrap_or_default())?,
+            rule,
+        })
+    }
+}
+
+/// An item scored on the fast path: the numbers the engine would place in its result.
+pub(crate) struct FastScored {
+    /// Achievement at the achievement scale.
+    pub(crate) achievement: Option<Decimal>,
+    /// The rule's score before rounding.
+    pub(crate) raw: Decimal,
+    /// The score at the item scale.
+    pub(crate) score: Decimal,
+}
+
+/// Scores an item against the plan's own targets in exact fixed point ([`Fx`]): the same
+/// numbers, bit for bit, as [`achievement`] and [`score`] followed by the engine's rounding;
+/// or `None` whenever that cannot be promised cheaply — the item has no [`FastItem`], a
+/// division is needed, a value does not fit 63 bits, or the result carries a note (undefined
+/// achievement, a value outside every band) — and the caller then takes the reference path
+/// from the start.
+///
+/// The sign of a zero: [`Fx::neg`] keeps zero positive where `Decimal` negation gives −0.
+/// Negated values here (lower-is-better linear) are only compared, or subtracted where a zero
+/// difference is then multiplied (a product with a zero is +0 at scale 0 in both), so the sign
+/// of a zero never reaches a result; the differential tests check this.
+#[inline]
+pub(crate) fn score_fast(
+    item: &CItem,
+    actual: Decimal,
+    t: Targets,
+    rp: &RoundingPolicy,
+) -> Option<FastScored> {
+    if !fixed::enabled() || !t.from_plan {
+        return None;
+    }
+    let p = item.factors.fast.as_ref()?;
+    let a = Fx::of(actual)?;
+    let ach = match p.achievement {
+        Some(f) => Some(a.mul(f)?.round_fixed(rp.achievement_scale, rp.mode)?),
+        None => None,
+    };
+    let raw = match &p.rule {
+        FastRule::Linear {
+            lower,
+            bounds,
+            stretch,
+            lower_slope,
+            upper_slope,
+            floor_score,
+            target_score,
+            stretch_score,
+        } => {
+            // As `linear`, on direction-adjusted values.
+            match *bounds {
+                None => *floor_score,
+                Some((th, tg)) => {
+                    let a = if *lower { a.neg() } else { a };
+                    if a.le(th) {
+                        *floor_score
+                    } else if a.lt(tg) {
+                        floor_score.add(a.sub(th)?.mul((*lower_slope)?)?)?
+                    } else {
+                        match *stretch {
+                            Some(st) if a.lt(st) => {
+                                target_score.add(a.sub(tg)?.mul((*upper_slope)?)?)?
+                            }
+                            Some(_) => *stretch_score,
+                            None => *target_score,
+                        }
+                    }
+                }
+            }
+        }
+        FastRule::Ratio { floor, cap } => {
+            // As `clamp(achievement, floor, cap)`.
+            let v = ach?;
+            let v = if v.lt(*floor) { *floor } else { v };
+            match *cap {
+                Some(cap) if cap.lt(v) => cap,
+                _ => v,
+            }
+        }
+        FastRule::Table {
+            over,
+            inclusive,
+            rows,
+        } => {
+            let v = match over {
+                Over::Actual => a,
+                Over::Achievement => ach?,
+            };
+            let mut hit = None;
+            for &(from, to, score) in rows {
+                let above = from.is_none_or(|f| f.le(v));
+                let below = to.is_none_or(|t| if *inclusive { v.le(t) } else { v.lt(t) });
+                if above && below {
+                    hit = Some(score);
+                    break;
+                }
+            }
+            hit?
+        }
+        FastRule::PassFail { higher, pass, fail } => {
+            let met = if *higher {
+                p.target.le(a)
+            } else {
+                a.le(p.target)
+            };
+            if met { *pass } else { *fail }
+        }
+        FastRule::Deduction {
+            start,
+            points,
+            floor,
+        } => {
+            // As `clamp(start − actual × points, floor, start)`.
+            let v = start.sub(a.mul(*points)?)?;
+            let v = if v.lt(*floor) { *floor } else { v };
+            if start.lt(v) { *start } else { v }
+        }
+    };
+    Some(FastScored {
+        achievement: ach.map(Fx::dec),
+        raw: raw.dec(),
+        score: raw.round_fixed(rp.item_scale, rp.mode)?.dec(),
+    })
+}
+
+/// score × weight ÷ 100 at `scale`: an item's weighted score when no item was excluded, as the
+/// engine computes it with `Decimal`s; `None` sends the caller to that computation.
+#[inline]
+pub(crate) fn weighted_fast(
+    score: Decimal,
+    weight: Decimal,
+    scale: u32,
+    mode: RoundingMode,
+) -> Option<Fx> {
+    if !fixed::enabled() {
+        return None;
+    }
+    Fx::of(score)?
+        .mul(Fx::of(weight)?)?
+        .div_by_100()?
+        .round_fixed(scale, mode)
+}
+
+/// A running sum, in fixed point while every term and partial sum is an [`Fx`], giving the
+/// same result as adding with [`dec::add`] from zero.
+pub(crate) struct Sum {
+    fx: Option<Fx>,
+    dec: Decimal,
+}
+
+impl Sum {
+    #[inline]
+    pub(crate) fn new() -> Sum {
+        Sum {
+            // Zero at scale 0, as `Decimal::ZERO`.
+            fx: fixed::enabled().then_some(Fx::ZERO),
+            dec: Decimal::ZERO,
+        }
+    }
+
+    /// Adds a term.
+    #[inline]
+    pub(crate) fn add(&mut self, v: Decimal) -> Result<(), ArithmeticError> {
+        match Fx::of(v) {
+            Some(v) if self.fx.is_some() => self.add_fx(v),
+            _ => {
+                if let Some(t) = self.fx.take() {
+                    self.dec = t.dec();
+                }
+                self.dec = dec::add(self.dec, v)?;
+                Ok(())
+            }
+        }
+    }
+
+    /// Adds a term already in fixed point.
+    #[inline(always)]
+    pub(crate) fn add_fx(&mut self, v: Fx) -> Result<(), ArithmeticError> {
+        if let Some(t) = self.fx {
+            if let Some(s) = t.add(v) {
+                self.fx = Some(s);
+                return Ok(());
+            }
+            self.fx = None;
+            self.dec = t.dec();
+        }
+        self.dec = dec::add(self.dec, v.dec())?;
+        Ok(())
+    }
+
+    #[inline]
+    pub(crate) fn value(&self) -> Decimal {
+        self.fx.map_or(self.dec, Fx::dec)
     }
 }
