@@ -4,7 +4,6 @@
 use crate::failure::{self, Failure, Outcome};
 use crate::inputs;
 use crate::json::to_ascii_json;
-use kpichain::measure::{Period, PeriodKind};
 use kpichain::{CompiledPlan, CompiledVersions, Evaluation, Explanation, Issue, SubjectResult};
 use napi::bindgen_prelude::Latin1String;
 use serde::Serialize;
@@ -15,24 +14,6 @@ use std::sync::Arc;
 pub enum Scorer {
     Plan(Arc<CompiledPlan>),
     Versions(Arc<CompiledVersions>),
-}
-
-/// `2022-03` → `2022-03-01`, `2022-Q2` → `2022-04-01`, `2022` → `2022-01-01`.
-pub fn first_day(period: &str) -> Option<String> {
-    let p: Period = period.parse().ok()?;
-    let text = p.to_string();
-    let year = text.get(..4)?;
-    Some(match p.kind() {
-        PeriodKind::Month => format!("{text}-01"),
-        PeriodKind::Quarter => {
-            let q: u32 = text.get(6..)?.parse().ok()?;
-            format!(
-                "{year}-{:02}-01",
-                q.saturating_sub(1).saturating_mul(3).saturating_add(1)
-            )
-        }
-        PeriodKind::Year => format!("{year}-01-01"),
-    })
 }
 
 impl Scorer {
@@ -122,17 +103,4 @@ fn explanation_out(e: &Explanation) -> Outcome<serde_json::Value> {
         }
     }
     Ok(value)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::first_day;
-
-    #[test]
-    fn first_days_of_periods() {
-        assert_eq!(first_day("2022-03").as_deref(), Some("2022-03-01"));
-        assert_eq!(first_day("2022-Q2").as_deref(), Some("2022-04-01"));
-        assert_eq!(first_day("2022").as_deref(), Some("2022-01-01"));
-        assert_eq!(first_day("2022-13"), None);
-    }
 }

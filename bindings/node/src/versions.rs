@@ -3,7 +3,7 @@
 
 use crate::failure::{self, Failure, Outcome, run};
 use crate::plan::{NativePlan, ScoreTask};
-use crate::scorer::{Scorer, first_day};
+use crate::scorer::Scorer;
 use kpichain::{CompiledPlan, CompiledVersions, Issue, PlanError};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -31,68 +31,31 @@ fn io_failure(what: &str, path: &Path, e: &std::io::Error) -> Failure {
     )
 }
 
-/// Reads a versions file; each version's `plan` that is a string is the path of a plan file
-/// (`.json`, `.toml`, or by content), relative to the document's folder, read in its place.
-fn file_text(path: &str) -> Outcome<String> {
+/// Reads and compiles a versions file; the core resolves each version's `plan` that is a
+/// string as the path of a plan file (`.json`, `.toml`, or by content) relative to the
+/// document's folder. A file that cannot be read is an I/O failure.
+fn from_file(path: &str) -> Outcome<NativeVersions> {
     let path = Path::new(path);
     let text = std::fs::read_to_string(path).map_err(|e| io_failure("versions file", path, &e))?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
-    // Anything that is not a JSON object is left to the core, which says why.
-    let Ok(mut doc) = serde_json::from_str::<serde_json::Value>(&text) else {
-        return Ok(text);
-    };
     let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    let mut issues = Vec::new();
-    if let Some(list) = doc
-        .get_mut("versions")
-        .and_then(serde_json::Value::as_array_mut)
-    {
-        for (i, v) in list.iter_mut().enumerate() {
-            let Some(rel) = v
-                .get("plan")
-                .and_then(serde_json::Value::as_str)
-                .map(str::to_string)
-            else {
-                continue;
-            };
-            let plan_path = dir.join(&rel);
-            let at = format!("versions[{i}].plan");
-            let plan_text = std::fs::read_to_string(&plan_path)
-                .map_err(|e| io_failure("plan file", &plan_path, &e))?;
-            let lower = rel.to_ascii_lowercase();
-            let format = if lower.ends_with(".toml") {
-                Some("toml")
-            } else if lower.ends_with(".json") {
-                Some("json")
-            } else {
-                None
-            };
-            let plan = match crate::parse_plan(&plan_text, format) {
-                Ok(plan) => plan,
-                Err(f) => {
-                    issues.extend(f.issues.into_iter().map(|mut x| {
-                        x.path = if x.path.is_empty() {
-                            at.clone()
-                        } else {
-                            format!("{at}.{}", x.path)
-                        };
-                        x.message = format!("plan file '{rel}': {}", x.message);
-                        x
-                    }));
-                    continue;
-                }
-            };
-            let value =
-                serde_json::to_value(&plan).map_err(|e| Failure::internal(e.to_string()))?;
-            if let Some(slot) = v.get_mut("plan") {
-                *slot = value;
+    let mut unreadable: Option<Failure> = None;
+    let compiled = CompiledVersions::from_text_with(&text, |name| {
+        let plan_path = dir.join(name);
+        std::fs::read_to_string(&plan_path).map_err(|e| {
+            if unreadable.is_none() {
+                unreadable = Some(io_failure("plan file", &plan_path, &e));
             }
-        }
+            e.to_string()
+        })
+    });
+    match (compiled, unreadable) {
+        (_, Some(io)) => Err(io),
+        (Ok(c), None) => Ok(NativeVersions {
+            inner: Arc::new(c),
+            plans: OnceLock::new(),
+        }),
+        (Err(e), None) => Err(Failure::from(e)),
     }
-    if !issues.is_empty() {
-        return Err(Failure::from(PlanError { issues }));
-    }
-    Ok(doc.to_string())
 }
 
 /// One version as JavaScript lists it.
@@ -153,7 +116,7 @@ impl NativeVersions {
     /// (JSON or TOML) relative to it. Throws `KPI_IO_ERROR` when a file cannot be read.
     #[napi(factory, catch_unwind)]
     pub fn from_file(env: Env, path: String) -> Result<NativeVersions> {
-        run(&env, || NativeVersions::compile(&file_text(&path)?))
+        run(&env, || from_file(&path))
     }
 
     /// The versioned plan's id.
@@ -220,8 +183,7 @@ impl NativeVersions {
     /// on its first day), or `null` without one.
     #[napi(catch_unwind)]
     pub fn records_plan_json(&self, period: String) -> Option<String> {
-        let day = first_day(&period)?;
-        Some(self.inner.in_force(&day)?.plan().to_json())
+        Some(self.inner.for_period(&period)?.plan().to_json())
     }
 
     /// What changed from version `before` to version `after` (their labels) as JSON text

@@ -4,7 +4,7 @@
 use std::collections::HashSet;
 use std::sync::Arc;
 
-use kpichain::measure::{Period, PeriodKind, RecordSets};
+use kpichain::measure::RecordSets;
 use kpichain::{
     CompiledPlan, CompiledVersions, Evaluation, Explanation, InputError, Inputs, SubjectResult,
 };
@@ -14,25 +14,6 @@ use kpichain::{
 pub(crate) enum Scorer {
     Plan(Arc<CompiledPlan>),
     Versions(Arc<CompiledVersions>),
-}
-
-/// `2022-03` → `2022-03-01`, `2022-Q2` → `2022-04-01`, `2022` → `2022-01-01`; `None` when the
-/// text is not a period.
-pub(crate) fn first_day(period: &str) -> Option<String> {
-    let p: Period = period.parse().ok()?;
-    let text = p.to_string();
-    let year = text.get(..4)?;
-    Some(match p.kind() {
-        PeriodKind::Month => format!("{text}-01"),
-        PeriodKind::Quarter => {
-            let q: u32 = text.get(6..)?.parse().ok()?;
-            format!(
-                "{year}-{:02}-01",
-                q.saturating_sub(1).saturating_mul(3).saturating_add(1)
-            )
-        }
-        PeriodKind::Year => format!("{year}-01-01"),
-    })
 }
 
 impl Scorer {
@@ -53,7 +34,7 @@ impl Scorer {
     pub(crate) fn records_plan(&self, period: Option<&str>) -> Option<&CompiledPlan> {
         match self {
             Scorer::Plan(p) => Some(p),
-            Scorer::Versions(v) => v.in_force(&first_day(period?)?),
+            Scorer::Versions(v) => v.for_period(period?),
         }
     }
 
@@ -109,19 +90,5 @@ impl Scorer {
             },
             Scorer::Plan(p) => p.explain(result),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::first_day;
-
-    #[test]
-    fn first_days_of_periods() {
-        assert_eq!(first_day("2022-03").as_deref(), Some("2022-03-01"));
-        assert_eq!(first_day("2022-Q2").as_deref(), Some("2022-04-01"));
-        assert_eq!(first_day("2022-q4").as_deref(), Some("2022-10-01"));
-        assert_eq!(first_day("2022").as_deref(), Some("2022-01-01"));
-        assert_eq!(first_day("March"), None);
     }
 }

@@ -10,14 +10,14 @@ use pyo3::types::{IntoPyDict, PyBytes, PyDict, PyMapping, PyString, PyTuple};
 
 use crate::diff::PyPlanDiff;
 use crate::errors::{Kind, detached, guard, plan_error, to_pyerr};
-use crate::plan::{PyPlan, ScoreArgs, evaluate_with, read_file, score_with};
+use crate::plan::{PyPlan, ScoreArgs, evaluate_with, score_with};
 use crate::pyjson;
 use crate::result::{PyEvaluation, json_loads};
 use crate::scorer::Scorer;
 
-/// The document's JSON text, or the problems found reading it (a dict that has no JSON form,
-/// a version's plan file that cannot be read as a plan).
-type DocText = Result<String, Vec<Issue>>;
+/// The document's JSON text and, for a file, its folder (plan files named in it are relative
+/// to it); or the problems found reading it (a dict that has no JSON form).
+type DocText = Result<(String, Option<std::path::PathBuf>), Vec<Issue>>;
 
 /// Reads a file with `pathlib` (so that a missing file raises the usual `OSError`).
 fn read_text<'py>(
@@ -35,79 +35,29 @@ fn read_text<'py>(
     Ok((text, p))
 }
 
-/// A versions file: each version's `plan` may be the path of a plan file (`.json`, `.toml`,
-/// or sniffed), relative to the document's folder; it is read and put in its place.
+/// A versions file: its text, and its folder, against which the core resolves plan files
+/// named by a version's `plan` (`.json`, `.toml`, or sniffed).
 fn file_text(py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<DocText> {
     let (text, p) = read_text(py, path)?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text).to_string();
-    // Anything that is not a JSON object is left to the core, which says why.
-    let Ok(mut doc) = serde_json::from_str::<serde_json::Value>(&text) else {
-        return Ok(Ok(text));
-    };
-    let dir = p.getattr("parent")?;
-    let file = p.str()?.to_cow()?.into_owned();
-    let mut issues = Vec::new();
-    if let Some(list) = doc
-        .get_mut("versions")
-        .and_then(serde_json::Value::as_array_mut)
-    {
-        for (i, v) in list.iter_mut().enumerate() {
-            let Some(rel) = v
-                .get("plan")
-                .and_then(serde_json::Value::as_str)
-                .map(str::to_string)
-            else {
-                continue;
-            };
-            let plan_path = dir.call_method1("joinpath", (rel.as_str(),))?;
-            let at = format!("versions[{i}].plan");
-            let plan = match crate::plan::parse(read_file(py, &plan_path)?) {
-                Ok(plan) => plan,
-                Err(e) => {
-                    issues.extend(e.issues.into_iter().map(|mut x| {
-                        x.path = if x.path.is_empty() {
-                            at.clone()
-                        } else {
-                            format!("{at}.{}", x.path)
-                        };
-                        x.message = format!("{file}: plan file '{rel}': {}", x.message);
-                        x
-                    }));
-                    continue;
-                }
-            };
-            match serde_json::to_value(&plan) {
-                Ok(value) => {
-                    if let Some(slot) = v.get_mut("plan") {
-                        *slot = value;
-                    }
-                }
-                Err(e) => issues.push(Issue::new("internal_error", at, e.to_string())),
-            }
-        }
-    }
-    Ok(if issues.is_empty() {
-        Ok(doc.to_string())
-    } else {
-        Err(issues)
-    })
+    let dir: std::path::PathBuf = p.getattr("parent")?.extract()?;
+    Ok(Ok((text, Some(dir))))
 }
 
 /// dict → its JSON; str starting with `{` → JSON text; other str or os.PathLike → a file;
 /// bytes → JSON text.
 fn document(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<DocText> {
     if obj.cast::<PyDict>().is_ok() || obj.cast::<PyMapping>().is_ok() {
-        return pyjson::to_json_text(obj);
+        return Ok(pyjson::to_json_text(obj)?.map(|t| (t, None)));
     }
     if let Ok(b) = obj.cast::<PyBytes>() {
         let text = std::str::from_utf8(b.as_bytes())
             .map_err(|e| PyValueError::new_err(format!("versions bytes are not UTF-8: {e}")))?;
-        return Ok(Ok(text.to_string()));
+        return Ok(Ok((text.to_string(), None)));
     }
     if let Ok(s) = obj.cast::<PyString>() {
         let s = s.to_cow()?;
         if s.trim_start().starts_with('{') {
-            return Ok(Ok(s.into_owned()));
+            return Ok(Ok((s.into_owned(), None)));
         }
         return file_text(py, obj);
     }
@@ -121,11 +71,33 @@ fn document(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<DocText> {
 }
 
 fn build(py: Python<'_>, text: DocText) -> PyResult<PyPlanVersions> {
-    let text = match text {
+    let (text, dir) = match text {
         Ok(t) => t,
         Err(issues) => return Err(to_pyerr(py, Kind::Plan, &issues)),
     };
-    match detached(py, move || CompiledVersions::from_text(&text))? {
+    let (compiled, unreadable) = detached(py, move || match dir {
+        Some(dir) => {
+            // A plan file that cannot be read raises the usual `OSError` (e.g.
+            // `FileNotFoundError`), as the versions file itself does.
+            let mut unreadable: Option<std::io::Error> = None;
+            let compiled = CompiledVersions::from_text_with(&text, |name| {
+                let path = dir.join(name);
+                std::fs::read_to_string(&path).map_err(|e| {
+                    let message = format!("cannot read the plan file '{}': {e}", path.display());
+                    if unreadable.is_none() {
+                        unreadable = Some(std::io::Error::new(e.kind(), message.clone()));
+                    }
+                    message
+                })
+            });
+            (compiled, unreadable)
+        }
+        None => (CompiledVersions::from_text(&text), None),
+    })?;
+    if let Some(e) = unreadable {
+        return Err(PyErr::from(e));
+    }
+    match compiled {
         Ok(c) => Ok(PyPlanVersions {
             inner: Arc::new(c),
             plans: OnceLock::new(),

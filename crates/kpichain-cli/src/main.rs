@@ -237,15 +237,14 @@ impl Scorer {
                         "a plan with versions needs --period (e.g. 2022-03) to choose the version in force".to_string(),
                     ));
                 };
-                let first_day = first_day(period).ok_or_else(|| {
+                let parsed: kpichain::measure::Period = period
+                    .parse()
+                    .map_err(|e| Failure::user(format!("--period: {e}")))?;
+                v.for_period(period).ok_or_else(|| {
                     Failure::user(format!(
-                        "--period: \"{period}\" is not a period (write a month as 2022-03, a quarter as 2022-Q1 or a year as 2022)"
-                    ))
-                })?;
-                v.in_force(&first_day).ok_or_else(|| {
-                    Failure::user(format!(
-                        "no version of plan '{}' is in force on {first_day}, the first day of {period}",
-                        v.document().id
+                        "no version of plan '{}' is in force on {}, the first day of {period}",
+                        v.document().id,
+                        parsed.first_day()
                     ))
                 })
             }
@@ -278,24 +277,6 @@ fn unreachable_plan(v: &CompiledVersions) -> &CompiledPlan {
     })
 }
 
-/// `2022-03` → `2022-03-01`, `2022-Q2` → `2022-04-01`, `2022` → `2022-01-01`.
-fn first_day(period: &str) -> Option<String> {
-    let p: kpichain::measure::Period = period.parse().ok()?;
-    let text = p.to_string();
-    let year = text.get(..4)?;
-    Some(match p.kind() {
-        kpichain::measure::PeriodKind::Month => format!("{text}-01"),
-        kpichain::measure::PeriodKind::Quarter => {
-            let q: u32 = text.get(6..)?.parse().ok()?;
-            format!(
-                "{year}-{:02}-01",
-                q.saturating_sub(1).saturating_mul(3).saturating_add(1)
-            )
-        }
-        kpichain::measure::PeriodKind::Year => format!("{year}-01-01"),
-    })
-}
-
 /// Reads a plan, or a document of versions (a JSON object with `versions`) whose versions'
 /// `plan` may be the path of a plan file relative to the document.
 fn load_scorer(path: &Path) -> Result<Scorer, Failure> {
@@ -308,39 +289,15 @@ fn load_scorer(path: &Path) -> Result<Scorer, Failure> {
     } else {
         None
     };
-    let Some(mut doc) = doc.filter(|d| d.get("versions").is_some()) else {
+    if doc.filter(|d| d.get("versions").is_some()).is_none() {
         return compile(path).map(|p| Scorer::Plan(Box::new(p)));
-    };
-    let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    if let Some(list) = doc
-        .get_mut("versions")
-        .and_then(serde_json::Value::as_array_mut)
-    {
-        for (i, v) in list.iter_mut().enumerate() {
-            let Some(rel) = v
-                .get("plan")
-                .and_then(serde_json::Value::as_str)
-                .map(str::to_string)
-            else {
-                continue;
-            };
-            let plan = read_plan(&dir.join(&rel)).map_err(|e| match e {
-                Failure::User { problems, summary } => Failure::User {
-                    problems,
-                    summary: format!("{file}: versions[{i}].plan: {summary}"),
-                },
-                other => other,
-            })?;
-            let value = serde_json::to_value(&plan)
-                .map_err(|e| Failure::user(format!("{file}: versions[{i}].plan: {e}")))?;
-            if let Some(slot) = v.get_mut("plan") {
-                *slot = value;
-            }
-        }
     }
-    CompiledVersions::from_text(&doc.to_string())
-        .map(Scorer::Versions)
-        .map_err(|e| plan_failure(&file, &e))
+    let dir = path.parent().unwrap_or_else(|| Path::new("."));
+    CompiledVersions::from_text_with(text, |name| {
+        std::fs::read_to_string(dir.join(name)).map_err(|e| io_reason(&e))
+    })
+    .map(Scorer::Versions)
+    .map_err(|e| plan_failure(&file, &e))
 }
 
 fn validate(path: &Path) -> Result<(), Failure> {

@@ -197,6 +197,93 @@ impl CompiledVersions {
         })
     }
 
+    /// Reads a document whose versions' `plan` may be the name of a plan file instead of a
+    /// plan: `read` turns a name into the file's text (the caller decides where names are
+    /// relative to; the core does no I/O). JSON or TOML by the name's extension, else by the
+    /// text. Problems in a plan file are reported at `versions[i].plan.…`.
+    ///
+    /// ```
+    /// let doc = r#"{"id": "p", "versions": [{"effective_from": "2022-01-01", "plan": "v1.json"}]}"#;
+    /// let plan = r#"{"id": "p", "version": "v1", "indicators": [{"id": "a", "name": "A"}],
+    ///   "roles": [{"id": "r", "name": "R", "items": [{"indicator": "a", "weight": 100,
+    ///     "target": 1, "rule": {"type": "ratio"}}]}], "grades": [{"grade": "A", "coefficient": 1}]}"#;
+    /// let versions = kpichain::CompiledVersions::from_text_with(doc, |name| {
+    ///     if name == "v1.json" { Ok(plan.to_string()) } else { Err("no such file".into()) }
+    /// })?;
+    /// assert_eq!(versions.for_period("2022-03").unwrap().plan().version, "v1");
+    /// # Ok::<(), kpichain::PlanError>(())
+    /// ```
+    pub fn from_text_with(
+        text: &str,
+        mut read: impl FnMut(&str) -> Result<String, String>,
+    ) -> Result<CompiledVersions, PlanError> {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let Ok(mut doc) = serde_json::from_str::<serde_json::Value>(text) else {
+            // Not JSON: the plain reader says why.
+            return CompiledVersions::from_text(text);
+        };
+        let mut issues = Vec::new();
+        if let Some(list) = doc
+            .get_mut("versions")
+            .and_then(serde_json::Value::as_array_mut)
+        {
+            for (i, v) in list.iter_mut().enumerate() {
+                let Some(name) = v
+                    .get("plan")
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_string)
+                else {
+                    continue;
+                };
+                let at = format!("versions[{i}].plan");
+                let plan_text = match read(&name) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        issues.push(Issue::new(
+                            "unreadable_plan_file",
+                            at,
+                            format!("cannot read the plan file '{name}': {e}"),
+                        ));
+                        continue;
+                    }
+                };
+                let plan_text = plan_text.strip_prefix('\u{feff}').unwrap_or(&plan_text);
+                let lower = name.to_ascii_lowercase();
+                let parsed = if lower.ends_with(".toml") {
+                    Plan::from_toml(plan_text)
+                } else if lower.ends_with(".json") {
+                    Plan::from_json(plan_text)
+                } else {
+                    Plan::from_text(plan_text)
+                };
+                match parsed.and_then(|p| {
+                    serde_json::to_value(&p).map_err(|e| PlanError {
+                        issues: vec![Issue::new("parse_error", "", e.to_string())],
+                    })
+                }) {
+                    Ok(value) => {
+                        if let Some(slot) = v.get_mut("plan") {
+                            *slot = value;
+                        }
+                    }
+                    Err(e) => issues.extend(e.issues.into_iter().map(|mut x| {
+                        x.path = if x.path.is_empty() {
+                            at.clone()
+                        } else {
+                            format!("{at}.{}", x.path)
+                        };
+                        x.message = format!("{name}: {}", x.message);
+                        x
+                    })),
+                }
+            }
+        }
+        if !issues.is_empty() {
+            return Err(PlanError { issues });
+        }
+        CompiledVersions::from_text(&doc.to_string())
+    }
+
     /// Reads (JSON text) and compiles.
     pub fn from_text(text: &str) -> Result<CompiledVersions, PlanError> {
         let mut de = serde_json::Deserializer::from_str(text);
@@ -247,13 +334,15 @@ impl CompiledVersions {
         period: &str,
         name: &str,
     ) -> Option<crate::measure::RecordSetBuilder> {
+        self.for_period(period)?.record_builder(name)
+    }
+
+    /// The version in force on the first day of `period` (`2022-03`, `2022-Q1`, `2022`): the
+    /// one whose declared record sets are read for it. `None` for text that is not a period
+    /// or a period before the first version.
+    pub fn for_period(&self, period: &str) -> Option<&CompiledPlan> {
         let period: Period = period.parse().ok()?;
-        let (start, _) = period.day_range()?;
-        self.versions
-            .iter()
-            .rev()
-            .find(|(from, _)| *from <= start)
-            .and_then(|(_, c)| c.record_builder(name))
+        self.in_force(&period.first_day())
     }
 
     /// The version in force on a day (`YYYY-MM-DD`).

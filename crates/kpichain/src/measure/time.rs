@@ -265,6 +265,11 @@ impl Period {
         }
     }
 
+    /// The first day, `YYYY-MM-DD` (`2022-Q2` → `2022-04-01`).
+    pub fn first_day(self) -> String {
+        format!("{:04}-{:02}-01", self.year, self.first_month())
+    }
+
     /// The period as days since 1970-01-01, `[first day, first day of the next period)`.
     pub(crate) fn day_range(self) -> Option<(i32, i32)> {
         let (end_year, end_month) = self.end_month();
@@ -524,6 +529,16 @@ mod tests {
     use super::*;
 
     const CST: UtcOffset = UtcOffset { seconds: 8 * 3600 };
+
+    #[test]
+    fn first_days_of_periods() {
+        let first = |p: &str| p.parse::<Period>().map(Period::first_day);
+        assert_eq!(first("2022-03").unwrap(), "2022-03-01");
+        assert_eq!(first("2022-Q2").unwrap(), "2022-04-01");
+        assert_eq!(first("2022-q4").unwrap(), "2022-10-01");
+        assert_eq!(first("2022").unwrap(), "2022-01-01");
+        assert!(first("March").is_err());
+    }
 
     fn micros(s: &str) -> i64 {
         DateTime::parse_from_rfc3339(s).unwrap().timestamp_micros()
