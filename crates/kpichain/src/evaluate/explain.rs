@@ -459,6 +459,12 @@ impl Explanation {
             self.rounding_mode,
             self.total_scale
         )?;
+        self.write_grade(f)?;
+        writeln!(f)
+    }
+
+    /// `grade: S (卓越), coefficient 1.5, payout 9000.00`
+    fn write_grade(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let label = self
             .grade_label
             .as_deref()
@@ -471,7 +477,7 @@ impl Explanation {
         if let Some(p) = self.payout {
             write!(f, ", payout {p}")?;
         }
-        writeln!(f)
+        Ok(())
     }
 }
 
@@ -615,18 +621,7 @@ impl fmt::Display for Explanation {
                 forced.join(" and ")
             )?;
         }
-        let label = self
-            .grade_label
-            .as_deref()
-            .map_or_else(String::new, |l| format!(" ({l})"));
-        write!(
-            f,
-            "grade: {}{label}, coefficient {}",
-            self.grade, self.coefficient
-        )?;
-        if let Some(p) = self.payout {
-            write!(f, ", payout {p}")?;
-        }
+        self.write_grade(f)?;
         writeln!(f)?;
         for w in &self.warnings {
             writeln!(f, "warning [{}]: {}", w.code, w.message)?;
