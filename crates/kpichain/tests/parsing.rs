@@ -229,3 +229,126 @@ proptest! {
         }
     }
 }
+
+/// The golden vectors of the full chain (sources, links, variants, records, versions), as text.
+fn chain_vectors() -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/vectors");
+    let mut out: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            [
+                "chain_",
+                "records_",
+                "variants_",
+                "versions_",
+                "input_chain",
+            ]
+            .iter()
+            .any(|k| name.starts_with(k))
+        })
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    out.sort();
+    out
+}
+
+/// Evaluates a (possibly mutated) vector document, whatever it holds; never panics.
+fn run_mutated(text: &str) {
+    let Ok(doc) = serde_json::from_str::<serde_json::Value>(text) else {
+        return;
+    };
+    let Some(inputs) = doc.get("inputs").map(|i| Inputs::from_json(&i.to_string())) else {
+        return;
+    };
+    let Ok(inputs) = inputs else { return };
+    if let Some(v) = doc.get("versions") {
+        if let Ok(c) = kpichain::CompiledVersions::from_text(&v.to_string()) {
+            if let Ok(e) = c.evaluate(&inputs) {
+                for r in &e.results {
+                    let _ = c.explain(&e, r).to_string();
+                }
+            }
+        }
+    } else if let Some(p) = doc.get("plan") {
+        if let Ok(c) = CompiledPlan::from_text(&p.to_string()) {
+            if let Ok(e) = c.evaluate(&inputs) {
+                for r in &e.results {
+                    let _ = c.explain(r).to_string();
+                }
+            }
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    /// Any edit of a full-chain vector (plan, units, records, sources, versions) gives a
+    /// result or a list of problems, never a panic.
+    #[test]
+    fn mutated_chain_vectors_never_panic(
+        which in 0usize..64,
+        cut in 0usize..20_000,
+        insert in "[{}\\[\\]\",:0-9a-zA-Z.+ -]{0,8}",
+        delete in 0usize..12,
+    ) {
+        let vectors = chain_vectors();
+        let text = &vectors[which % vectors.len()];
+        let chars: Vec<char> = text.chars().collect();
+        let at = cut % chars.len().max(1);
+        let end = (at + delete).min(chars.len());
+        let mutated: String = chars[..at].iter().chain(insert.chars().collect::<Vec<_>>().iter()).chain(chars[end..].iter()).collect();
+        run_mutated(&mutated);
+    }
+}
+
+/// Every path to a scalar in a JSON document.
+fn scalar_paths(v: &serde_json::Value, at: String, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::Object(m) => {
+            for (k, x) in m {
+                scalar_paths(
+                    x,
+                    format!("{at}/{}", k.replace('~', "~0").replace('/', "~1")),
+                    out,
+                );
+            }
+        }
+        serde_json::Value::Array(a) => {
+            for (i, x) in a.iter().enumerate() {
+                scalar_paths(x, format!("{at}/{i}"), out);
+            }
+        }
+        _ => out.push(at),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 600, ..ProptestConfig::default() })]
+
+    /// Any one value of a full-chain vector replaced by an odd one (empty, negative, huge,
+    /// a bad date, another id, null, a boolean…) gives a result or a list of problems, never
+    /// a panic.
+    #[test]
+    fn odd_values_in_chain_vectors_never_panic(which in 0usize..64, pick in 0usize..10_000, odd in 0usize..18) {
+        let vectors = chain_vectors();
+        let mut doc: serde_json::Value = serde_json::from_str(&vectors[which % vectors.len()]).unwrap();
+        let mut paths = Vec::new();
+        scalar_paths(&doc, String::new(), &mut paths);
+        let path = &paths[pick % paths.len()];
+        let values = [
+            serde_json::json!(""), serde_json::json!("-1"), serde_json::json!(-1), serde_json::json!(0),
+            serde_json::json!("79228162514264337593543950335"), serde_json::json!("1e30"),
+            serde_json::json!("2022-13-01"), serde_json::json!("2022-02-29 10:00"), serde_json::json!("NaN"),
+            serde_json::json!(null), serde_json::json!(true), serde_json::json!("E1"), serde_json::json!("S"),
+            serde_json::json!("CO"), serde_json::json!("unit"), serde_json::json!("role"),
+            serde_json::json!("score.sales"), serde_json::json!(100),
+        ];
+        if let Some(slot) = doc.pointer_mut(path) {
+            *slot = values[odd % values.len()].clone();
+        }
+        run_mutated(&doc.to_string());
+    }
+}
