@@ -64,20 +64,9 @@ pub fn load(
             }
         };
         let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-        let fields: Vec<String> = plan
-            .plan()
-            .records
-            .iter()
-            .find(|r| r.name == name)
-            .map(|r| r.fields.iter().map(|f| f.name.clone()).collect())
-            .unwrap_or_default();
-        let optional: Vec<bool> = plan
-            .plan()
-            .records
-            .iter()
-            .find(|r| r.name == name)
-            .map(|r| r.fields.iter().map(|f| f.optional).collect())
-            .unwrap_or_default();
+        let declared = builder.schema().fields();
+        let fields: Vec<String> = declared.iter().map(|f| f.name.clone()).collect();
+        let optional: Vec<bool> = declared.iter().map(|f| f.optional).collect();
         let bar = progress.bytes(bytes.len() as u64, PROGRESS_BYTES, &file);
         let jsonl = matches!(
             Path::new(&file)
@@ -89,7 +78,7 @@ pub fn load(
         );
         let before = problems.len();
         if jsonl {
-            read_jsonl(&file, bytes, &fields, &mut builder, &mut problems);
+            read_jsonl(&file, bytes, &mut builder, &mut problems);
         } else {
             read_csv(
                 &file,
@@ -188,7 +177,6 @@ fn read_csv(
 fn read_jsonl(
     file: &str,
     bytes: &[u8],
-    fields: &[String],
     builder: &mut kpichain::measure::RecordSetBuilder,
     problems: &mut Vec<String>,
 ) {
@@ -196,7 +184,6 @@ fn read_jsonl(
         problems.push(format!("{file}: the file is not UTF-8 text"));
         return;
     };
-    let mut cells: Vec<String> = Vec::with_capacity(fields.len());
     for (n, line) in text.lines().enumerate() {
         let line_no = n.saturating_add(1);
         if line.trim().is_empty() {
@@ -213,21 +200,6 @@ fn read_jsonl(
             problems.push(format!("{file}:{line_no}: each line must be a JSON object"));
             continue;
         };
-        cells.clear();
-        for f in fields {
-            cells.push(match obj.get(f) {
-                None | Some(serde_json::Value::Null) => String::new(),
-                Some(serde_json::Value::String(s)) => s.clone(),
-                Some(serde_json::Value::Bool(b)) => b.to_string(),
-                Some(serde_json::Value::Number(x)) => x.to_string(),
-                Some(_) => {
-                    problems.push(format!(
-                        "{file}:{line_no}: field \"{f}\" must be text, a number, true/false or null"
-                    ));
-                    String::new()
-                }
-            });
-        }
-        builder.push_row(&cells, Some(&format!("{file}:{line_no}")));
+        builder.push_json(obj, Some(&format!("{file}:{line_no}")));
     }
 }

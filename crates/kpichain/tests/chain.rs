@@ -94,3 +94,44 @@ proptest! {
         prop_assert_eq!(plan.evaluate_records(&inputs, &records).unwrap(), e);
     }
 }
+
+/// A list or an object in an inline record's field is a bad record like any other: under
+/// `skip` it is left out and counted, under `error` it fails with its path.
+#[test]
+fn a_list_in_a_record_field_is_a_bad_record_under_the_plans_policy() {
+    let text = |policy: &str| {
+        format!(
+            r#"{{"id": "p", "version": "1", "time_zone": "+08:00", "bad_records": "{policy}",
+          "records": [{{"name": "orders", "fields": [{{"name": "rep", "kind": "text"}},
+            {{"name": "amount", "kind": "decimal"}}, {{"name": "at", "kind": "timestamp"}}]}}],
+          "indicators": [{{"id": "sales", "name": "sales", "measure": {{"records": "orders",
+            "subject": "rep", "time": "at", "value": {{"type": "sum", "field": "amount"}}}}}}],
+          "roles": [{{"id": "rep", "name": "rep", "items": [{{"indicator": "sales", "weight": 100,
+            "target": 100, "rule": {{"type": "ratio", "cap": 200}}}}]}}],
+          "grades": [{{"grade": "A", "coefficient": 1}}]}}"#
+        )
+    };
+    let inputs = Inputs::from_json(
+        r#"{"period": "2022-03", "assignments": [{"subject": "R1", "role": "rep"}],
+        "records": {"orders": [
+          {"rep": "R1", "amount": 80, "at": "2022-03-02 10:00"},
+          {"rep": "R1", "amount": [1, 2], "at": "2022-03-03 10:00"}]}}"#,
+    )
+    .unwrap();
+    let skip = CompiledPlan::from_text(&text("skip")).unwrap();
+    let e = skip.evaluate(&inputs).unwrap();
+    assert_eq!(e.results[0].total.to_string(), "80.00");
+    let d = e.derivation.unwrap();
+    assert_eq!(d.record_sets[0].bad_records, 1);
+    assert_eq!(
+        d.bad_records[0].problems[0].field.as_deref(),
+        Some("amount")
+    );
+    let error = CompiledPlan::from_text(&text("error")).unwrap();
+    let err = error.evaluate(&inputs).unwrap_err();
+    assert_eq!(err.issues.len(), 1);
+    assert_eq!(
+        (err.issues[0].code.as_str(), err.issues[0].path.as_str()),
+        ("bad_value", "records.orders[1].amount")
+    );
+}

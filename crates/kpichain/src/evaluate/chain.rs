@@ -247,7 +247,7 @@ impl<'a> Chain<'a> {
                 ));
                 continue;
             };
-            let set = json_record_set(name, schema, tz, rows, issues);
+            let set = json_record_set(name, schema, tz, rows);
             if let Err(e) = combined.get_or_insert_with(|| given.clone()).insert(set) {
                 issues.extend(e.issues);
             }
@@ -504,41 +504,20 @@ pub(crate) fn aggregate(how: Aggregate, values: &[Decimal]) -> Option<Decimal> {
     }
 }
 
-/// Builds a record set from JSON rows: each field's value as text (numbers keep their exact
-/// text; `null`, a missing key or `""` is a missing value).
+/// Builds a record set from JSON rows (see [`RecordSetBuilder::push_json`]); the issues'
+/// paths (`records.orders[3].amount`) say where a record is, so rows carry no label.
 fn json_record_set(
     name: &str,
     schema: &crate::measure::Schema,
     tz: crate::measure::UtcOffset,
     rows: &[BTreeMap<String, serde_json::Value>],
-    issues: &mut Vec<Issue>,
 ) -> crate::measure::RecordSet {
     let mut builder = RecordSetBuilder::new(name, schema.clone(), tz);
-    let fields = schema.fields();
-    let mut cells: Vec<String> = Vec::with_capacity(fields.len());
-    for (i, row) in rows.iter().enumerate() {
-        cells.clear();
-        for f in fields {
-            cells.push(match row.get(&f.name) {
-                None | Some(serde_json::Value::Null) => String::new(),
-                Some(serde_json::Value::String(s)) => s.clone(),
-                Some(serde_json::Value::Bool(b)) => b.to_string(),
-                Some(serde_json::Value::Number(n)) => n.to_string(),
-                Some(_) => {
-                    issues.push(Issue::new(
-                        "bad_value",
-                        format!("records.{name}[{i}].{}", f.name),
-                        format!(
-                            "field '{}' must be text, a number, true/false or null, not a list or an object",
-                            f.name
-                        ),
-                    ));
-                    String::new()
-                }
-            });
-        }
-        // The issue's path (`records.orders[3].amount`) already says where the record is.
-        builder.push_row(&cells, None);
+    let mut object = serde_json::Map::new();
+    for row in rows {
+        object.clear();
+        object.extend(row.iter().map(|(k, v)| (k.clone(), v.clone())));
+        builder.push_json(&object, None);
     }
     builder.finish()
 }

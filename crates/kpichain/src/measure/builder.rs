@@ -218,6 +218,63 @@ impl RecordSetBuilder {
         true
     }
 
+    /// Adds one record given as a JSON object, its fields by name: text as it is, numbers by
+    /// their exact text, `true`/`false`; `null`, `""` or an absent key is a missing value. A
+    /// list or an object in a field makes the record bad. Keys the schema does not name are
+    /// ignored. Returns whether the record was accepted.
+    ///
+    /// ```
+    /// use kpichain::measure::*;
+    /// let schema = Schema::new(vec![Field::new("rep", FieldKind::Text), Field::new("amount", FieldKind::Decimal)])?;
+    /// let mut b = RecordSetBuilder::new("orders", schema, UtcOffset::UTC);
+    /// let row = |t: &str| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(t).unwrap();
+    /// assert!(b.push_json(&row(r#"{"rep": "E1", "amount": 12.50, "note": "ignored"}"#), None));
+    /// assert!(!b.push_json(&row(r#"{"rep": "E1", "amount": [1]}"#), Some("orders.jsonl:2")));
+    /// assert_eq!(b.bad_records()[0].problems[0].code, "bad_value");
+    /// # Ok::<(), kpichain::InputError>(())
+    /// ```
+    pub fn push_json(
+        &mut self,
+        row: &serde_json::Map<String, serde_json::Value>,
+        source: Option<&str>,
+    ) -> bool {
+        use serde_json::Value;
+        let mut cells: Vec<String> = Vec::with_capacity(self.schema.fields().len());
+        let mut problems = Vec::new();
+        for field in self.schema.fields() {
+            cells.push(match row.get(&field.name) {
+                None | Some(Value::Null) => String::new(),
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Bool(b)) => b.to_string(),
+                Some(Value::Number(n)) => n.to_string(),
+                Some(Value::Array(_) | Value::Object(_)) => {
+                    problems.push(CellProblem {
+                        field: Some(field.name.clone()),
+                        code: "bad_value".to_string(),
+                        reason: "a field must be text, a number, true/false or null, not a list or an object".to_string(),
+                    });
+                    String::new()
+                }
+            });
+        }
+        if problems.is_empty() {
+            return self.push_row(&cells, source);
+        }
+        self.bad.push(BadRecord {
+            record_set: self.name.clone(),
+            row: self.next_row,
+            source: source.map(str::to_string),
+            problems,
+        });
+        self.next_row = self.next_row.saturating_add(1);
+        false
+    }
+
+    /// The record set's fields.
+    pub fn schema(&self) -> &Schema {
+        &self.schema
+    }
+
     /// Records accepted so far.
     pub fn len(&self) -> usize {
         self.rows
