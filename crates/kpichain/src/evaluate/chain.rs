@@ -328,7 +328,17 @@ impl<'a> Chain<'a> {
         }
         // Units: each level of the tree, with every assigned subject's records counted for
         // its unit's ancestor at that level.
-        if !self.org.is_empty() {
+        // Only when an item reads a unit (directly, or a unit named as a subject): the
+        // per-level derivations pass over every record again.
+        let reads_units = plan.roles.iter().any(|r| {
+            r.sourced.iter().any(|s| {
+                matches!(
+                    s.source,
+                    crate::compile::CSource::Unit { .. } | crate::compile::CSource::Subject { .. }
+                )
+            })
+        });
+        if reads_units && !self.org.is_empty() {
             for depth in 0..=self.org.max_depth() {
                 let mut groups: FastMap<&str, &str> = FastMap::default();
                 for a in &inputs.assignments {
@@ -432,11 +442,7 @@ impl<'a> Chain<'a> {
                 let values: Vec<Decimal> = inputs
                     .assignments
                     .iter()
-                    .filter(|a| {
-                        a.unit
-                            .as_deref()
-                            .is_some_and(|u| self.org.within(u, unit) || u == unit)
-                    })
+                    .filter(|a| a.unit.as_deref().is_some_and(|u| self.org.within(u, unit)))
                     .filter_map(|a| self.get(&a.subject, ind).map(|(v, _)| v))
                     .collect();
                 let v = aggregate(rollup.aggregate(), &values).map(|v| (v, values.len()));
