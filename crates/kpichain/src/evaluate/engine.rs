@@ -4,6 +4,7 @@ use super::chain::{self, Chain};
 use super::input::{Assignment, Inputs, TargetOverride};
 use super::result::*;
 use super::rules::{self, Targets};
+use super::table::{ItemRow, ScoreTable, SubjectExtra, SubjectRow};
 use crate::compile::{CItem, CRole, CRule, CSource, CompiledPlan, FastMap};
 use crate::decimal::{self as dec, ArithmeticError, HUNDRED, clamp, round_fixed};
 use crate::error::{InputError, Issue};
@@ -25,9 +26,16 @@ struct Cursor<'a> {
 /// Where a subject's values live in the flat value table.
 struct SubjectSlot<'a> {
     assignment: &'a Assignment,
+    /// The assignment's index in the inputs.
+    index: u32,
     role: &'a CRole,
+    /// The scorecard's index in the compiled roles.
+    role_pos: u32,
     offset: usize,
 }
+
+/// Per-subject targets by value slot: their index in `inputs.targets`, and the target.
+type Overrides<'a> = HashMap<usize, (u32, &'a TargetOverride)>;
 
 impl CompiledPlan {
     /// Evaluates every assigned subject for one period.
@@ -54,7 +62,13 @@ impl CompiledPlan {
     /// # Ok::<(), kpichain::Error>(())
     /// ```
     pub fn evaluate(&self, inputs: &Inputs) -> Result<Evaluation, InputError> {
-        self.evaluate_records(inputs, &RecordSets::new())
+        Ok(self.score_table(inputs)?.to_evaluation())
+    }
+
+    /// Scores like [`CompiledPlan::evaluate`] into a [`ScoreTable`]: compact rows that
+    /// borrow the plan's and the inputs' names, the fast way to score a large batch.
+    pub fn score_table<'a>(&'a self, inputs: &'a Inputs) -> Result<ScoreTable<'a>, InputError> {
+        self.score_table_records(inputs, &RecordSets::new())
     }
 
     /// Evaluates like [`CompiledPlan::evaluate`], with typed record sets (read from files or
@@ -102,6 +116,15 @@ impl CompiledPlan {
         inputs: &Inputs,
         records: &RecordSets,
     ) -> Result<Evaluation, InputError> {
+        Ok(self.score_table_records(inputs, records)?.to_evaluation())
+    }
+
+    /// Scores like [`CompiledPlan::evaluate_records`] into a [`ScoreTable`].
+    pub fn score_table_records<'a>(
+        &'a self,
+        inputs: &'a Inputs,
+        records: &RecordSets,
+    ) -> Result<ScoreTable<'a>, InputError> {
         let mut issues: Vec<Issue> = Vec::new();
         let full = self.any_source
             || !inputs.units.is_empty()
@@ -131,7 +154,8 @@ impl CompiledPlan {
                 ));
                 continue;
             };
-            let Some(role) = self.roles.get(self.select_role(ri, a, chain.as_ref())) else {
+            let role_pos = self.select_role(ri, a, chain.as_ref());
+            let Some(role) = self.roles.get(role_pos) else {
                 continue;
             };
             match by_id.entry(&*a.subject) {
@@ -149,7 +173,9 @@ impl CompiledPlan {
             }
             subjects.push(SubjectSlot {
                 assignment: a,
+                index: u32::try_from(i).unwrap_or(u32::MAX),
                 role,
+                role_pos: u32::try_from(role_pos).unwrap_or(u32::MAX),
                 offset,
             });
             offset = offset.saturating_add(role.slots.len());
@@ -197,7 +223,7 @@ impl CompiledPlan {
             c.supply(self, inputs);
             self.fill_sources(c, inputs, &subjects, &mut values, &mut extras, &mut issues);
         }
-        let mut overrides: HashMap<usize, &TargetOverride> = HashMap::new();
+        let mut overrides: Overrides = HashMap::new();
         for (i, t) in inputs.targets.iter().enumerate() {
             let Some(slot) = self.locate(
                 &by_id,
@@ -211,7 +237,8 @@ impl CompiledPlan {
             ) else {
                 continue;
             };
-            if overrides.insert(slot, t).is_some() {
+            let index = u32::try_from(i).unwrap_or(u32::MAX);
+            if overrides.insert(slot, (index, t)).is_some() {
                 issues.push(Issue::new(
                     "duplicate_target",
                     format!("targets[{i}]"),
@@ -228,7 +255,17 @@ impl CompiledPlan {
         if !issues.is_empty() {
             return Err(InputError { issues });
         }
-        let mut results = Vec::with_capacity(subjects.len());
+        let mut table = ScoreTable {
+            plan: self,
+            inputs,
+            subjects: Vec::with_capacity(subjects.len()),
+            items: Vec::with_capacity(
+                subjects
+                    .iter()
+                    .fold(0usize, |n, s| n.saturating_add(s.role.items.len())),
+            ),
+            derivation: None,
+        };
         let mut scores: Vec<Option<Decimal>> = Vec::new();
         let linked = self.levels.iter().any(|&l| l > 0);
         if !linked {
@@ -236,13 +273,14 @@ impl CompiledPlan {
                 let row = values
                     .get(s.offset..s.offset.saturating_add(s.role.slots.len()))
                     .unwrap_or(&[]);
-                match self.evaluate_subject(s, row, &overrides, &mut scores) {
-                    Ok(r) => results.push(r),
+                match self.evaluate_subject(s, row, &overrides, &mut scores, &mut table.items) {
+                    Ok(r) => table.subjects.push(r),
                     Err(mut e) => issues.append(&mut e),
                 }
             }
         } else if let Some(c) = chain.as_ref() {
             // Roles reading other roles' results are scored after them, level by level.
+            let mut rows: Vec<Option<SubjectRow>> = (0..subjects.len()).map(|_| None).collect();
             let mut done: Vec<Option<SubjectResult>> = (0..subjects.len()).map(|_| None).collect();
             let top = self.levels.iter().copied().max().unwrap_or(0);
             for level in 0..=top {
@@ -264,9 +302,13 @@ impl CompiledPlan {
                     let row = values
                         .get(s.offset..s.offset.saturating_add(s.role.slots.len()))
                         .unwrap_or(&[]);
-                    match self.evaluate_subject(s, row, &overrides, &mut scores) {
+                    match self.evaluate_subject(s, row, &overrides, &mut scores, &mut table.items) {
                         Ok(r) => {
+                            // The owned result, for the roles that read this one.
                             if let Some(d) = done.get_mut(k) {
+                                *d = Some(table.view(&r).to_result());
+                            }
+                            if let Some(d) = rows.get_mut(k) {
                                 *d = Some(r);
                             }
                         }
@@ -274,41 +316,42 @@ impl CompiledPlan {
                     }
                 }
             }
-            results.extend(done.into_iter().flatten());
+            table.subjects.extend(rows.into_iter().flatten());
         }
         if !issues.is_empty() {
             return Err(InputError { issues });
         }
         if let Some(c) = &chain {
             // A region inherited from the unit tree is reported like a given one.
-            for (r, s) in results.iter_mut().zip(&subjects) {
-                if r.region.is_none() {
-                    r.region = c.org.region_of(s.assignment).map(str::to_string);
+            for (r, s) in table.subjects.iter_mut().zip(&subjects) {
+                if s.assignment.region.is_none() {
+                    if let Some(region) = c.org.region_of(s.assignment) {
+                        r.extra.get_or_insert_default().region = Some(region.to_string());
+                    }
                 }
             }
         }
         if !extras.is_empty() {
-            for (r, (warnings, sources)) in results.iter_mut().zip(extras) {
-                r.warnings.extend(warnings);
-                let mut sources = sources;
+            for ((r, s), (warnings, mut sources)) in
+                table.subjects.iter_mut().zip(&subjects).zip(extras)
+            {
+                if warnings.is_empty() && sources.is_empty() {
+                    continue;
+                }
+                let extra = r.extra.get_or_insert_default();
+                extra.warnings.extend(warnings);
                 sources.sort_by_key(|x| {
-                    r.items
+                    s.role
+                        .items
                         .iter()
-                        .position(|it| it.item == x.item)
+                        .position(|it| it.key == x.item)
                         .unwrap_or(usize::MAX)
                 });
-                r.sources = sources;
+                extra.sources = sources;
             }
         }
-        Ok(Evaluation {
-            plan_id: self.plan.id.clone(),
-            plan_version: self.plan.version.clone(),
-            plan_fingerprint: self.fingerprint.clone(),
-            period: inputs.period.clone(),
-            results,
-            derivation: chain.and_then(|c| c.report),
-            versions: Vec::new(),
-        })
+        table.derivation = chain.and_then(|c| c.report);
+        Ok(table)
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -420,13 +463,31 @@ impl CompiledPlan {
         }
     }
 
+    /// Scores one subject, appending its item rows to `items` (none are left on error).
     fn evaluate_subject(
         &self,
         s: &SubjectSlot,
         row: &[Option<Decimal>],
-        overrides: &HashMap<usize, &TargetOverride>,
+        overrides: &Overrides,
         scores: &mut Vec<Option<Decimal>>,
-    ) -> Result<SubjectResult, Vec<Issue>> {
+        items: &mut Vec<ItemRow>,
+    ) -> Result<SubjectRow, Vec<Issue>> {
+        let first = items.len();
+        let result = self.score_subject(s, row, overrides, scores, items);
+        if result.is_err() {
+            items.truncate(first);
+        }
+        result
+    }
+
+    fn score_subject(
+        &self,
+        s: &SubjectSlot,
+        row: &[Option<Decimal>],
+        overrides: &Overrides,
+        scores: &mut Vec<Option<Decimal>>,
+        items: &mut Vec<ItemRow>,
+    ) -> Result<SubjectRow, Vec<Issue>> {
         let rp = &self.plan.rounding;
         let role = s.role;
         let subject: &str = &s.assignment.subject;
@@ -443,7 +504,7 @@ impl CompiledPlan {
         };
 
         let n = role.items.len();
-        let mut items: Vec<ItemResult> = Vec::with_capacity(n);
+        let first = items.len();
         scores.clear();
         scores.resize(n, None);
         for &ii in &role.order {
@@ -456,7 +517,9 @@ impl CompiledPlan {
             } else {
                 overrides.get(&s.offset.saturating_add(item.slot)).copied()
             };
-            let t = targets_for(item, ovr);
+            let t = targets_for(item, ovr.map(|o| o.1));
+            let target = ovr.map_or(u32::MAX, |o| o.0);
+            let index = u32::try_from(ii).unwrap_or(u32::MAX);
             let actual = row.get(item.slot).copied().flatten();
             // Most items take the exact fixed-point path (identical numbers, no note).
             let outcome = match actual.and_then(|a| rules::score_fast(item, a, t, rp)) {
@@ -476,19 +539,14 @@ impl CompiledPlan {
                     if let Some(slot) = scores.get_mut(ii) {
                         *slot = Some(sc.score);
                     }
-                    items.push(ItemResult {
-                        item: item.key.clone(),
-                        indicator: item.indicator_id.clone(),
-                        rule: item.rule.kind(),
+                    items.push(ItemRow {
+                        item: index,
+                        target,
                         status: ItemStatus::Scored,
                         actual,
-                        target: t.target,
-                        threshold: t.threshold,
-                        stretch: t.stretch,
                         achievement: sc.achievement,
-                        raw_score: sc.raw,
+                        raw: sc.raw,
                         score: sc.score,
-                        weight: item.weight,
                         effective_weight: item.weight,
                         weighted: Decimal::ZERO,
                     });
@@ -512,22 +570,17 @@ impl CompiledPlan {
                                 *sc = Some(zero);
                             }
                         }
-                        items.push(ItemResult {
-                                item: item.key.clone(),
-                                indicator: item.indicator_id.clone(),
-                                rule: item.rule.kind(),
-                                status,
-                                actual,
-                                target: t.target,
-                                threshold: t.threshold,
-                                stretch: t.stretch,
-                                achievement: None,
-                                raw_score: Decimal::ZERO,
-                                score: zero,
-                                weight: item.weight,
-                                effective_weight: item.weight,
-                                weighted: Decimal::ZERO,
-                            });
+                        items.push(ItemRow {
+                            item: index,
+                            target,
+                            status,
+                            actual,
+                            achievement: None,
+                            raw: Decimal::ZERO,
+                            score: zero,
+                            effective_weight: item.weight,
+                            weighted: Decimal::ZERO,
+                        });
                     }
                 },
                 Err(ArithmeticError) => issues.push(overflow(path())),
@@ -536,22 +589,23 @@ impl CompiledPlan {
         if !issues.is_empty() {
             return Err(issues);
         }
+        let items = items.get_mut(first..).unwrap_or_default();
         if !role.identity_order {
             // Formula dependencies changed the evaluation order: restore the scorecard's order.
-            items.sort_by_key(|it| {
-                role.items
-                    .iter()
-                    .position(|c| c.key == it.item)
-                    .unwrap_or(usize::MAX)
-            });
+            items.sort_by_key(|it| it.item);
         }
+        let weight_of = |it: &ItemRow| {
+            role.items
+                .get(it.item as usize)
+                .map_or(Decimal::ZERO, |c| c.weight)
+        };
 
         // Weights: scaled up when items were excluded.
         let included: Decimal = if role.any_exclude {
             let mut sum = Decimal::ZERO;
             for it in items.iter().filter(|it| it.status != ItemStatus::Excluded) {
-                sum =
-                    dec::add(sum, it.weight).map_err(|_| vec![overflow(role.path.to_string())])?;
+                sum = dec::add(sum, weight_of(it))
+                    .map_err(|_| vec![overflow(role.path.to_string())])?;
             }
             sum
         } else {
@@ -575,8 +629,9 @@ impl CompiledPlan {
                 continue;
             }
             let path = || format!("{}.items[{k}]", role.path);
+            let weight = weight_of(it);
             let fast = if all_in {
-                rules::weighted_fast(it.score, it.weight, rp.weighted_scale, rp.mode)
+                rules::weighted_fast(it.score, weight, rp.weighted_scale, rp.mode)
             } else {
                 None
             };
@@ -586,16 +641,16 @@ impl CompiledPlan {
                 continue;
             }
             let weighted = if all_in {
-                dec::mul(it.score, it.weight).and_then(dec::div_by_100)
+                dec::mul(it.score, weight).and_then(dec::div_by_100)
             } else {
                 it.effective_weight = dec::div(
-                    dec::mul(it.weight, HUNDRED).map_err(|_| vec![overflow(path())])?,
+                    dec::mul(weight, HUNDRED).map_err(|_| vec![overflow(path())])?,
                     included,
                 )
                 .map_err(|_| vec![overflow(path())])?
                 .normalize();
                 dec::div(
-                    dec::mul(it.score, it.weight).map_err(|_| vec![overflow(path())])?,
+                    dec::mul(it.score, weight).map_err(|_| vec![overflow(path())])?,
                     included,
                 )
             }
@@ -693,12 +748,12 @@ impl CompiledPlan {
         if let Some(t) = forced_total {
             total = round_fixed(t, rp.total_scale, rp.mode);
         }
-        let grade = match forced_grade.and_then(|g| self.grades.get(g)) {
+        let grade_index = match forced_grade.filter(|&g| g < self.grades.len()) {
             Some(g) => g,
             None => match self
                 .grades
                 .iter()
-                .find(|g| g.min.is_none_or(|m| dec::at_least(total, m)))
+                .position(|g| g.min.is_none_or(|m| dec::at_least(total, m)))
             {
                 Some(g) => g,
                 None => {
@@ -712,32 +767,37 @@ impl CompiledPlan {
                 }
             },
         };
+        let coefficient = self
+            .grades
+            .get(grade_index)
+            .map_or(Decimal::ZERO, |g| g.coefficient);
         let payout = match s.assignment.bonus_base {
             Some(base) => Some(round_fixed(
-                dec::mul(base, grade.coefficient).map_err(|_| vec![overflow("grades".into())])?,
+                dec::mul(base, coefficient).map_err(|_| vec![overflow("grades".into())])?,
                 rp.payout_scale,
                 rp.mode,
             )),
             None => None,
         };
-        Ok(SubjectResult {
-            subject: std::sync::Arc::from(subject),
-            name: s.assignment.name.clone(),
-            role: role.id.clone(),
-            unit: s.assignment.unit.clone(),
-            region: s.assignment.region.clone(),
-            variant: role.variant.clone(),
+        let extra = if adjustments.is_empty() && vetoes.is_empty() && warnings.is_empty() {
+            None
+        } else {
+            Some(Box::new(SubjectExtra {
+                adjustments,
+                vetoes,
+                warnings,
+                ..Default::default()
+            }))
+        };
+        Ok(SubjectRow {
+            assignment: s.index,
+            role: s.role_pos,
+            grade: u32::try_from(grade_index).unwrap_or(u32::MAX),
+            first: u32::try_from(first).unwrap_or(u32::MAX),
             total_unrounded,
             total,
-            grade: grade.name.clone(),
-            coefficient: grade.coefficient,
             payout,
-            items,
-            adjustments,
-            vetoes,
-            warnings,
-            sources: Vec::new(),
-            segments: Vec::new(),
+            extra,
         })
     }
 
@@ -855,7 +915,7 @@ fn same_str(a: &str, b: &str) -> bool {
     std::ptr::eq(a, b) || a == b
 }
 
-fn targets_for(item: &CItem, ovr: Option<&TargetOverride>) -> Targets {
+pub(super) fn targets_for(item: &CItem, ovr: Option<&TargetOverride>) -> Targets {
     match ovr {
         Some(o) => Targets {
             target: Some(o.target),

@@ -8,6 +8,7 @@ mod explain;
 mod input;
 mod result;
 pub(crate) mod rules;
+mod table;
 
 pub use explain::{ExplainedAdjustment, ExplainedItem, ExplainedSegment, Explanation};
 pub use input::{Actual, Assignment, Inputs, TargetOverride, Unit};
@@ -15,3 +16,4 @@ pub use result::{
     AdjustmentResult, AppliedVersion, Evaluation, ItemResult, ItemSource, ItemStatus, Segment,
     SubjectResult, VetoResult, Warning,
 };
+pub use table::{ItemView, ScoreTable, SubjectView};
