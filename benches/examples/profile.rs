@@ -1,6 +1,7 @@
 //! Evaluates the benchmark batch repeatedly, for profilers and `perf stat` (cycles per item
 //! are stable where wall time on a shared machine is not):
 //! `cargo run --release -p kpichain-bench --example profile -- linear 10`
+//! (`KPICHAIN_PROFILE_TABLE=1`: the score table instead of the owned evaluation)
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -28,9 +29,14 @@ fn main() {
         let text = serde_json::to_string(&data).unwrap();
         data = kpichain::Inputs::from_json(&text).unwrap();
     }
+    let table = std::env::var_os("KPICHAIN_PROFILE_TABLE").is_some();
     let start = Instant::now();
     for _ in 0..rounds {
-        std::hint::black_box(plan.evaluate(&data).unwrap());
+        if table {
+            std::hint::black_box(plan.score_table(&data).unwrap());
+        } else {
+            std::hint::black_box(plan.evaluate(&data).unwrap());
+        }
     }
     let per_item = start.elapsed().as_nanos() / (u128::from(rounds.max(1)) * 500_000);
     println!(

@@ -1,6 +1,10 @@
 //! Generated benchmark data shared by the Rust, Python and Node benchmark runners: a plan
 //! with one role of five items of a chosen rule, and `n` subjects with deterministic actuals.
 
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use kpichain::{Actual, Assignment, Decimal, Inputs};
 use serde_json::{Value, json};
 

@@ -88,8 +88,87 @@ pub fn run_vector(path: &Path) -> Result<(), String> {
     }
     let compiled = compiled.map_err(|e| format!("the plan did not compile: {e}"))?;
     let inputs_text = doc.get("inputs").map(Value::to_string).ok_or("no inputs")?;
-    let evaluation = Inputs::from_json(&inputs_text).and_then(|inputs| compiled.evaluate(&inputs));
+    let inputs = Inputs::from_json(&inputs_text);
+    let evaluation = inputs
+        .as_ref()
+        .map_err(Clone::clone)
+        .and_then(|inputs| compiled.evaluate(inputs));
+    if let (Ok(inputs), Ok(evaluation)) = (&inputs, &evaluation) {
+        check_table(&compiled, inputs, evaluation)?;
+    }
     compare(&doc, evaluation)
+}
+
+/// The score table of the same inputs reads the same numbers as the evaluation, through
+/// every accessor, and serializes to the same JSON.
+pub fn check_table(
+    plan: &CompiledPlan,
+    inputs: &Inputs,
+    evaluation: &kpichain::Evaluation,
+) -> Result<(), String> {
+    let table = plan
+        .score_table(inputs)
+        .map_err(|e| format!("the score table failed where evaluate did not: {e}"))?;
+    let (a, b) = (
+        serde_json::to_string(&table),
+        serde_json::to_string(evaluation),
+    );
+    if a.map_err(|e| e.to_string())? != b.map_err(|e| e.to_string())? {
+        return Err("the score table's JSON differs from the evaluation's".into());
+    }
+    if table.len() != evaluation.results.len()
+        || table.plan_fingerprint() != evaluation.plan_fingerprint
+    {
+        return Err("the score table has other subjects or another plan".into());
+    }
+    for (s, r) in table.subjects().zip(&evaluation.results) {
+        let same = s.subject() == &*r.subject
+            && s.name() == r.name.as_deref()
+            && s.role() == &*r.role
+            && s.unit() == r.unit.as_deref()
+            && s.region() == r.region.as_deref()
+            && s.variant() == r.variant.as_deref()
+            && s.total_unrounded() == r.total_unrounded
+            && s.total() == r.total
+            && s.grade() == &*r.grade
+            && s.coefficient() == r.coefficient
+            && s.payout() == r.payout
+            && s.adjustments() == r.adjustments.as_slice()
+            && s.vetoes() == r.vetoes.as_slice()
+            && s.warnings() == r.warnings.as_slice()
+            && s.sources() == r.sources.as_slice()
+            && s.item_count() == r.items.len();
+        if !same {
+            return Err(format!(
+                "score table row of '{}' differs from its result",
+                r.subject
+            ));
+        }
+        for (i, it) in s.items().zip(&r.items) {
+            let same = i.item() == &*it.item
+                && i.indicator() == &*it.indicator
+                && i.rule() == it.rule
+                && i.status() == it.status
+                && i.actual() == it.actual
+                && i.target() == it.target
+                && i.threshold() == it.threshold
+                && i.stretch() == it.stretch
+                && i.achievement() == it.achievement
+                && i.raw_score() == it.raw_score
+                && i.score() == it.score
+                && i.weight() == it.weight
+                && i.effective_weight() == it.effective_weight
+                && i.weighted() == it.weighted
+                && s.item(&it.item).is_some_and(|v| v.to_result() == *it);
+            if !same {
+                return Err(format!(
+                    "score table item '{}' of '{}' differs from its result",
+                    it.item, r.subject
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A vector whose plan is a document of effective-dated versions.

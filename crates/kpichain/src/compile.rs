@@ -102,6 +102,8 @@ pub(crate) struct CSourced {
 pub(crate) struct CGrade {
     pub(crate) name: Arc<str>,
     pub(crate) min: Option<Decimal>,
+    /// `min` in fixed point, when it fits.
+    pub(crate) min_fx: Option<crate::fixed::Fx>,
     pub(crate) coefficient: Decimal,
     pub(crate) rank: usize,
 }
@@ -490,6 +492,7 @@ fn build_grades(plan: &Plan, issues: &mut Issues) -> Vec<CGrade> {
         .map(|g| CGrade {
             name: Arc::from(g.grade.as_str()),
             min: g.min,
+            min_fx: g.min.and_then(crate::fixed::Fx::of),
             coefficient: g.coefficient,
             rank: 0,
         })

@@ -62,7 +62,7 @@ impl CompiledPlan {
     /// # Ok::<(), kpichain::Error>(())
     /// ```
     pub fn evaluate(&self, inputs: &Inputs) -> Result<Evaluation, InputError> {
-        Ok(self.score_table(inputs)?.to_evaluation())
+        self.evaluate_records(inputs, &RecordSets::new())
     }
 
     /// Scores like [`CompiledPlan::evaluate`] into a [`ScoreTable`]: compact rows that
@@ -116,7 +116,17 @@ impl CompiledPlan {
         inputs: &Inputs,
         records: &RecordSets,
     ) -> Result<Evaluation, InputError> {
-        Ok(self.score_table_records(inputs, records)?.to_evaluation())
+        let mut results = Vec::with_capacity(inputs.assignments.len());
+        let table = self.score_rows(inputs, records, Some(&mut results))?;
+        Ok(Evaluation {
+            plan_id: self.plan.id.clone(),
+            plan_version: self.plan.version.clone(),
+            plan_fingerprint: self.fingerprint.clone(),
+            period: inputs.period.clone(),
+            results,
+            derivation: table.derivation,
+            versions: Vec::new(),
+        })
     }
 
     /// Scores like [`CompiledPlan::evaluate_records`] into a [`ScoreTable`].
@@ -124,6 +134,17 @@ impl CompiledPlan {
         &'a self,
         inputs: &'a Inputs,
         records: &RecordSets,
+    ) -> Result<ScoreTable<'a>, InputError> {
+        self.score_rows(inputs, records, None)
+    }
+
+    /// Scores every subject into a table, or, given `owned`, into owned results there (the
+    /// table then holds no rows).
+    fn score_rows<'a>(
+        &'a self,
+        inputs: &'a Inputs,
+        records: &RecordSets,
+        owned: Option<&mut Vec<SubjectResult>>,
     ) -> Result<ScoreTable<'a>, InputError> {
         let mut issues: Vec<Issue> = Vec::new();
         let full = self.any_source
@@ -255,26 +276,64 @@ impl CompiledPlan {
         if !issues.is_empty() {
             return Err(InputError { issues });
         }
+        // Owned results are made one subject at a time, so the item rows never pile up.
+        let keep_rows = owned.is_none();
         let mut table = ScoreTable {
             plan: self,
             inputs,
-            subjects: Vec::with_capacity(subjects.len()),
-            items: Vec::with_capacity(
+            subjects: Vec::with_capacity(if keep_rows { subjects.len() } else { 0 }),
+            items: Vec::with_capacity(if keep_rows {
                 subjects
                     .iter()
-                    .fold(0usize, |n, s| n.saturating_add(s.role.items.len())),
-            ),
+                    .fold(0usize, |n, s| n.saturating_add(s.role.items.len()))
+            } else {
+                64
+            }),
             derivation: None,
+        };
+        // What the chain adds to each result: inherited regions, warnings and sources.
+        type Extras = Vec<(Vec<Warning>, Vec<ItemSource>)>;
+        let finish = |extras: &mut Extras, k: usize, s: &SubjectSlot, r: &mut SubjectRow| {
+            let region = match (&chain, &s.assignment.region) {
+                (Some(c), None) => c.org.region_of(s.assignment),
+                _ => None,
+            };
+            let (warnings, mut sources) = extras.get_mut(k).map(std::mem::take).unwrap_or_default();
+            if region.is_none() && warnings.is_empty() && sources.is_empty() {
+                return;
+            }
+            let extra = r.extra.get_or_insert_default();
+            extra.region = region.map(str::to_string);
+            extra.warnings.extend(warnings);
+            sources.sort_by_key(|x| {
+                s.role
+                    .items
+                    .iter()
+                    .position(|it| it.key == x.item)
+                    .unwrap_or(usize::MAX)
+            });
+            extra.sources = sources;
         };
         let mut scores: Vec<Option<Decimal>> = Vec::new();
         let linked = self.levels.iter().any(|&l| l > 0);
         if !linked {
-            for s in &subjects {
+            let mut owned = owned;
+            for (k, s) in subjects.iter().enumerate() {
                 let row = values
                     .get(s.offset..s.offset.saturating_add(s.role.slots.len()))
                     .unwrap_or(&[]);
                 match self.evaluate_subject(s, row, &overrides, &mut scores, &mut table.items) {
-                    Ok(r) => table.subjects.push(r),
+                    Ok(mut r) => {
+                        finish(&mut extras, k, s, &mut r);
+                        match owned.as_deref_mut() {
+                            Some(out) if issues.is_empty() => {
+                                out.push(table.view(&r).to_result());
+                                table.items.clear();
+                            }
+                            Some(_) => table.items.clear(),
+                            None => table.subjects.push(r),
+                        }
+                    }
                     Err(mut e) => issues.append(&mut e),
                 }
             }
@@ -303,7 +362,8 @@ impl CompiledPlan {
                         .get(s.offset..s.offset.saturating_add(s.role.slots.len()))
                         .unwrap_or(&[]);
                     match self.evaluate_subject(s, row, &overrides, &mut scores, &mut table.items) {
-                        Ok(r) => {
+                        Ok(mut r) => {
+                            finish(&mut extras, k, s, &mut r);
                             // The owned result, for the roles that read this one.
                             if let Some(d) = done.get_mut(k) {
                                 *d = Some(table.view(&r).to_result());
@@ -316,39 +376,13 @@ impl CompiledPlan {
                     }
                 }
             }
-            table.subjects.extend(rows.into_iter().flatten());
+            match owned {
+                Some(out) => out.extend(done.into_iter().flatten()),
+                None => table.subjects.extend(rows.into_iter().flatten()),
+            }
         }
         if !issues.is_empty() {
             return Err(InputError { issues });
-        }
-        if let Some(c) = &chain {
-            // A region inherited from the unit tree is reported like a given one.
-            for (r, s) in table.subjects.iter_mut().zip(&subjects) {
-                if s.assignment.region.is_none() {
-                    if let Some(region) = c.org.region_of(s.assignment) {
-                        r.extra.get_or_insert_default().region = Some(region.to_string());
-                    }
-                }
-            }
-        }
-        if !extras.is_empty() {
-            for ((r, s), (warnings, mut sources)) in
-                table.subjects.iter_mut().zip(&subjects).zip(extras)
-            {
-                if warnings.is_empty() && sources.is_empty() {
-                    continue;
-                }
-                let extra = r.extra.get_or_insert_default();
-                extra.warnings.extend(warnings);
-                sources.sort_by_key(|x| {
-                    s.role
-                        .items
-                        .iter()
-                        .position(|it| it.key == x.item)
-                        .unwrap_or(usize::MAX)
-                });
-                extra.sources = sources;
-            }
         }
         table.derivation = chain.and_then(|c| c.report);
         Ok(table)
@@ -505,6 +539,11 @@ impl CompiledPlan {
 
         let n = role.items.len();
         let first = items.len();
+        // Without exclusions or reordering, fast items are weighted and summed as they are
+        // scored; should one not be, the weights are applied below as usual.
+        let eager = !role.any_exclude && role.identity_order;
+        let mut eager_sum = rules::Sum::new();
+        let mut eager_all = eager;
         scores.clear();
         scores.resize(n, None);
         for &ii in &role.order {
@@ -522,15 +561,30 @@ impl CompiledPlan {
             let index = u32::try_from(ii).unwrap_or(u32::MAX);
             let actual = row.get(item.slot).copied().flatten();
             // Most items take the exact fixed-point path (identical numbers, no note).
+            let mut weighted = None;
             let outcome = match actual.and_then(|a| rules::score_fast(item, a, t, rp)) {
-                Some(fast) => Ok(Outcome::Scored(ItemScore {
-                    achievement: fast.achievement,
-                    raw: fast.raw,
-                    score: fast.score,
-                    note: None,
-                })),
+                Some(fast) => {
+                    if eager_all {
+                        weighted = item
+                            .factors
+                            .fast
+                            .as_ref()
+                            .and_then(|f| f.weight)
+                            .and_then(|w| {
+                                rules::weighted_fx(fast.score_fx, w, rp.weighted_scale, rp.mode)
+                            })
+                            .filter(|&w| eager_sum.add_fx(w).is_ok() && eager_sum.is_fx());
+                    }
+                    Ok(Outcome::Scored(ItemScore {
+                        achievement: fast.achievement,
+                        raw: fast.raw,
+                        score: fast.score,
+                        note: None,
+                    }))
+                }
                 None => self.score_item(role, item, actual, t, row, scores, rp),
             };
+            eager_all = eager_all && weighted.is_some();
             match outcome {
                 Ok(Outcome::Scored(sc)) => {
                     if let Some((code, message)) = sc.note {
@@ -548,7 +602,7 @@ impl CompiledPlan {
                         raw: sc.raw,
                         score: sc.score,
                         effective_weight: item.weight,
-                        weighted: Decimal::ZERO,
+                        weighted: weighted.map_or(Decimal::ZERO, |w| w.dec()),
                     });
                 }
                 Ok(Outcome::Missing(what)) => match item.missing {
@@ -621,9 +675,18 @@ impl CompiledPlan {
                 ),
             )]);
         }
-        let mut sum = rules::Sum::new();
         let all_in = included == HUNDRED;
-        for (k, it) in items.iter_mut().enumerate() {
+        let mut sum = if eager_all {
+            eager_sum
+        } else {
+            rules::Sum::new()
+        };
+        let weigh = if eager_all {
+            &mut [][..]
+        } else {
+            &mut items[..]
+        };
+        for (k, it) in weigh.iter_mut().enumerate() {
             if it.status == ItemStatus::Excluded {
                 it.effective_weight = Decimal::ZERO;
                 continue;
@@ -748,13 +811,17 @@ impl CompiledPlan {
         if let Some(t) = forced_total {
             total = round_fixed(t, rp.total_scale, rp.mode);
         }
+        let total_fx = crate::fixed::Fx::of(total);
         let grade_index = match forced_grade.filter(|&g| g < self.grades.len()) {
             Some(g) => g,
             None => match self
                 .grades
                 .iter()
-                .position(|g| g.min.is_none_or(|m| dec::at_least(total, m)))
-            {
+                .position(|g| match (g.min, g.min_fx, total_fx) {
+                    (None, _, _) => true,
+                    (Some(_), Some(m), Some(t)) => m.le(t),
+                    (Some(m), _, _) => dec::at_least(total, m),
+                }) {
                 Some(g) => g,
                 None => {
                     return Err(vec![Issue::new(

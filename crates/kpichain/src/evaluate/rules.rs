@@ -342,6 +342,8 @@ pub(crate) struct FastItem {
     achievement: Option<Fx>,
     /// The target as written (for pass/fail: zero when there is none).
     target: Fx,
+    /// The item's weight.
+    pub(crate) weight: Option<Fx>,
     rule: FastRule,
 }
 
@@ -453,6 +455,7 @@ impl FastItem {
         Some(FastItem {
             achievement,
             target: Fx::of(item.target.unwrap_or_default())?,
+            weight: Fx::of(item.weight),
             rule,
         })
     }
@@ -466,6 +469,8 @@ pub(crate) struct FastScored {
     pub(crate) raw: Decimal,
     /// The score at the item scale.
     pub(crate) score: Decimal,
+    /// The same score in fixed point.
+    pub(crate) score_fx: Fx,
 }
 
 /// Scores an item against the plan's own targets in exact fixed point ([`Fx`]): the same
@@ -575,10 +580,12 @@ pub(crate) fn score_fast(
             if start.lt(v) { *start } else { v }
         }
     };
+    let score = raw.round_fixed(rp.item_scale, rp.mode)?;
     Some(FastScored {
         achievement: ach.map(Fx::dec),
         raw: raw.dec(),
-        score: raw.round_fixed(rp.item_scale, rp.mode)?.dec(),
+        score: score.dec(),
+        score_fx: score,
     })
 }
 
@@ -594,10 +601,16 @@ pub(crate) fn weighted_fast(
     if !fixed::enabled() {
         return None;
     }
-    Fx::of(score)?
-        .mul(Fx::of(weight)?)?
-        .div_by_100()?
-        .round_fixed(scale, mode)
+    weighted_fx(Fx::of(score)?, Fx::of(weight)?, scale, mode)
+}
+
+/// [`weighted_fast`] for a score and a weight already in fixed point.
+#[inline(always)]
+pub(crate) fn weighted_fx(score: Fx, weight: Fx, scale: u32, mode: RoundingMode) -> Option<Fx> {
+    if !fixed::enabled() {
+        return None;
+    }
+    score.mul(weight)?.div_by_100()?.round_fixed(scale, mode)
 }
 
 /// A running sum, in fixed point while every term and partial sum is an [`Fx`], giving the
@@ -630,6 +643,12 @@ impl Sum {
                 Ok(())
             }
         }
+    }
+
+    /// Whether the sum is still in fixed point.
+    #[inline(always)]
+    pub(crate) fn is_fx(&self) -> bool {
+        self.fx.is_some()
     }
 
     /// Adds a term already in fixed point.

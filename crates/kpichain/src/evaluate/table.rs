@@ -335,7 +335,11 @@ impl<'t> SubjectView<'t> {
                 .map_or_else(|| Arc::from(""), |g| g.name.clone()),
             coefficient: self.coefficient(),
             payout: self.row.payout,
-            items: self.items().map(|i| i.to_result()).collect(),
+            items: {
+                let mut items = Vec::with_capacity(self.items.len());
+                items.extend(self.items().map(|i| i.to_result()));
+                items
+            },
             adjustments: extra.adjustments.clone(),
             vetoes: extra.vetoes.clone(),
             warnings: extra.warnings.clone(),
