@@ -291,7 +291,7 @@ fn generated_cases_are_mostly_scorable() {
 /// The common rules take the fast path (so that a change cannot silently turn it off).
 #[test]
 fn ordinary_items_take_the_fast_path() {
-    use crate::evaluate::rules::{Targets, score_fast};
+    use crate::evaluate::rules::score_fast;
     let plan = json!({
         "id": "p", "version": "1",
         "indicators": (0..6).map(|i| json!({"id": format!("k{i}"), "name": "k"})).collect::<Vec<_>>(),
@@ -308,18 +308,12 @@ fn ordinary_items_take_the_fast_path() {
     let plan = CompiledPlan::from_text(&plan.to_string()).unwrap();
     let role = &plan.roles[0];
     for item in &role.items {
-        let t = Targets {
-            target: item.target,
-            threshold: item.threshold,
-            stretch: item.stretch,
-            from_plan: true,
-        };
         for actual in [
             "0", "3", "49.99", "50", "87.25", "100", "123.456", "150", "170",
         ] {
             let actual: Decimal = actual.parse().unwrap();
             assert!(
-                score_fast(item, actual, t, &plan.plan.rounding).is_some(),
+                score_fast(item, actual, &plan.plan.rounding).is_some(),
                 "item {} at {actual}",
                 item.key
             );

@@ -556,35 +556,50 @@ impl CompiledPlan {
             } else {
                 overrides.get(&s.offset.saturating_add(item.slot)).copied()
             };
-            let t = targets_for(item, ovr.map(|o| o.1));
             let target = ovr.map_or(u32::MAX, |o| o.0);
             let index = u32::try_from(ii).unwrap_or(u32::MAX);
             let actual = row.get(item.slot).copied().flatten();
             // Most items take the exact fixed-point path (identical numbers, no note).
-            let mut weighted = None;
-            let outcome = match actual.and_then(|a| rules::score_fast(item, a, t, rp)) {
-                Some(fast) => {
-                    if eager_all {
-                        weighted = item
-                            .factors
-                            .fast
-                            .as_ref()
-                            .and_then(|f| f.weight)
-                            .and_then(|w| {
-                                rules::weighted_fx(fast.score_fx, w, rp.weighted_scale, rp.mode)
-                            })
-                            .filter(|&w| eager_sum.add_fx(w).is_ok() && eager_sum.is_fx());
-                    }
-                    Ok(Outcome::Scored(ItemScore {
-                        achievement: fast.achievement,
-                        raw: fast.raw,
-                        score: fast.score,
-                        note: None,
-                    }))
-                }
-                None => self.score_item(role, item, actual, t, row, scores, rp),
+            let fast = match (actual, ovr) {
+                (Some(a), None) => rules::score_fast(item, a, rp),
+                _ => None,
             };
-            eager_all = eager_all && weighted.is_some();
+            if let Some(fast) = fast {
+                let mut weighted = Decimal::ZERO;
+                if eager_all {
+                    let w = item
+                        .factors
+                        .fast
+                        .as_ref()
+                        .and_then(|f| f.weight)
+                        .and_then(|w| {
+                            rules::weighted_fx(fast.score_fx, w, rp.weighted_scale, rp.mode)
+                        })
+                        .filter(|&w| eager_sum.add_fx(w).is_ok() && eager_sum.is_fx());
+                    match w {
+                        Some(w) => weighted = w.dec(),
+                        None => eager_all = false,
+                    }
+                }
+                if let Some(slot) = scores.get_mut(ii) {
+                    *slot = Some(fast.score);
+                }
+                items.push(ItemRow {
+                    item: index,
+                    target,
+                    status: ItemStatus::Scored,
+                    actual,
+                    achievement: fast.achievement,
+                    raw: fast.raw,
+                    score: fast.score,
+                    effective_weight: item.weight,
+                    weighted,
+                });
+                continue;
+            }
+            eager_all = false;
+            let t = targets_for(item, ovr.map(|o| o.1));
+            let outcome = self.score_item(role, item, actual, t, row, scores, rp);
             match outcome {
                 Ok(Outcome::Scored(sc)) => {
                     if let Some((code, message)) = sc.note {
@@ -602,7 +617,7 @@ impl CompiledPlan {
                         raw: sc.raw,
                         score: sc.score,
                         effective_weight: item.weight,
-                        weighted: weighted.map_or(Decimal::ZERO, |w| w.dec()),
+                        weighted: Decimal::ZERO,
                     });
                 }
                 Ok(Outcome::Missing(what)) => match item.missing {

@@ -485,13 +485,8 @@ pub(crate) struct FastScored {
 /// difference is then multiplied (a product with a zero is +0 at scale 0 in both), so the sign
 /// of a zero never reaches a result; the differential tests check this.
 #[inline]
-pub(crate) fn score_fast(
-    item: &CItem,
-    actual: Decimal,
-    t: Targets,
-    rp: &RoundingPolicy,
-) -> Option<FastScored> {
-    if !fixed::enabled() || !t.from_plan {
+pub(crate) fn score_fast(item: &CItem, actual: Decimal, rp: &RoundingPolicy) -> Option<FastScored> {
+    if !fixed::enabled() {
         return None;
     }
     let p = item.factors.fast.as_ref()?;
