@@ -7,6 +7,11 @@
 
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+/// mimalloc: many small, short-lived result allocations per batch, and memory kept for the
+/// next batch instead of being handed back to the system and faulted in again.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod failure;
 mod inputs;
 mod json;

@@ -4,6 +4,11 @@
 //! core's errors to Python exceptions, and exposes results; every number is computed by the
 //! `kpichain` crate. See `bindings/python/README.md` for the Python API.
 
+/// mimalloc: many small, short-lived result allocations per batch, and memory kept for the
+/// next batch instead of being handed back to the system and faulted in again.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod diff;
 mod errors;
 mod frame;
