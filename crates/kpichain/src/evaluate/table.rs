@@ -92,7 +92,7 @@ const EMPTY: &SubjectExtra = &SubjectExtra {
 /// let e2 = table.get(1).unwrap();
 /// assert_eq!((e2.subject(), e2.total().to_string(), e2.grade()), ("E2", "114.00".into(), "A"));
 /// let sales = e2.item("sales").unwrap();
-/// assert_eq!((sales.score().to_string(), sales.weighted().to_string()), ("120.00".into(), "84.00".into()));
+/// assert_eq!((sales.score().to_string(), sales.weighted().to_string()), ("120.00".into(), "84.0000".into()));
 /// // The same numbers, and the same JSON, as `evaluate`.
 /// assert_eq!(table.to_evaluation(), plan.evaluate(&inputs)?);
 /// assert_eq!(serde_json::to_string(&table)?, serde_json::to_string(&plan.evaluate(&inputs)?)?);
