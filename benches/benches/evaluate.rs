@@ -38,6 +38,17 @@ fn evaluate(c: &mut Criterion) {
         group.bench_function(format!("{name}_table"), |b| {
             b.iter(|| black_box(plan.score_table(black_box(&data)).unwrap()))
         });
+        // The table scored in the memory of the previous batch's, as a service would.
+        let mut buffers = plan.score_table(&data).unwrap().into_buffers();
+        group.bench_function(format!("{name}_table_reused"), |b| {
+            b.iter(|| {
+                let table = plan
+                    .score_table_with(black_box(&data), &mut buffers)
+                    .unwrap();
+                black_box(table.len());
+                buffers = table.into_buffers();
+            })
+        });
         // The owned evaluation: the table materialized as one result per subject.
         group.bench_function(name, |b| {
             b.iter(|| black_box(plan.evaluate(black_box(&data)).unwrap()))

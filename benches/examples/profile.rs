@@ -1,7 +1,8 @@
 //! Evaluates the benchmark batch repeatedly, for profilers and `perf stat` (cycles per item
 //! are stable where wall time on a shared machine is not):
 //! `cargo run --release -p kpichain-bench --example profile -- linear 10`
-//! (`KPICHAIN_PROFILE_TABLE=1`: the score table instead of the owned evaluation)
+//! (`KPICHAIN_PROFILE_TABLE=1`: the score table instead of the owned evaluation;
+//! `KPICHAIN_PROFILE_TABLE=reuse`: the score table in the memory of the previous round's)
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -29,10 +30,15 @@ fn main() {
         let text = serde_json::to_string(&data).unwrap();
         data = kpichain::Inputs::from_json(&text).unwrap();
     }
-    let table = std::env::var_os("KPICHAIN_PROFILE_TABLE").is_some();
+    let table = std::env::var_os("KPICHAIN_PROFILE_TABLE");
+    let mut buffers = kpichain::TableBuffers::default();
     let start = Instant::now();
     for _ in 0..rounds {
-        if table {
+        if table.as_deref() == Some(std::ffi::OsStr::new("reuse")) {
+            let t = plan.score_table_with(&data, &mut buffers).unwrap();
+            std::hint::black_box(t.len());
+            buffers = t.into_buffers();
+        } else if table.is_some() {
             std::hint::black_box(plan.score_table(&data).unwrap());
         } else {
             std::hint::black_box(plan.evaluate(&data).unwrap());

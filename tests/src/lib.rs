@@ -99,6 +99,10 @@ pub fn run_vector(path: &Path) -> Result<(), String> {
     compare(&doc, evaluation)
 }
 
+fn b_text(evaluation: &kpichain::Evaluation) -> Result<String, String> {
+    serde_json::to_string(evaluation).map_err(|e| e.to_string())
+}
+
 /// The score table of the same inputs reads the same numbers as the evaluation, through
 /// every accessor, and serializes to the same JSON.
 pub fn check_table(
@@ -115,6 +119,17 @@ pub fn check_table(
     );
     if a.map_err(|e| e.to_string())? != b.map_err(|e| e.to_string())? {
         return Err("the score table's JSON differs from the evaluation's".into());
+    }
+    // Scored again in the memory of the first table: the same JSON.
+    let mut buffers = plan
+        .score_table(inputs)
+        .map_err(|e| e.to_string())?
+        .into_buffers();
+    let again = plan
+        .score_table_with(inputs, &mut buffers)
+        .map_err(|e| format!("scoring in reused buffers failed: {e}"))?;
+    if serde_json::to_string(&again).map_err(|e| e.to_string())? != b_text(evaluation)? {
+        return Err("the score table in reused buffers differs from the evaluation".into());
     }
     if table.len() != evaluation.results.len()
         || table.plan_fingerprint() != evaluation.plan_fingerprint

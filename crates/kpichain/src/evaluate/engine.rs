@@ -4,7 +4,7 @@ use super::chain::{self, Chain};
 use super::input::{Assignment, Inputs, TargetOverride};
 use super::result::*;
 use super::rules::{self, Targets};
-use super::table::{ItemRow, ScoreTable, SubjectExtra, SubjectRow};
+use super::table::{ItemRow, ScoreTable, SubjectExtra, SubjectRow, TableBuffers};
 use crate::compile::{CItem, CRole, CRule, CSource, CompiledPlan, FastMap};
 use crate::decimal::{self as dec, ArithmeticError, HUNDRED, clamp, round_fixed};
 use crate::error::{InputError, Issue};
@@ -71,6 +71,17 @@ impl CompiledPlan {
         self.score_table_records(inputs, &RecordSets::new())
     }
 
+    /// Scores like [`CompiledPlan::score_table`] in the memory of an earlier table (see
+    /// [`ScoreTable::into_buffers`]): a service scoring batch after batch then allocates
+    /// nothing per batch once the buffers are large enough. The buffers are left empty.
+    pub fn score_table_with<'a>(
+        &'a self,
+        inputs: &'a Inputs,
+        buffers: &mut TableBuffers,
+    ) -> Result<ScoreTable<'a>, InputError> {
+        self.score_rows(inputs, &RecordSets::new(), None, std::mem::take(buffers))
+    }
+
     /// Evaluates like [`CompiledPlan::evaluate`], with typed record sets (read from files or
     /// data frames, see [`CompiledPlan::record_builder`]) besides any records in the inputs.
     /// Indicators with a `measure` are derived from the records for the inputs' period; a
@@ -117,7 +128,8 @@ impl CompiledPlan {
         records: &RecordSets,
     ) -> Result<Evaluation, InputError> {
         let mut results = Vec::with_capacity(inputs.assignments.len());
-        let table = self.score_rows(inputs, records, Some(&mut results))?;
+        let table =
+            self.score_rows(inputs, records, Some(&mut results), TableBuffers::default())?;
         Ok(Evaluation {
             plan_id: self.plan.id.clone(),
             plan_version: self.plan.version.clone(),
@@ -135,7 +147,7 @@ impl CompiledPlan {
         inputs: &'a Inputs,
         records: &RecordSets,
     ) -> Result<ScoreTable<'a>, InputError> {
-        self.score_rows(inputs, records, None)
+        self.score_rows(inputs, records, None, TableBuffers::default())
     }
 
     /// Scores every subject into a table, or, given `owned`, into owned results there (the
@@ -145,6 +157,7 @@ impl CompiledPlan {
         inputs: &'a Inputs,
         records: &RecordSets,
         owned: Option<&mut Vec<SubjectResult>>,
+        buffers: TableBuffers,
     ) -> Result<ScoreTable<'a>, InputError> {
         let mut issues: Vec<Issue> = Vec::new();
         let full = self.any_source
@@ -201,7 +214,13 @@ impl CompiledPlan {
             });
             offset = offset.saturating_add(role.slots.len());
         }
-        let mut values: Vec<Option<Decimal>> = vec![None; offset];
+        let TableBuffers {
+            subjects: mut subject_rows,
+            items: mut item_rows,
+            mut values,
+        } = buffers;
+        values.clear();
+        values.resize(offset, None);
         // Long-format actuals usually come grouped by subject: remember the last one found.
         let mut last = Cursor::default();
         for (i, actual) in inputs.actuals.iter().enumerate() {
@@ -281,15 +300,24 @@ impl CompiledPlan {
         let mut table = ScoreTable {
             plan: self,
             inputs,
-            subjects: Vec::with_capacity(if keep_rows { subjects.len() } else { 0 }),
-            items: Vec::with_capacity(if keep_rows {
-                subjects
-                    .iter()
-                    .fold(0usize, |n, s| n.saturating_add(s.role.items.len()))
-            } else {
-                64
-            }),
+            subjects: {
+                subject_rows.clear();
+                subject_rows.reserve(if keep_rows { subjects.len() } else { 0 });
+                subject_rows
+            },
+            items: {
+                item_rows.clear();
+                item_rows.reserve(if keep_rows {
+                    subjects
+                        .iter()
+                        .fold(0usize, |n, s| n.saturating_add(s.role.items.len()))
+                } else {
+                    64
+                });
+                item_rows
+            },
             derivation: None,
+            values: Vec::new(),
         };
         // What the chain adds to each result: inherited regions, warnings and sources.
         type Extras = Vec<(Vec<Warning>, Vec<ItemSource>)>;
@@ -385,6 +413,7 @@ impl CompiledPlan {
             return Err(InputError { issues });
         }
         table.derivation = chain.and_then(|c| c.report);
+        table.values = values;
         Ok(table)
     }
 

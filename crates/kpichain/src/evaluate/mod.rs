@@ -16,4 +16,4 @@ pub use result::{
     AdjustmentResult, AppliedVersion, Evaluation, ItemResult, ItemSource, ItemStatus, Segment,
     SubjectResult, VetoResult, Warning,
 };
-pub use table::{ItemView, ScoreTable, SubjectView};
+pub use table::{ItemView, ScoreTable, SubjectView, TableBuffers};

@@ -105,9 +105,54 @@ pub struct ScoreTable<'a> {
     pub(crate) subjects: Vec<SubjectRow>,
     pub(crate) items: Vec<ItemRow>,
     pub(crate) derivation: Option<DeriveReport>,
+    /// The value table of the batch, kept for the next one.
+    pub(crate) values: Vec<Option<Decimal>>,
+}
+
+/// The memory of a [`ScoreTable`], to score the next batch in without allocating it again:
+/// see [`CompiledPlan::score_table_with`]. It holds no data of the batch it came from.
+///
+/// ```
+/// use kpichain::{CompiledPlan, Inputs, TableBuffers};
+/// let plan = CompiledPlan::from_text(r#"{
+///   "id": "demo", "version": "1",
+///   "indicators": [{"id": "sales", "name": "销售额"}],
+///   "roles": [{"id": "rep", "name": "销售代表", "items": [
+///     {"indicator": "sales", "weight": 100, "target": 80, "rule": {"type": "ratio", "cap": 120}}]}],
+///   "grades": [{"grade": "A", "min": 100, "coefficient": 1.2}, {"grade": "B", "coefficient": 1}]
+/// }"#)?;
+/// let mut buffers = TableBuffers::default();
+/// for (month, sales) in [("2022-01", "70"), ("2022-02", "90")] {
+///     let inputs = Inputs::from_json(&format!(r#"{{"period": "{month}",
+///       "assignments": [{{"subject": "E1", "role": "rep"}}],
+///       "actuals": [{{"subject": "E1", "indicator": "sales", "value": "{sales}"}}]}}"#))?;
+///     let table = plan.score_table_with(&inputs, &mut buffers)?;
+///     println!("{month}: {}", table.get(0).unwrap().total());
+///     buffers = table.into_buffers();
+/// }
+/// # Ok::<(), kpichain::Error>(())
+/// ```
+#[derive(Debug, Default)]
+pub struct TableBuffers {
+    pub(crate) subjects: Vec<SubjectRow>,
+    pub(crate) items: Vec<ItemRow>,
+    pub(crate) values: Vec<Option<Decimal>>,
 }
 
 impl<'a> ScoreTable<'a> {
+    /// Gives the table's memory back, emptied, for [`CompiledPlan::score_table_with`].
+    pub fn into_buffers(self) -> TableBuffers {
+        let (mut subjects, mut items, mut values) = (self.subjects, self.items, self.values);
+        subjects.clear();
+        items.clear();
+        values.clear();
+        TableBuffers {
+            subjects,
+            items,
+            values,
+        }
+    }
+
     /// The number of subjects (one per assignment).
     pub fn len(&self) -> usize {
         self.subjects.len()
