@@ -116,6 +116,25 @@ impl Fx {
         }
     }
 
+    /// Both mantissas at the larger scale when that still fits 64 bits (the common case: one
+    /// machine multiplication); `None` sends the caller to [`Fx::aligned`].
+    #[inline(always)]
+    fn aligned64(self, o: Fx) -> Option<(i64, i64, u32)> {
+        match self.s.cmp(&o.s) {
+            Ordering::Equal => Some((self.m, o.m, self.s)),
+            Ordering::Less => Some((
+                self.m.checked_mul(pow10(o.s.wrapping_sub(self.s))?)?,
+                o.m,
+                o.s,
+            )),
+            Ordering::Greater => Some((
+                self.m,
+                o.m.checked_mul(pow10(self.s.wrapping_sub(o.s))?)?,
+                self.s,
+            )),
+        }
+    }
+
     /// Both mantissas at the larger scale, exactly, when the scales differ by at most 18.
     #[inline(always)]
     fn aligned(self, o: Fx) -> Option<(i128, i128, u32)> {
@@ -136,9 +155,10 @@ impl Fx {
         if o.m == 0 {
             return Some(self);
         }
-        if self.s == o.s {
-            let m = self.m.checked_add(o.m)?;
-            return (m != i64::MIN).then_some(Fx { m, s: self.s });
+        if let Some((a, b, s)) = self.aligned64(o) {
+            if let Some(m) = a.checked_add(b) {
+                return (m != i64::MIN).then_some(Fx { m, s });
+            }
         }
         let (a, b, s) = self.aligned(o)?;
         // Two values below 2^126 in magnitude: the sum cannot overflow.
@@ -154,9 +174,10 @@ impl Fx {
         if o.m == 0 {
             return Some(self);
         }
-        if self.s == o.s {
-            let m = self.m.checked_sub(o.m)?;
-            return (m != i64::MIN).then_some(Fx { m, s: self.s });
+        if let Some((a, b, s)) = self.aligned64(o) {
+            if let Some(m) = a.checked_sub(b) {
+                return (m != i64::MIN).then_some(Fx { m, s });
+            }
         }
         let (a, b, s) = self.aligned(o)?;
         Fx::new(a.wrapping_sub(b), s)
@@ -168,11 +189,10 @@ impl Fx {
         if self.m == 0 || o.m == 0 {
             return Some(Fx::ZERO);
         }
-        // Two 63-bit mantissas: the product fits 126 bits.
-        Fx::new(
-            i128::from(self.m).wrapping_mul(i128::from(o.m)),
-            self.s.checked_add(o.s)?,
-        )
+        // Exact when it fits 64 bits; otherwise it does not fit a mantissa anyway.
+        let m = self.m.checked_mul(o.m)?;
+        let s = self.s.checked_add(o.s)?;
+        (m != i64::MIN && s <= MAX_SCALE).then_some(Fx { m, s })
     }
 
     /// `self ÷ 100` by moving the decimal point, as [`crate::decimal::div_by_100`] does while
@@ -186,8 +206,8 @@ impl Fx {
     /// The numeric order (as `Decimal`'s `Ord`).
     #[inline(always)]
     pub(crate) fn cmp(self, o: Fx) -> Ordering {
-        if self.s == o.s {
-            return self.m.cmp(&o.m);
+        if let Some((a, b, _)) = self.aligned64(o) {
+            return a.cmp(&b);
         }
         match self.aligned(o) {
             Some((a, b, _)) => a.cmp(&b),

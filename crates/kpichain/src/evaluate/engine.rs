@@ -765,6 +765,13 @@ impl CompiledPlan {
             it.weighted = round_fixed(weighted, rp.weighted_scale, rp.mode);
             sum.add(it.weighted).map_err(|_| vec![overflow(path())])?;
         }
+        // Without adjustments or vetoes, a total still in fixed point is rounded there.
+        let simple_total = if role.adjustments.is_empty() && role.vetoes.is_empty() {
+            sum.fx()
+                .and_then(|t| t.round_fixed(rp.total_scale, rp.mode))
+        } else {
+            None
+        };
         let mut total = sum.value();
 
         // Adjustments.
@@ -806,7 +813,10 @@ impl CompiledPlan {
             });
         }
         let total_unrounded = total;
-        let mut total = round_fixed(total, rp.total_scale, rp.mode);
+        let mut total = match simple_total {
+            Some(rounded) => rounded.dec(),
+            None => round_fixed(total, rp.total_scale, rp.mode),
+        };
 
         // Vetoes: the most severe fired veto wins (lowest forced total, lowest forced grade).
         let mut vetoes = Vec::new();
@@ -855,7 +865,10 @@ impl CompiledPlan {
         if let Some(t) = forced_total {
             total = round_fixed(t, rp.total_scale, rp.mode);
         }
-        let total_fx = crate::fixed::Fx::of(total);
+        let total_fx = match simple_total {
+            Some(rounded) => Some(rounded),
+            None => crate::fixed::Fx::of(total),
+        };
         let grade_index = match forced_grade.filter(|&g| g < self.grades.len()) {
             Some(g) => g,
             None => match self

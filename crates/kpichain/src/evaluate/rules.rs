@@ -640,6 +640,12 @@ impl Sum {
         }
     }
 
+    /// The sum, while it is still in fixed point.
+    #[inline(always)]
+    pub(crate) fn fx(&self) -> Option<Fx> {
+        self.fx
+    }
+
     /// Whether the sum is still in fixed point.
     #[inline(always)]
     pub(crate) fn is_fx(&self) -> bool {
