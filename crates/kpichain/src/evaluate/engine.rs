@@ -176,8 +176,17 @@ impl CompiledPlan {
         let mut by_id: FastMap<&str, usize> =
             FastMap::with_capacity_and_hasher(inputs.assignments.len(), Default::default());
         let mut offset = 0usize;
+        // Assignments usually come in runs of one role: remember the last one found.
+        let mut last_role: Option<(&str, usize)> = None;
         for (i, a) in inputs.assignments.iter().enumerate() {
-            let Some(&ri) = self.role_index.get(&a.role) else {
+            let found = match last_role {
+                Some((name, ri)) if name == a.role => Some(ri),
+                _ => self.role_index.get(&a.role).copied(),
+            };
+            if let Some(ri) = found {
+                last_role = Some((&a.role, ri));
+            }
+            let Some(ri) = found else {
                 issues.push(Issue::new(
                     "unknown_role",
                     format!("assignments[{i}].role"),
