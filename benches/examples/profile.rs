@@ -1,6 +1,6 @@
 //! Evaluates the benchmark batch repeatedly, for profilers and `perf stat` (cycles per item
 //! are stable where wall time on a shared machine is not):
-//! `cargo run --release -p kpichain-bench --example profile -- linear 10`
+//! `cargo run --release -p kpichain-bench --example profile -- linear 10 [SUBJECTS]`
 //! (`KPICHAIN_PROFILE_TABLE=1`: the score table instead of the owned evaluation;
 //! `KPICHAIN_PROFILE_TABLE=reuse`: the score table in the memory of the previous round's)
 #![allow(
@@ -23,8 +23,9 @@ fn main() {
         _ => RuleKind::Linear,
     };
     let rounds: u32 = args.next().and_then(|a| a.parse().ok()).unwrap_or(10);
+    let subjects: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100_000);
     let plan = CompiledPlan::from_text(&plan_json(kind)).unwrap();
-    let mut data = inputs(100_000);
+    let mut data = inputs(subjects);
     if std::env::var_os("KPICHAIN_PROFILE_JSON").is_some() {
         // Inputs as a JSON reader would build them: one allocation per id.
         let text = serde_json::to_string(&data).unwrap();
@@ -44,8 +45,9 @@ fn main() {
             std::hint::black_box(plan.evaluate(&data).unwrap());
         }
     }
-    let per_item = start.elapsed().as_nanos() / (u128::from(rounds.max(1)) * 500_000);
+    let items = u128::from(rounds.max(1)) * (subjects.max(1) as u128) * 5;
+    let per_item = start.elapsed().as_nanos() / items;
     println!(
-        "{kind:?}: {per_item} ns per item (wall clock, {rounds} rounds of 100,000 subjects x 5 items)"
+        "{kind:?}: {per_item} ns per item (wall clock, {rounds} rounds of {subjects} subjects x 5 items)"
     );
 }
