@@ -135,3 +135,47 @@ fn a_list_in_a_record_field_is_a_bad_record_under_the_plans_policy() {
         ("bad_value", "records.orders[1].amount")
     );
 }
+
+#[test]
+fn a_missing_sourced_value_names_where_it_was_read() {
+    let plan = CompiledPlan::from_text(
+        r#"{
+      "id": "p", "version": "1", "missing_data": "zero",
+      "indicators": [{"id": "sales", "name": "销售额"}, {"id": "calls", "name": "calls"}],
+      "roles": [
+        {"id": "rep", "name": "rep", "items": [
+          {"indicator": "calls", "weight": 100, "target": 10, "rule": {"type": "ratio", "cap": 150}}]},
+        {"id": "lead", "name": "lead", "items": [
+          {"indicator": "calls", "weight": 40, "target": 10, "rule": {"type": "ratio", "cap": 150}},
+          {"id": "dept_sales", "indicator": "sales", "weight": 30, "target": 100,
+           "rule": {"type": "ratio", "cap": 150}, "source": {"from": "unit"}},
+          {"id": "peer_sales", "indicator": "sales", "weight": 30, "target": 100,
+           "rule": {"type": "ratio", "cap": 150}, "source": {"from": "subject", "subject": "P1"}}]}],
+      "grades": [{"grade": "A", "coefficient": 1}]
+    }"#,
+    )
+    .unwrap();
+    let inputs = Inputs::from_json(
+        r#"{"period": "2022-01",
+      "units": [{"id": "south"}],
+      "assignments": [{"subject": "L1", "role": "lead", "unit": "south"},
+                      {"subject": "P1", "role": "rep", "unit": "south"}],
+      "actuals": [{"subject": "L1", "indicator": "calls", "value": 10},
+                  {"subject": "P1", "indicator": "calls", "value": 10}]}"#,
+    )
+    .unwrap();
+    let lead = plan.evaluate(&inputs).unwrap().results.remove(0);
+    let messages: Vec<&str> = lead
+        .warnings
+        .iter()
+        .filter(|w| w.code == "missing_actual_zero")
+        .map(|w| w.message.as_str())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "subject 'L1' has no actual for indicator 'sales' of its unit 'south'; item 'dept_sales' was scored zero",
+            "subject 'L1' has no actual for indicator 'sales' of subject 'P1'; item 'peer_sales' was scored zero",
+        ]
+    );
+}

@@ -641,7 +641,11 @@ impl CompiledPlan {
             match outcome {
                 Ok(Outcome::Scored(sc)) => {
                     if let Some((code, message)) = sc.note {
-                        warnings.push(Warning { code, path: path(), message: format!("subject '{subject}', item '{}': {message}", item.key) });
+                        warnings.push(Warning {
+                            code,
+                            path: path(),
+                            message: format!("subject '{subject}', item '{}': {message}", item.key),
+                        });
                     }
                     if let Some(slot) = scores.get_mut(ii) {
                         *slot = Some(sc.score);
@@ -658,7 +662,9 @@ impl CompiledPlan {
                         weighted: Decimal::ZERO,
                     });
                 }
-                Ok(Outcome::Missing(what)) => match item.missing {
+                Ok(Outcome::Missing(what)) => {
+                    let what = self.source_of_missing(s, ii).unwrap_or(what);
+                    match item.missing {
                     MissingDataPolicy::Error => issues.push(Issue::new(
                         "missing_actual",
                         path(),
@@ -689,7 +695,8 @@ impl CompiledPlan {
                             weighted: Decimal::ZERO,
                         });
                     }
-                },
+                    }
+                }
                 Err(ArithmeticError) => issues.push(overflow(path())),
             }
         }
@@ -1273,6 +1280,38 @@ impl CompiledPlan {
             notes.push(chain::describe(&item.key, &src.source, role_id, "", how));
         }
         (found, notes)
+    }
+
+    /// For an item whose actual is read from a unit, another subject or another role: what
+    /// it read, for the missing-data message (`None` for an item reading its own actual).
+    fn source_of_missing(&self, s: &SubjectSlot, item: usize) -> Option<String> {
+        let src = s.role.sourced.iter().find(|x| x.item == item)?;
+        Some(match &src.source {
+            CSource::Unit { unit, indicator } => match unit.as_deref() {
+                Some(u) => format!(
+                    "indicator '{}' of unit '{u}'",
+                    self.indicator_name(*indicator)
+                ),
+                None => match s.assignment.unit.as_deref() {
+                    Some(u) => format!(
+                        "indicator '{}' of its unit '{u}'",
+                        self.indicator_name(*indicator)
+                    ),
+                    None => format!(
+                        "indicator '{}' of its unit",
+                        self.indicator_name(*indicator)
+                    ),
+                },
+            },
+            CSource::Subject { subject, indicator } => format!(
+                "indicator '{}' of subject '{subject}'",
+                self.indicator_name(*indicator)
+            ),
+            CSource::Role { role, .. } => format!(
+                "the value read from role '{}'",
+                self.plan.roles.get(*role).map_or("", |r| r.id.as_str())
+            ),
+        })
     }
 
     fn indicator_name(&self, ind: usize) -> String {
