@@ -99,8 +99,8 @@ pub fn run_vector(path: &Path) -> Result<(), String> {
     compare(&doc, evaluation)
 }
 
-fn b_text(evaluation: &kpichain::Evaluation) -> Result<String, String> {
-    serde_json::to_string(evaluation).map_err(|e| e.to_string())
+fn json_of(value: &impl serde::Serialize) -> Result<String, String> {
+    serde_json::to_string(value).map_err(|e| e.to_string())
 }
 
 /// The score table of the same inputs reads the same numbers as the evaluation, through
@@ -113,11 +113,8 @@ pub fn check_table(
     let table = plan
         .score_table(inputs)
         .map_err(|e| format!("the score table failed where evaluate did not: {e}"))?;
-    let (a, b) = (
-        serde_json::to_string(&table),
-        serde_json::to_string(evaluation),
-    );
-    if a.map_err(|e| e.to_string())? != b.map_err(|e| e.to_string())? {
+    let expected = json_of(evaluation)?;
+    if json_of(&table)? != expected {
         return Err("the score table's JSON differs from the evaluation's".into());
     }
     // Scored again in the memory of the first table: the same JSON.
@@ -128,7 +125,7 @@ pub fn check_table(
     let again = plan
         .score_table_with(inputs, &mut buffers)
         .map_err(|e| format!("scoring in reused buffers failed: {e}"))?;
-    if serde_json::to_string(&again).map_err(|e| e.to_string())? != b_text(evaluation)? {
+    if json_of(&again)? != expected {
         return Err("the score table in reused buffers differs from the evaluation".into());
     }
     if table.len() != evaluation.results.len()
