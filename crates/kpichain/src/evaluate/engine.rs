@@ -4,7 +4,7 @@ use super::chain::{self, Chain};
 use super::input::{Assignment, Inputs, TargetOverride};
 use super::result::*;
 use super::rules::{self, Targets};
-use super::table::{ItemRow, ScoreTable, SubjectExtra, SubjectRow, TableBuffers};
+use super::table::{ItemNumbers, ItemOut, ScoreTable, SubjectExtra, SubjectRow, TableBuffers};
 use crate::compile::{CItem, CRole, CRule, CSource, CompiledPlan, FastMap};
 use crate::decimal::{self as dec, ArithmeticError, HUNDRED, clamp, round_fixed};
 use crate::error::{InputError, Issue};
@@ -127,7 +127,8 @@ impl CompiledPlan {
         inputs: &Inputs,
         records: &RecordSets,
     ) -> Result<Evaluation, InputError> {
-        let mut results = Vec::with_capacity(inputs.assignments.len());
+        // Reserved once the inputs are indexed (see `score_rows`).
+        let mut results = Vec::new();
         let table =
             self.score_rows(inputs, records, Some(&mut results), TableBuffers::default())?;
         Ok(Evaluation {
@@ -321,7 +322,7 @@ impl CompiledPlan {
                         .iter()
                         .fold(0usize, |n, s| n.saturating_add(s.role.items.len()))
                 } else {
-                    64
+                    0
                 });
                 item_rows
             },
@@ -353,23 +354,34 @@ impl CompiledPlan {
         };
         let mut scores: Vec<Option<Decimal>> = Vec::new();
         let linked = self.levels.iter().any(|&l| l > 0);
+        let mut owned = owned;
+        if let Some(out) = owned.as_deref_mut() {
+            // Allocated after the batch's value table, as glibc's malloc then keeps the freed
+            // results for the next batch instead of handing them back to the system.
+            out.reserve(subjects.len());
+        }
         if !linked {
-            let mut owned = owned;
             for (k, s) in subjects.iter().enumerate() {
                 let row = values
                     .get(s.offset..s.offset.saturating_add(s.role.slots.len()))
                     .unwrap_or(&[]);
+                if let Some(out) = owned.as_deref_mut() {
+                    // Owned results: the items are made as owned results from the start.
+                    let mut items = Vec::with_capacity(s.role.items.len());
+                    match self.evaluate_subject(s, row, &overrides, &mut scores, &mut items) {
+                        Ok(mut r) if issues.is_empty() => {
+                            finish(&mut extras, k, s, &mut r);
+                            out.push(table.view(&r).result_around(items));
+                        }
+                        Ok(_) => {}
+                        Err(mut e) => issues.append(&mut e),
+                    }
+                    continue;
+                }
                 match self.evaluate_subject(s, row, &overrides, &mut scores, &mut table.items) {
                     Ok(mut r) => {
                         finish(&mut extras, k, s, &mut r);
-                        match owned.as_deref_mut() {
-                            Some(out) if issues.is_empty() => {
-                                out.push(table.view(&r).to_result());
-                                table.items.clear();
-                            }
-                            Some(_) => table.items.clear(),
-                            None => table.subjects.push(r),
-                        }
+                        table.subjects.push(r);
                     }
                     Err(mut e) => issues.append(&mut e),
                 }
@@ -536,13 +548,13 @@ impl CompiledPlan {
     }
 
     /// Scores one subject, appending its item rows to `items` (none are left on error).
-    fn evaluate_subject(
+    fn evaluate_subject<R: ItemOut>(
         &self,
         s: &SubjectSlot,
         row: &[Option<Decimal>],
         overrides: &Overrides,
         scores: &mut Vec<Option<Decimal>>,
-        items: &mut Vec<ItemRow>,
+        items: &mut Vec<R>,
     ) -> Result<SubjectRow, Vec<Issue>> {
         let first = items.len();
         let result = self.score_subject(s, row, overrides, scores, items);
@@ -552,13 +564,13 @@ impl CompiledPlan {
         result
     }
 
-    fn score_subject(
+    fn score_subject<R: ItemOut>(
         &self,
         s: &SubjectSlot,
         row: &[Option<Decimal>],
         overrides: &Overrides,
         scores: &mut Vec<Option<Decimal>>,
-        items: &mut Vec<ItemRow>,
+        items: &mut Vec<R>,
     ) -> Result<SubjectRow, Vec<Issue>> {
         let rp = &self.plan.rounding;
         let role = s.role;
@@ -594,7 +606,6 @@ impl CompiledPlan {
             } else {
                 overrides.get(&s.offset.saturating_add(item.slot)).copied()
             };
-            let target = ovr.map_or(u32::MAX, |o| o.0);
             let index = u32::try_from(ii).unwrap_or(u32::MAX);
             let actual = row.get(item.slot).copied().flatten();
             // Most items take the exact fixed-point path (identical numbers, no note).
@@ -622,17 +633,19 @@ impl CompiledPlan {
                 if let Some(slot) = scores.get_mut(ii) {
                     *slot = Some(fast.score);
                 }
-                items.push(ItemRow {
-                    item: index,
-                    target,
-                    status: ItemStatus::Scored,
-                    actual,
-                    achievement: fast.achievement,
-                    raw: fast.raw,
-                    score: fast.score,
-                    effective_weight: item.weight,
-                    weighted,
-                });
+                items.push(R::make(
+                    item,
+                    index,
+                    ovr,
+                    ItemNumbers {
+                        status: ItemStatus::Scored,
+                        actual,
+                        achievement: fast.achievement,
+                        raw: fast.raw,
+                        score: fast.score,
+                        weighted,
+                    },
+                ));
                 continue;
             }
             eager_all = false;
@@ -650,17 +663,19 @@ impl CompiledPlan {
                     if let Some(slot) = scores.get_mut(ii) {
                         *slot = Some(sc.score);
                     }
-                    items.push(ItemRow {
-                        item: index,
-                        target,
-                        status: ItemStatus::Scored,
-                        actual,
-                        achievement: sc.achievement,
-                        raw: sc.raw,
-                        score: sc.score,
-                        effective_weight: item.weight,
-                        weighted: Decimal::ZERO,
-                    });
+                    items.push(R::make(
+                        item,
+                        index,
+                        ovr,
+                        ItemNumbers {
+                            status: ItemStatus::Scored,
+                            actual,
+                            achievement: sc.achievement,
+                            raw: sc.raw,
+                            score: sc.score,
+                            weighted: Decimal::ZERO,
+                        },
+                    ));
                 }
                 Ok(Outcome::Missing(what)) => {
                     let what = self.source_of_missing(s, ii).unwrap_or(what);
@@ -683,17 +698,19 @@ impl CompiledPlan {
                                 *sc = Some(zero);
                             }
                         }
-                        items.push(ItemRow {
-                            item: index,
-                            target,
-                            status,
-                            actual,
-                            achievement: None,
-                            raw: Decimal::ZERO,
-                            score: zero,
-                            effective_weight: item.weight,
-                            weighted: Decimal::ZERO,
-                        });
+                        items.push(R::make(
+                            item,
+                            index,
+                            ovr,
+                            ItemNumbers {
+                                status,
+                                actual,
+                                achievement: None,
+                                raw: Decimal::ZERO,
+                                score: zero,
+                                weighted: Decimal::ZERO,
+                            },
+                        ));
                     }
                     }
                 }
@@ -706,18 +723,21 @@ impl CompiledPlan {
         let items = items.get_mut(first..).unwrap_or_default();
         if !role.identity_order {
             // Formula dependencies changed the evaluation order: restore the scorecard's order.
-            items.sort_by_key(|it| it.item);
+            items.sort_by_key(|it| it.index(role));
         }
-        let weight_of = |it: &ItemRow| {
+        let weight_of = |it: &R| {
             role.items
-                .get(it.item as usize)
+                .get(it.index(role))
                 .map_or(Decimal::ZERO, |c| c.weight)
         };
 
         // Weights: scaled up when items were excluded.
         let included: Decimal = if role.any_exclude {
             let mut sum = Decimal::ZERO;
-            for it in items.iter().filter(|it| it.status != ItemStatus::Excluded) {
+            for it in items
+                .iter()
+                .filter(|it| it.status() != ItemStatus::Excluded)
+            {
                 sum = dec::add(sum, weight_of(it))
                     .map_err(|_| vec![overflow(role.path.to_string())])?;
             }
@@ -747,39 +767,42 @@ impl CompiledPlan {
             &mut items[..]
         };
         for (k, it) in weigh.iter_mut().enumerate() {
-            if it.status == ItemStatus::Excluded {
-                it.effective_weight = Decimal::ZERO;
+            if it.status() == ItemStatus::Excluded {
+                it.set_effective_weight(Decimal::ZERO);
                 continue;
             }
             let path = || format!("{}.items[{k}]", role.path);
             let weight = weight_of(it);
             let fast = if all_in {
-                rules::weighted_fast(it.score, weight, rp.weighted_scale, rp.mode)
+                rules::weighted_fast(it.score(), weight, rp.weighted_scale, rp.mode)
             } else {
                 None
             };
             if let Some(weighted) = fast {
-                it.weighted = weighted.dec();
+                it.set_weighted(weighted.dec());
                 sum.add_fx(weighted).map_err(|_| vec![overflow(path())])?;
                 continue;
             }
             let weighted = if all_in {
-                dec::mul(it.score, weight).and_then(dec::div_by_100)
+                dec::mul(it.score(), weight).and_then(dec::div_by_100)
             } else {
-                it.effective_weight = dec::div(
-                    dec::mul(weight, HUNDRED).map_err(|_| vec![overflow(path())])?,
-                    included,
-                )
-                .map_err(|_| vec![overflow(path())])?
-                .normalize();
+                it.set_effective_weight(
+                    dec::div(
+                        dec::mul(weight, HUNDRED).map_err(|_| vec![overflow(path())])?,
+                        included,
+                    )
+                    .map_err(|_| vec![overflow(path())])?
+                    .normalize(),
+                );
                 dec::div(
-                    dec::mul(it.score, weight).map_err(|_| vec![overflow(path())])?,
+                    dec::mul(it.score(), weight).map_err(|_| vec![overflow(path())])?,
                     included,
                 )
             }
             .map_err(|_| vec![overflow(path())])?;
-            it.weighted = round_fixed(weighted, rp.weighted_scale, rp.mode);
-            sum.add(it.weighted).map_err(|_| vec![overflow(path())])?;
+            let weighted = round_fixed(weighted, rp.weighted_scale, rp.mode);
+            it.set_weighted(weighted);
+            sum.add(weighted).map_err(|_| vec![overflow(path())])?;
         }
         // Without adjustments or vetoes, a total still in fixed point is rounded there.
         let simple_total = if role.adjustments.is_empty() && role.vetoes.is_empty() {

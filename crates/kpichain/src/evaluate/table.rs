@@ -30,6 +30,123 @@ pub(crate) struct ItemRow {
     pub(crate) weighted: Decimal,
 }
 
+/// An item's numbers as the engine computed them, before they take the shape of a row or of
+/// an owned result.
+pub(crate) struct ItemNumbers {
+    pub(crate) status: ItemStatus,
+    pub(crate) actual: Option<Decimal>,
+    pub(crate) achievement: Option<Decimal>,
+    pub(crate) raw: Decimal,
+    pub(crate) score: Decimal,
+    pub(crate) weighted: Decimal,
+}
+
+/// What the engine writes an item into: a compact [`ItemRow`] for a [`ScoreTable`], or an
+/// owned [`ItemResult`] for an [`Evaluation`] (no row in between).
+pub(crate) trait ItemOut: Sized {
+    /// The item `def` (index `index` in its scorecard), with the subject's own target at
+    /// `target` in the inputs when it has one.
+    fn make(
+        def: &CItem,
+        index: u32,
+        target: Option<(u32, &TargetOverride)>,
+        n: ItemNumbers,
+    ) -> Self;
+    /// The item's index in its scorecard.
+    fn index(&self, role: &CRole) -> usize;
+    fn status(&self) -> ItemStatus;
+    fn score(&self) -> Decimal;
+    fn set_effective_weight(&mut self, w: Decimal);
+    fn set_weighted(&mut self, w: Decimal);
+}
+
+impl ItemOut for ItemRow {
+    #[inline(always)]
+    fn make(
+        def: &CItem,
+        index: u32,
+        target: Option<(u32, &TargetOverride)>,
+        n: ItemNumbers,
+    ) -> Self {
+        ItemRow {
+            item: index,
+            target: target.map_or(u32::MAX, |t| t.0),
+            status: n.status,
+            actual: n.actual,
+            achievement: n.achievement,
+            raw: n.raw,
+            score: n.score,
+            effective_weight: def.weight,
+            weighted: n.weighted,
+        }
+    }
+    #[inline(always)]
+    fn index(&self, _: &CRole) -> usize {
+        self.item as usize
+    }
+    #[inline(always)]
+    fn status(&self) -> ItemStatus {
+        self.status
+    }
+    #[inline(always)]
+    fn score(&self) -> Decimal {
+        self.score
+    }
+    #[inline(always)]
+    fn set_effective_weight(&mut self, w: Decimal) {
+        self.effective_weight = w;
+    }
+    #[inline(always)]
+    fn set_weighted(&mut self, w: Decimal) {
+        self.weighted = w;
+    }
+}
+
+impl ItemOut for ItemResult {
+    #[inline(always)]
+    fn make(def: &CItem, _: u32, target: Option<(u32, &TargetOverride)>, n: ItemNumbers) -> Self {
+        let t = super::engine::targets_for(def, target.map(|t| t.1));
+        ItemResult {
+            item: def.key.clone(),
+            indicator: def.indicator_id.clone(),
+            rule: def.rule.kind(),
+            status: n.status,
+            actual: n.actual,
+            target: t.target,
+            threshold: t.threshold,
+            stretch: t.stretch,
+            achievement: n.achievement,
+            raw_score: n.raw,
+            score: n.score,
+            weight: def.weight,
+            effective_weight: def.weight,
+            weighted: n.weighted,
+        }
+    }
+    fn index(&self, role: &CRole) -> usize {
+        role.items
+            .iter()
+            .position(|c| Arc::ptr_eq(&c.key, &self.item))
+            .unwrap_or(usize::MAX)
+    }
+    #[inline(always)]
+    fn status(&self) -> ItemStatus {
+        self.status
+    }
+    #[inline(always)]
+    fn score(&self) -> Decimal {
+        self.score
+    }
+    #[inline(always)]
+    fn set_effective_weight(&mut self, w: Decimal) {
+        self.effective_weight = w;
+    }
+    #[inline(always)]
+    fn set_weighted(&mut self, w: Decimal) {
+        self.weighted = w;
+    }
+}
+
 /// What a subject's result holds besides its numbers, when there is any.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct SubjectExtra {
@@ -364,6 +481,13 @@ impl<'t> SubjectView<'t> {
 
     /// The owned [`SubjectResult`].
     pub fn to_result(&self) -> SubjectResult {
+        let mut items = Vec::with_capacity(self.items.len());
+        items.extend(self.items().map(|i| i.to_result()));
+        self.result_around(items)
+    }
+
+    /// The owned result around items already made.
+    pub(crate) fn result_around(&self, items: Vec<ItemResult>) -> SubjectResult {
         let a = self.assignment();
         let extra = self.extra();
         SubjectResult {
@@ -380,11 +504,7 @@ impl<'t> SubjectView<'t> {
                 .map_or_else(|| Arc::from(""), |g| g.name.clone()),
             coefficient: self.coefficient(),
             payout: self.row.payout,
-            items: {
-                let mut items = Vec::with_capacity(self.items.len());
-                items.extend(self.items().map(|i| i.to_result()));
-                items
-            },
+            items,
             adjustments: extra.adjustments.clone(),
             vetoes: extra.vetoes.clone(),
             warnings: extra.warnings.clone(),
