@@ -368,7 +368,7 @@ impl CompiledPlan {
                 if let Some(out) = owned.as_deref_mut() {
                     // Owned results: the items are made as owned results from the start.
                     let mut items = Vec::with_capacity(s.role.items.len());
-                    match self.evaluate_subject(s, row, &overrides, &mut scores, &mut items) {
+                    match self.score_subject(s, row, &overrides, &mut scores, &mut items) {
                         Ok(mut r) if issues.is_empty() => {
                             finish(&mut extras, k, s, &mut r);
                             out.push(table.view(&r).result_around(items));
@@ -378,7 +378,7 @@ impl CompiledPlan {
                     }
                     continue;
                 }
-                match self.evaluate_subject(s, row, &overrides, &mut scores, &mut table.items) {
+                match self.score_subject(s, row, &overrides, &mut scores, &mut table.items) {
                     Ok(mut r) => {
                         finish(&mut extras, k, s, &mut r);
                         table.subjects.push(r);
@@ -410,7 +410,7 @@ impl CompiledPlan {
                     let row = values
                         .get(s.offset..s.offset.saturating_add(s.role.slots.len()))
                         .unwrap_or(&[]);
-                    match self.evaluate_subject(s, row, &overrides, &mut scores, &mut table.items) {
+                    match self.score_subject(s, row, &overrides, &mut scores, &mut table.items) {
                         Ok(mut r) => {
                             finish(&mut extras, k, s, &mut r);
                             // The owned result, for the roles that read this one.
@@ -547,23 +547,8 @@ impl CompiledPlan {
         }
     }
 
-    /// Scores one subject, appending its item rows to `items` (none are left on error).
-    fn evaluate_subject<R: ItemOut>(
-        &self,
-        s: &SubjectSlot,
-        row: &[Option<Decimal>],
-        overrides: &Overrides,
-        scores: &mut Vec<Option<Decimal>>,
-        items: &mut Vec<R>,
-    ) -> Result<SubjectRow, Vec<Issue>> {
-        let first = items.len();
-        let result = self.score_subject(s, row, overrides, scores, items);
-        if result.is_err() {
-            items.truncate(first);
-        }
-        result
-    }
-
+    /// Scores one subject, appending its items to `items`. On an error the items already
+    /// appended stay: the whole batch fails then, and its rows are dropped.
     fn score_subject<R: ItemOut>(
         &self,
         s: &SubjectSlot,
@@ -608,6 +593,17 @@ impl CompiledPlan {
             };
             let index = u32::try_from(ii).unwrap_or(u32::MAX);
             let actual = row.get(item.slot).copied().flatten();
+            let make = |status, achievement, raw, score, weighted| {
+                let n = ItemNumbers {
+                    status,
+                    actual,
+                    achievement,
+                    raw,
+                    score,
+                    weighted,
+                };
+                R::make(item, index, ovr, n)
+            };
             // Most items take the exact fixed-point path (identical numbers, no note).
             let fast = match (actual, ovr) {
                 (Some(a), None) => rules::score_fast(item, a, rp),
@@ -633,18 +629,12 @@ impl CompiledPlan {
                 if let Some(slot) = scores.get_mut(ii) {
                     *slot = Some(fast.score);
                 }
-                items.push(R::make(
-                    item,
-                    index,
-                    ovr,
-                    ItemNumbers {
-                        status: ItemStatus::Scored,
-                        actual,
-                        achievement: fast.achievement,
-                        raw: fast.raw,
-                        score: fast.score,
-                        weighted,
-                    },
+                items.push(make(
+                    ItemStatus::Scored,
+                    fast.achievement,
+                    fast.raw,
+                    fast.score,
+                    weighted,
                 ));
                 continue;
             }
@@ -663,18 +653,12 @@ impl CompiledPlan {
                     if let Some(slot) = scores.get_mut(ii) {
                         *slot = Some(sc.score);
                     }
-                    items.push(R::make(
-                        item,
-                        index,
-                        ovr,
-                        ItemNumbers {
-                            status: ItemStatus::Scored,
-                            actual,
-                            achievement: sc.achievement,
-                            raw: sc.raw,
-                            score: sc.score,
-                            weighted: Decimal::ZERO,
-                        },
+                    items.push(make(
+                        ItemStatus::Scored,
+                        sc.achievement,
+                        sc.raw,
+                        sc.score,
+                        Decimal::ZERO,
                     ));
                 }
                 Ok(Outcome::Missing(what)) => {
@@ -698,19 +682,7 @@ impl CompiledPlan {
                                 *sc = Some(zero);
                             }
                         }
-                        items.push(R::make(
-                            item,
-                            index,
-                            ovr,
-                            ItemNumbers {
-                                status,
-                                actual,
-                                achievement: None,
-                                raw: Decimal::ZERO,
-                                score: zero,
-                                weighted: Decimal::ZERO,
-                            },
-                        ));
+                        items.push(make(status, None, Decimal::ZERO, zero, Decimal::ZERO));
                     }
                     }
                 }

@@ -60,6 +60,28 @@ pub(crate) trait ItemOut: Sized {
     fn set_weighted(&mut self, w: Decimal);
 }
 
+/// The accessors of the fields both item shapes name alike.
+macro_rules! shared_item_fields {
+    () => {
+        #[inline(always)]
+        fn status(&self) -> ItemStatus {
+            self.status
+        }
+        #[inline(always)]
+        fn score(&self) -> Decimal {
+            self.score
+        }
+        #[inline(always)]
+        fn set_effective_weight(&mut self, w: Decimal) {
+            self.effective_weight = w;
+        }
+        #[inline(always)]
+        fn set_weighted(&mut self, w: Decimal) {
+            self.weighted = w;
+        }
+    };
+}
+
 impl ItemOut for ItemRow {
     #[inline(always)]
     fn make(
@@ -84,22 +106,7 @@ impl ItemOut for ItemRow {
     fn index(&self, _: &CRole) -> usize {
         self.item as usize
     }
-    #[inline(always)]
-    fn status(&self) -> ItemStatus {
-        self.status
-    }
-    #[inline(always)]
-    fn score(&self) -> Decimal {
-        self.score
-    }
-    #[inline(always)]
-    fn set_effective_weight(&mut self, w: Decimal) {
-        self.effective_weight = w;
-    }
-    #[inline(always)]
-    fn set_weighted(&mut self, w: Decimal) {
-        self.weighted = w;
-    }
+    shared_item_fields!();
 }
 
 impl ItemOut for ItemResult {
@@ -129,22 +136,7 @@ impl ItemOut for ItemResult {
             .position(|c| Arc::ptr_eq(&c.key, &self.item))
             .unwrap_or(usize::MAX)
     }
-    #[inline(always)]
-    fn status(&self) -> ItemStatus {
-        self.status
-    }
-    #[inline(always)]
-    fn score(&self) -> Decimal {
-        self.score
-    }
-    #[inline(always)]
-    fn set_effective_weight(&mut self, w: Decimal) {
-        self.effective_weight = w;
-    }
-    #[inline(always)]
-    fn set_weighted(&mut self, w: Decimal) {
-        self.weighted = w;
-    }
+    shared_item_fields!();
 }
 
 /// What a subject's result holds besides its numbers, when there is any.
