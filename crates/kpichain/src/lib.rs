@@ -38,5 +38,7 @@ mod send_sync {
         assert_send_sync::<crate::CompiledPlan>();
         assert_send_sync::<crate::Evaluation>();
         assert_send_sync::<crate::CompiledVersions>();
+        assert_send_sync::<crate::ScoreTable<'static>>();
+        assert_send_sync::<crate::TableBuffers>();
     }
 }
