@@ -156,6 +156,8 @@ export interface Explanation {
   plan_id: string
   plan_version: string
   plan_fingerprint: string
+  /** The period assessed (from the inputs), when one was given. */
+  period?: string
   rounding_mode: RoundingMode
   item_scale: number
   total_scale: number

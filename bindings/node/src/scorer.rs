@@ -28,7 +28,7 @@ impl Scorer {
 
     fn explain(&self, evaluation: &Evaluation, result: &SubjectResult) -> Explanation {
         match self {
-            Scorer::Plan(p) => p.explain(result),
+            Scorer::Plan(p) => p.explain_in(evaluation, result),
             Scorer::Versions(v) => v.explain(evaluation, result),
         }
     }

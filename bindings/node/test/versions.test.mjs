@@ -77,6 +77,8 @@ describe('the example company, 2022 from the records', () => {
     const [explanation] = versions.explain(monthInputs('2022-03'), 'E004')
     assert.equal(explanation.plan_version, '2022.03')
     assert.match(explanation.text, /version 2022\.03/)
+    assert.equal(explanation.period, '2022-03')
+    assert.match(explanation.text.split('\n')[1], /, period 2022-03$/)
     assert.equal(explanation.items.find((i) => i.indicator === 'on_time_supply_rate').weight, '60')
   })
 })

@@ -71,7 +71,7 @@ impl Scorer {
     /// The explanation of a top-level result of `eval`.
     pub(crate) fn explain(&self, eval: &Evaluation, result: &SubjectResult) -> Explanation {
         match self {
-            Scorer::Plan(p) => p.explain(result),
+            Scorer::Plan(p) => p.explain_in(eval, result),
             Scorer::Versions(v) => v.explain(eval, result),
         }
     }

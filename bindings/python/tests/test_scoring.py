@@ -139,6 +139,11 @@ def test_explain(small_plan: kpichain.Plan) -> None:
     assert "销售额" in text and "weighted 87.50 × 60% = 52.5000" in text
     assert "grade: B" in text and "payout 10000.00" in text
     assert ev.explain("E1") == text == ev.explain(0)
+    # Without a period the explanation names none; with one, its second line does.
+    assert "period" not in text.splitlines()[1]
+    in_march = small_plan.score(SMALL_ASSIGNMENTS, SMALL_ACTUALS_LONG, period="2022-03")
+    assert in_march["E1"].explain().splitlines()[1].endswith(", period 2022-03")
+    assert in_march["E1"].explanation()["period"] == "2022-03"
 
 
 def test_conversions_are_exact_by_default(small_plan: kpichain.Plan) -> None:

@@ -78,6 +78,9 @@ def test_company_a_2022_03_from_the_records_read_by_pandas() -> None:
     # The purchasing manager is scored with the March weights.
     assert ev["E004"].item("on_time_supply_rate").weight == Decimal("60")
     assert "version 2022.03" in ev["E004"].explain()
+    # The explanation names the period assessed.
+    assert ev["E004"].explain().splitlines()[1].endswith(f", period {ev.period}")
+    assert ev["E004"].explanation()["period"] == ev.period
 
 
 def test_versions_by_file_resolves_plan_files_relative_to_the_document() -> None:

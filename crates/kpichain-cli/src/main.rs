@@ -88,7 +88,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
                 )));
             };
             let explanation = match &scorer {
-                Scorer::Plan(plan) => plan.explain(result),
+                Scorer::Plan(plan) => plan.explain_in(&eval, result),
                 Scorer::Versions(v) => v.explain(&eval, result),
             };
             let text = match format {

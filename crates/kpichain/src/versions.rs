@@ -514,11 +514,15 @@ impl CompiledVersions {
                 .first()
                 .map_or(evaluation.plan_version.as_str(), |v| v.version.as_str());
             return match plan_of(version).or_else(|| self.versions.last().map(|(_, c)| c)) {
-                Some(plan) => plan.explain(result),
-                None => Explanation::bare(result),
+                Some(plan) => plan.explain_in(evaluation, result),
+                None => Explanation {
+                    period: evaluation.period.clone(),
+                    ..Explanation::bare(result)
+                },
             };
         }
         let mut base = Explanation::bare(result);
+        base.period = evaluation.period.clone();
         base.plan_id = self.doc.id.clone();
         base.plan_version = evaluation.plan_version.clone();
         base.plan_fingerprint = self.fingerprint.clone();

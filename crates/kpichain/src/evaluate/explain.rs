@@ -1,6 +1,6 @@
 //! Explanations: everything needed to retrace a subject's result, with the plan's own names.
 
-use super::result::{ItemStatus, SubjectResult, VetoResult, Warning};
+use super::result::{Evaluation, ItemStatus, SubjectResult, VetoResult, Warning};
 use crate::compile::CompiledPlan;
 use crate::model::{Item, Over, PerUnitBasis, Role, ScoreRule};
 use rust_decimal::Decimal;
@@ -29,6 +29,10 @@ pub struct Explanation {
     pub plan_version: String,
     /// Plan fingerprint.
     pub plan_fingerprint: String,
+    /// The period assessed, when the explanation was made from the whole evaluation
+    /// ([`CompiledPlan::explain_in`], [`crate::CompiledVersions::explain`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub period: Option<String>,
     /// Rounding mode name (`half_up`).
     pub rounding_mode: String,
     /// Decimal places of item scores.
@@ -87,6 +91,7 @@ impl Explanation {
             plan_id: String::new(),
             plan_version: String::new(),
             plan_fingerprint: String::new(),
+            period: None,
             rounding_mode: String::new(),
             item_scale: 0,
             total_scale: 0,
@@ -286,7 +291,33 @@ pub(crate) fn describe_rule(rule: &ScoreRule) -> String {
 }
 
 impl CompiledPlan {
-    /// Builds the explanation of one result produced by this plan.
+    /// The explanation of one result of `evaluation`, which names the period assessed.
+    ///
+    /// ```
+    /// use kpichain::{CompiledPlan, Inputs};
+    /// let plan = CompiledPlan::from_text(r#"{
+    ///   "id": "demo", "version": "1",
+    ///   "indicators": [{"id": "sales", "name": "销售额"}],
+    ///   "roles": [{"id": "rep", "name": "销售代表", "items": [
+    ///     {"indicator": "sales", "weight": 100, "target": 80, "rule": {"type": "ratio", "cap": 120}}]}],
+    ///   "grades": [{"grade": "A", "min": 100, "coefficient": 1.2}, {"grade": "B", "coefficient": 1}]
+    /// }"#)?;
+    /// let inputs = Inputs::from_json(r#"{"period": "2022-01",
+    ///   "assignments": [{"subject": "E1", "role": "rep"}],
+    ///   "actuals": [{"subject": "E1", "indicator": "sales", "value": "70"}]}"#)?;
+    /// let evaluation = plan.evaluate(&inputs)?;
+    /// let text = plan.explain_in(&evaluation, &evaluation.results[0]).to_string();
+    /// assert!(text.lines().nth(1).unwrap().ends_with(", period 2022-01"));
+    /// # Ok::<(), kpichain::Error>(())
+    /// ```
+    pub fn explain_in(&self, evaluation: &Evaluation, result: &SubjectResult) -> Explanation {
+        let mut explanation = self.explain(result);
+        explanation.period = evaluation.period.clone();
+        explanation
+    }
+
+    /// Builds the explanation of one result produced by this plan (without the period, which
+    /// the result does not hold: see [`CompiledPlan::explain_in`]).
     pub fn explain(&self, result: &SubjectResult) -> Explanation {
         let plan = &self.plan;
         let role: Option<&Role> = self
@@ -405,6 +436,7 @@ impl CompiledPlan {
             plan_id: plan.id.clone(),
             plan_version: plan.version.clone(),
             plan_fingerprint: self.fingerprint.clone(),
+            period: None,
             rounding_mode: plan.rounding.mode.as_str().to_string(),
             item_scale: plan.rounding.item_scale,
             total_scale: plan.rounding.total_scale,
@@ -495,11 +527,18 @@ impl fmt::Display for Explanation {
             .plan_fingerprint
             .get(..19)
             .unwrap_or(&self.plan_fingerprint);
-        writeln!(
-            f,
-            "plan {} version {} ({short}…)",
-            self.plan_id, self.plan_version
-        )?;
+        match &self.period {
+            Some(p) => writeln!(
+                f,
+                "plan {} version {} ({short}…), period {p}",
+                self.plan_id, self.plan_version
+            )?,
+            None => writeln!(
+                f,
+                "plan {} version {} ({short}…)",
+                self.plan_id, self.plan_version
+            )?,
+        }
         if !self.segments.is_empty() {
             return self.fmt_segments(f, &who);
         }
