@@ -378,20 +378,13 @@ fn build(plan: &Plan, issues: &mut Issues) -> Built {
     let mut role_index = FastMap::default();
     let mut roles = Vec::with_capacity(plan.roles.len());
     for (ri, role) in plan.roles.iter().enumerate() {
-        let path = format!("roles[{ri}]");
-        if role.id.trim().is_empty() {
-            issues.push(
-                "empty_field",
-                format!("{path}.id"),
-                "the role id must not be empty",
-            );
-        } else if role_index.insert(role.id.clone(), ri).is_some() {
-            issues.push(
-                "duplicate_id",
-                format!("{path}.id"),
-                format!("role id '{}' is used more than once", role.id),
-            );
-        }
+        issues.id(
+            format!("roles[{ri}].id"),
+            &role.id,
+            "role id",
+            || role_index.insert(role.id.clone(), ri).is_none(),
+            || format!("role id '{}' is used more than once", role.id),
+        );
     }
     let ctx = RoleContext {
         plan,
@@ -441,19 +434,13 @@ fn build_grades(plan: &Plan, issues: &mut Issues) -> Vec<CGrade> {
     let mut mins = HashSet::new();
     let mut catch_all = 0usize;
     for (i, g) in plan.grades.iter().enumerate() {
-        if g.grade.trim().is_empty() {
-            issues.push(
-                "empty_field",
-                format!("grades[{i}].grade"),
-                "the grade name must not be empty",
-            );
-        } else if !seen.insert(g.grade.as_str()) {
-            issues.push(
-                "duplicate_id",
-                format!("grades[{i}].grade"),
-                format!("grade '{}' is listed more than once", g.grade),
-            );
-        }
+        issues.id(
+            format!("grades[{i}].grade"),
+            &g.grade,
+            "grade name",
+            || seen.insert(g.grade.as_str()),
+            || format!("grade '{}' is listed more than once", g.grade),
+        );
         match g.min {
             None => {
                 catch_all = catch_all.saturating_add(1);
@@ -1437,22 +1424,18 @@ fn build_variants(
         let mut ids = HashSet::new();
         for (vi, v) in role.variants.iter().enumerate() {
             let vpath = format!("roles[{ri}].variants[{vi}]");
-            if v.id.trim().is_empty() {
-                issues.push(
-                    "empty_field",
-                    format!("{vpath}.id"),
-                    "the variant id must not be empty",
-                );
-            } else if !ids.insert(v.id.as_str()) {
-                issues.push(
-                    "duplicate_id",
-                    format!("{vpath}.id"),
+            issues.id(
+                format!("{vpath}.id"),
+                &v.id,
+                "variant id",
+                || ids.insert(v.id.as_str()),
+                || {
                     format!(
                         "variant '{}' of role '{}' is defined more than once",
                         v.id, role.id
-                    ),
-                );
-            }
+                    )
+                },
+            );
             match (&v.region, &v.unit) {
                 (None, None) => issues.push(
                     "variant_without_selector",
@@ -1639,23 +1622,19 @@ fn build_measures(
     let mut sets = RecordSets::new();
     for (i, decl) in plan.records.iter().enumerate() {
         let path = format!("records[{i}]");
-        if decl.name.trim().is_empty() {
-            issues.push(
-                "empty_field",
-                format!("{path}.name"),
-                "the record set name must not be empty",
-            );
-            continue;
-        }
-        if schemas
-            .iter()
-            .any(|(n, _): &(String, Schema)| *n == decl.name)
-        {
-            issues.push(
-                "duplicate_id",
-                format!("{path}.name"),
-                format!("record set '{}' is declared more than once", decl.name),
-            );
+        let fresh = || {
+            !schemas
+                .iter()
+                .any(|(n, _): &(String, Schema)| *n == decl.name)
+        };
+        let duplicate = || format!("record set '{}' is declared more than once", decl.name);
+        if !issues.id(
+            format!("{path}.name"),
+            &decl.name,
+            "record set name",
+            fresh,
+            duplicate,
+        ) {
             continue;
         }
         match Schema::new(decl.fields.clone()) {

@@ -114,6 +114,27 @@ impl Issues {
     pub(crate) fn push(&mut self, code: &str, path: impl Into<String>, message: impl Into<String>) {
         self.0.push(Issue::new(code, path, message));
     }
+    /// Checks an id at `path`: `empty_field` when blank (`the {what} must not be empty`), else
+    /// `duplicate_id` with `duplicate()`'s sentence unless `fresh()` says it is new. Whether
+    /// the id is usable.
+    pub(crate) fn id(
+        &mut self,
+        path: String,
+        id: &str,
+        what: &str,
+        fresh: impl FnOnce() -> bool,
+        duplicate: impl FnOnce() -> String,
+    ) -> bool {
+        if id.trim().is_empty() {
+            self.push("empty_field", path, format!("the {what} must not be empty"));
+            false
+        } else if !fresh() {
+            self.push("duplicate_id", path, duplicate());
+            false
+        } else {
+            true
+        }
+    }
     pub(crate) fn is_empty(&self) -> bool {
         self.0.is_empty()
     }

@@ -258,10 +258,7 @@ pub(crate) fn describe_rule(rule: &ScoreRule) -> String {
                 .rows
                 .iter()
                 .map(|x| {
-                    let label = x
-                        .label
-                        .as_ref()
-                        .map_or_else(String::new, |l| format!(" ({l})"));
+                    let label = in_parens(x.label.as_deref());
                     format!(
                         "[{}, {}] → {}{label}",
                         bound(x.min, "-∞"),
@@ -497,10 +494,7 @@ impl Explanation {
 
     /// `grade: S (卓越), coefficient 1.5, payout 9000.00`
     fn write_grade(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let label = self
-            .grade_label
-            .as_deref()
-            .map_or_else(String::new, |l| format!(" ({l})"));
+        let label = in_parens(self.grade_label.as_deref());
         write!(
             f,
             "grade: {}{label}, coefficient {}",
@@ -511,6 +505,11 @@ impl Explanation {
         }
         Ok(())
     }
+}
+
+/// ` (label)`, or nothing without a label.
+fn in_parens(label: Option<&str>) -> String {
+    label.map_or_else(String::new, |l| format!(" ({l})"))
 }
 
 impl fmt::Display for Explanation {
@@ -527,18 +526,15 @@ impl fmt::Display for Explanation {
             .plan_fingerprint
             .get(..19)
             .unwrap_or(&self.plan_fingerprint);
-        match &self.period {
-            Some(p) => writeln!(
-                f,
-                "plan {} version {} ({short}…), period {p}",
-                self.plan_id, self.plan_version
-            )?,
-            None => writeln!(
-                f,
-                "plan {} version {} ({short}…)",
-                self.plan_id, self.plan_version
-            )?,
-        }
+        let period = self
+            .period
+            .as_deref()
+            .map_or_else(String::new, |p| format!(", period {p}"));
+        writeln!(
+            f,
+            "plan {} version {} ({short}…){period}",
+            self.plan_id, self.plan_version
+        )?;
         if !self.segments.is_empty() {
             return self.fmt_segments(f, &who);
         }
