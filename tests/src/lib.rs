@@ -66,6 +66,31 @@ fn expected_pairs(v: &Value) -> Vec<(String, String)> {
         .unwrap_or_default()
 }
 
+/// The bundled example's folder, `examples/sales-company`.
+pub fn example_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/sales-company")
+}
+
+/// The header and the data lines of a CSV file of the example (a path relative to its
+/// folder) whose cells hold no commas or quotes and whose lines end in `\n`.
+pub fn read_csv(relative: &str) -> Result<(Vec<String>, Vec<Vec<String>>), String> {
+    let text = std::fs::read_to_string(example_dir().join(relative))
+        .map_err(|e| format!("{relative}: {e}"))?;
+    if text.contains('\r') {
+        return Err(format!("{relative}: line ends must be \\n"));
+    }
+    if text.contains('"') {
+        return Err(format!("{relative}: no quoted cells expected"));
+    }
+    let mut lines = text.lines();
+    let cells = |l: &str| l.split(',').map(str::to_string).collect::<Vec<_>>();
+    let header = lines
+        .next()
+        .map(cells)
+        .ok_or_else(|| format!("{relative}: empty"))?;
+    Ok((header, lines.map(cells).collect()))
+}
+
 /// Runs one vector file; `Err` describes the mismatch.
 pub fn run_vector(path: &Path) -> Result<(), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;

@@ -14,39 +14,17 @@
 
 use kpichain::measure::RecordSets;
 use kpichain::{CompiledPlan, CompiledVersions, Decimal, Evaluation, Inputs, SubjectResult};
+use kpichain_conformance::{example_dir, read_csv};
 use serde_json::{Map, Value, json};
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 const PLAN: &str = "company-a-2022.json";
 const GOLDEN: &str = "expected/2022-monthly.csv";
 const PEOPLE: usize = 27;
 
-fn example_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/sales-company")
-}
-
-/// The header and the data lines of a CSV file whose cells hold no commas or quotes.
-fn read_csv(relative: &str) -> (Vec<String>, Vec<Vec<String>>) {
-    let path = example_dir().join(relative);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{relative}: {e}"));
-    assert!(!text.contains('"'), "{relative}: no quoted cells expected");
-    let mut lines = text.lines();
-    let header = lines
-        .next()
-        .unwrap()
-        .split(',')
-        .map(str::to_string)
-        .collect();
-    let rows = lines
-        .map(|l| l.split(',').map(str::to_string).collect())
-        .collect();
-    (header, rows)
-}
-
 /// A CSV file as JSON objects (header → cell), empty cells left out.
 fn csv_objects(relative: &str) -> Vec<Map<String, Value>> {
-    let (header, rows) = read_csv(relative);
+    let (header, rows) = read_csv(relative).unwrap();
     rows.into_iter()
         .map(|row| {
             assert_eq!(row.len(), header.len(), "{relative}: {row:?}");
@@ -83,7 +61,7 @@ fn inputs(period: &str, actuals: Vec<Value>) -> Inputs {
 
 /// The rows of `actuals-2022.csv` for one month.
 fn month_actuals(period: &str) -> Vec<Value> {
-    let (header, rows) = read_csv("actuals-2022.csv");
+    let (header, rows) = read_csv("actuals-2022.csv").unwrap();
     assert_eq!(header, ["period", "subject", "indicator", "value"]);
     rows.into_iter()
         .filter(|r| r[0] == period)
@@ -97,7 +75,7 @@ fn records(plan: &CompiledPlan) -> RecordSets {
     assert_eq!(plan.plan().records.len(), 4);
     for decl in &plan.plan().records {
         let file = format!("{}.csv", decl.name);
-        let (header, rows) = read_csv(&format!("records/{file}"));
+        let (header, rows) = read_csv(&format!("records/{file}")).unwrap();
         let names: Vec<&str> = decl.fields.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(header, names, "{file}: header");
         let mut builder = plan.record_builder(&decl.name).unwrap();
@@ -179,7 +157,7 @@ fn golden_csv(year: &[Evaluation]) -> String {
 fn twelve_months_of_2022_from_the_records() {
     let versions = versions();
     let year = year(&versions);
-    let (_, people) = read_csv("assignments.csv");
+    let (_, people) = read_csv("assignments.csv").unwrap();
     assert_eq!(people.len(), PEOPLE);
 
     for (e, period) in year.iter().zip(months()) {

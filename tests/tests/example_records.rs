@@ -14,34 +14,11 @@ use kpichain::measure::{
     DeriveOptions, Derived, Field, MeasureDef, Period, RecordSetBuilder, RecordSets, Schema,
     UtcOffset, derive_actuals, parse_measures,
 };
+use kpichain_conformance::{example_dir, read_csv};
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
-
-fn example_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../examples/sales-company")
-}
 
 fn tz() -> UtcOffset {
     "+08:00".parse().unwrap()
-}
-
-/// The header and the data lines of a CSV file whose cells hold no commas or quotes.
-fn read_csv(relative: &str) -> (Vec<String>, Vec<Vec<String>>) {
-    let path = example_dir().join(relative);
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{relative}: {e}"));
-    assert!(!text.contains('\r'), "{relative}: line ends must be \\n");
-    assert!(!text.contains('"'), "{relative}: no quoted cells expected");
-    let mut lines = text.lines();
-    let header = lines
-        .next()
-        .unwrap()
-        .split(',')
-        .map(str::to_string)
-        .collect();
-    let rows = lines
-        .map(|l| l.split(',').map(str::to_string).collect())
-        .collect();
-    (header, rows)
 }
 
 fn load_records() -> RecordSets {
@@ -54,7 +31,7 @@ fn load_records() -> RecordSets {
     let mut records = RecordSets::new();
     for (name, fields) in schemas {
         let file = format!("records/{name}.csv");
-        let (header, rows) = read_csv(&file);
+        let (header, rows) = read_csv(&file).unwrap();
         let names: Vec<&str> = fields.iter().map(|f| f.name.as_str()).collect();
         assert_eq!(header, names, "{file}: header");
         let mut builder = RecordSetBuilder::new(name.as_str(), Schema::new(fields).unwrap(), tz());
@@ -118,7 +95,7 @@ fn derive_everything() -> (Vec<Derived>, Vec<Derived>) {
 }
 
 fn people() -> Vec<(String, String, String)> {
-    let (header, rows) = read_csv("assignments.csv");
+    let (header, rows) = read_csv("assignments.csv").unwrap();
     assert_eq!(header[..2], ["subject", "role"]);
     assert_eq!(header[4], "region");
     rows.into_iter()
@@ -346,7 +323,7 @@ fn deriving_twice_gives_the_same_results() {
 
 #[test]
 fn the_other_2022_figures_are_complete_every_month() {
-    let (header, rows) = read_csv("actuals-2022.csv");
+    let (header, rows) = read_csv("actuals-2022.csv").unwrap();
     assert_eq!(header, ["period", "subject", "indicator", "value"]);
     let mut seen: BTreeMap<(String, String, String), Decimal> = BTreeMap::new();
     for r in &rows {
@@ -388,7 +365,7 @@ fn the_other_2022_figures_are_complete_every_month() {
     }
     // nothing the records derive is also supplied, and the company's units are known
     let derived: BTreeSet<String> = load_measures().into_iter().map(|d| d.indicator).collect();
-    let (_, units) = read_csv("units.csv");
+    let (_, units) = read_csv("units.csv").unwrap();
     let units: BTreeSet<&str> = units.iter().map(|u| u[0].as_str()).collect();
     let subjects: BTreeSet<&str> = people.iter().map(|p| p.0.as_str()).collect();
     for (_, subject, indicator) in seen.keys() {
@@ -406,7 +383,7 @@ fn the_other_2022_figures_are_complete_every_month() {
     assert_eq!(breaches.len(), 1, "{breaches:?}");
 
     // January agrees with actuals.csv
-    let (_, january) = read_csv("actuals.csv");
+    let (_, january) = read_csv("actuals.csv").unwrap();
     let mut compared = 0;
     for r in &january {
         let key = ("2022-01".to_string(), r[0].clone(), r[1].clone());
