@@ -44,7 +44,7 @@ pub fn subset(expected: &Value, actual: &Value, path: &str) -> Result<(), String
 fn pairs(issues: &[Issue]) -> Vec<(String, String)> {
     issues
         .iter()
-        .map(|i| (i.code.clone(), i.path.clone()))
+        .map(|i| (i.code.to_string(), i.path.to_string()))
         .collect()
 }
 

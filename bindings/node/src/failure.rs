@@ -2,6 +2,7 @@
 //! (`KPI_PLAN_INVALID`, `KPI_INPUT_INVALID`, `KPI_IO_ERROR`, `KPI_PANIC`, `KPI_INTERNAL`)
 //! and an `errors` array of `{ code, path, message }`, one per problem.
 
+use kpichain::Code;
 use kpichain::{InputError, Issue, PlanError};
 use napi::bindgen_prelude::{Env, JsValue, Object, Status};
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -35,7 +36,7 @@ impl Failure {
 
     pub fn internal(message: impl Into<String>) -> Self {
         let message = message.into();
-        Failure::new(INTERNAL, Issue::new("internal_error", "", message))
+        Failure::new(INTERNAL, Issue::new(Code::InternalError, "", message))
     }
 
     /// Builds the JavaScript `Error` object (`message`, `code`, `errors`) and wraps it so that
@@ -57,8 +58,8 @@ impl Failure {
         let mut list = env.create_array(u32::try_from(self.issues.len()).unwrap_or(u32::MAX))?;
         for (i, issue) in self.issues.into_iter().enumerate() {
             let mut item = Object::new(env)?;
-            item.set("code", issue.code)?;
-            item.set("path", issue.path)?;
+            item.set("code", issue.code.as_str())?;
+            item.set("path", issue.path.to_string())?;
             item.set("message", issue.message)?;
             list.set(u32::try_from(i).unwrap_or(u32::MAX), item)?;
         }
@@ -101,7 +102,7 @@ pub fn guard<T>(f: impl FnOnce() -> Outcome<T>) -> Outcome<T> {
             Err(Failure::new(
                 PANIC,
                 Issue::new(
-                    "internal_panic",
+                    Code::InternalError,
                     "",
                     format!("kpichain hit an internal error and stopped this call safely: {what}"),
                 ),

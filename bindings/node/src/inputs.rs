@@ -8,6 +8,7 @@
 //! (JavaScript writes the shortest round-trip representation), a string as a decimal literal.
 //! Nothing goes through `f64` and nothing is rounded.
 
+use kpichain::Code;
 use kpichain::decimal::parse_decimal;
 use kpichain::{Actual, Assignment, Decimal, InputError, Inputs, Issue, TargetOverride};
 use serde::Deserialize;
@@ -117,7 +118,8 @@ impl Prepared {
     /// `actuals[row]…` for long rows, `actuals[row].<indicator>` for wide ones.
     pub fn map_issues(&self, mut error: InputError) -> InputError {
         for issue in &mut error.issues {
-            let Some(rest) = issue.path.strip_prefix("actuals[") else {
+            let text = issue.path.to_string();
+            let Some(rest) = text.strip_prefix("actuals[") else {
                 continue;
             };
             let Some((n, tail)) = rest.split_once(']') else {
@@ -125,9 +127,9 @@ impl Prepared {
             };
             let Ok(n) = n.parse::<usize>() else { continue };
             issue.path = match (self.origins.get(n), self.inputs.actuals.get(n)) {
-                (Some(&(row, false)), _) => format!("actuals[{row}]{tail}"),
+                (Some(&(row, false)), _) => format!("actuals[{row}]{tail}").into(),
                 (Some(&(row, true)), Some(actual)) => {
-                    format!("actuals[{row}].{}", actual.indicator)
+                    format!("actuals[{row}].{}", actual.indicator).into()
                 }
                 _ => continue,
             };
@@ -143,11 +145,11 @@ pub fn prepare(text: &str) -> Result<Prepared, InputError> {
         let path = e.path().to_string();
         let path = if path == "." { String::new() } else { path };
         InputError {
-            issues: vec![Issue::new("parse_error", path, e.inner().to_string())],
+            issues: vec![Issue::new(Code::ParseError, path, e.inner().to_string())],
         }
     })?;
     de.end().map_err(|e| InputError {
-        issues: vec![Issue::new("parse_error", "", e.to_string())],
+        issues: vec![Issue::new(Code::ParseError, "", e.to_string())],
     })?;
 
     let mut issues = Vec::new();
@@ -220,7 +222,7 @@ pub fn prepare(text: &str) -> Result<Prepared, InputError> {
 
 fn bad_value(path: String, subject: &str, indicator: &str, why: &str) -> Issue {
     Issue::new(
-        "parse_error",
+        Code::ParseError,
         path,
         format!("subject '{subject}', indicator '{indicator}': {why}"),
     )

@@ -23,6 +23,7 @@ pub use plan::{NativePlan, ScoreTask};
 pub use versions::NativeVersions;
 
 use failure::{Failure, Outcome, guard, run};
+use kpichain::Code;
 use kpichain::{CompiledPlan, Issue, Plan};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -200,7 +201,7 @@ fn parse_plan(text: &str, format: Option<&str>) -> Outcome<Plan> {
             return Err(Failure::new(
                 failure::PLAN_INVALID,
                 Issue::new(
-                    "unknown_format",
+                    Code::UnknownFormat,
                     "",
                     format!("unknown plan format '{other}' (expected \"json\" or \"toml\")"),
                 ),
@@ -219,7 +220,7 @@ fn read_plan_file(path: &str) -> Outcome<(String, Option<&'static str>)> {
         Failure::new(
             failure::IO_ERROR,
             Issue::new(
-                "io_error",
+                Code::IoError,
                 "",
                 format!("cannot read plan file '{path}': {e}"),
             ),

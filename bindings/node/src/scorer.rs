@@ -4,6 +4,7 @@
 use crate::failure::{self, Failure, Outcome};
 use crate::inputs;
 use crate::json::to_ascii_json;
+use kpichain::Code;
 use kpichain::{CompiledPlan, CompiledVersions, Evaluation, Explanation, Issue, SubjectResult};
 use napi::bindgen_prelude::Latin1String;
 use serde::Serialize;
@@ -65,7 +66,7 @@ impl Scorer {
             return Err(Failure::new(
                 failure::INPUT_INVALID,
                 Issue::new(
-                    "unknown_subject",
+                    Code::UnknownSubject,
                     "",
                     format!("subject '{s}' has no assignment in these inputs"),
                 ),

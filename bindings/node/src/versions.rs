@@ -4,6 +4,7 @@
 use crate::failure::{self, Failure, Outcome, run};
 use crate::plan::{NativePlan, ScoreTask};
 use crate::scorer::Scorer;
+use kpichain::Code;
 use kpichain::{CompiledPlan, CompiledVersions, Issue, PlanError};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
@@ -24,7 +25,7 @@ fn io_failure(what: &str, path: &Path, e: &std::io::Error) -> Failure {
     Failure::new(
         failure::IO_ERROR,
         Issue::new(
-            "io_error",
+            Code::IoError,
             "",
             format!("cannot read {what} '{}': {e}", path.display()),
         ),

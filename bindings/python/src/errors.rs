@@ -5,6 +5,7 @@
 //! from both `KpichainError` and `ValueError` and carry typed properties); they are imported
 //! once, when the first error is raised.
 
+use kpichain::Code;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use kpichain::Issue;
@@ -33,8 +34,8 @@ pub(crate) fn issues_to_py<'py>(py: Python<'py>, issues: &[Issue]) -> PyResult<B
     let list = PyList::empty(py);
     for issue in issues {
         let d = PyDict::new(py);
-        d.set_item("code", &issue.code)?;
-        d.set_item("path", &issue.path)?;
+        d.set_item("code", issue.code.as_str())?;
+        d.set_item("path", issue.path.to_string())?;
         d.set_item("message", &issue.message)?;
         list.append(d)?;
     }
@@ -100,7 +101,7 @@ fn panic_issue(payload: &(dyn std::any::Any + Send)) -> Issue {
         .or_else(|| payload.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "unknown panic".to_string());
     Issue::new(
-        "internal_error",
+        Code::InternalError,
         "",
         format!(
             "kpichain hit an internal error and stopped this call; nothing else was affected. Please report it: {what}"

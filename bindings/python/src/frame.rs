@@ -7,6 +7,7 @@
 //! number columns may be integers, floats (shortest repr; NaN and null mean missing),
 //! decimals (exact) or decimal text. Boolean number columns are rejected.
 
+use kpichain::Code;
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
 
@@ -34,7 +35,7 @@ const STRICT: CastOptions<'static> = CastOptions {
 
 fn type_issue(c: &mut Collector, path: String, dt: &DataType, want: &str) {
     c.push(
-        "unsupported_column_type",
+        Code::UnsupportedColumnType,
         path,
         format!("a column of type {dt} cannot be read as {want}"),
     );
@@ -174,7 +175,7 @@ fn require(table: &Table, list: &str, name: &str, what: &str, c: &mut Collector)
         .map(|f| f.name().as_str())
         .collect();
     c.push(
-        "missing_column",
+        Code::MissingColumn,
         format!("{list}.{name}"),
         format!("the {list} table has no `{name}` column ({what}); its columns are {found:?}"),
     );
@@ -252,7 +253,7 @@ fn required_text<'a>(
         Some(s) => Some(s),
         None => {
             c.push(
-                "missing_field",
+                Code::MissingField,
                 format!("{list}[{row}].{field}"),
                 format!("`{field}` is required but the cell is empty"),
             );
@@ -557,7 +558,7 @@ pub(crate) fn targets(table: &Table, c: &mut Collector) -> Vec<TargetOverride> {
                         .is_some_and(|col| matches!(col.get(i), Ok(None)))
                     {
                         c.push(
-                            "missing_field",
+                            Code::MissingField,
                             path(TARGET),
                             "`target` is required but the cell is empty",
                         );
@@ -580,7 +581,7 @@ pub(crate) fn units(table: &Table, c: &mut Collector) -> Vec<Unit> {
         let n = f.name().as_str();
         if !UNIT_FIELDS.contains(&n) && !is_index_artifact(n) {
             c.push(
-                "unknown_column",
+                Code::UnknownColumn,
                 format!("{LIST}.{n}"),
                 format!(
                     "the units table has `id`, `name`, `parent` and `region` columns; `{n}` is not one of them"

@@ -239,7 +239,7 @@ pub(crate) fn subject(x: &Explanation, r: &SubjectResult) -> String {
         let _ = write!(
             h,
             "<p class=\"muted\">warning [{}]: {}</p>",
-            esc(w.code),
+            esc(w.code.as_str()),
             esc(&w.message)
         );
     }

@@ -1,6 +1,7 @@
 //! What the row and frame converters share: the column names, the issue collector, and the
 //! mapping from the core's paths (`actuals[17]`) back to the caller's rows and columns.
 
+use kpichain::Code;
 use std::collections::HashSet;
 
 use kpichain::{CompiledPlan, Inputs, Issue};
@@ -62,7 +63,12 @@ pub(crate) struct Collector {
 }
 
 impl Collector {
-    pub(crate) fn push(&mut self, code: &str, path: impl Into<String>, message: impl Into<String>) {
+    pub(crate) fn push(
+        &mut self,
+        code: Code,
+        path: impl Into<kpichain::Path>,
+        message: impl Into<String>,
+    ) {
         if self.issues.len() < MAX_ISSUES {
             self.issues.push(Issue::new(code, path, message));
         } else {
@@ -71,10 +77,15 @@ impl Collector {
     }
 
     pub(crate) fn issue(&mut self, issue: Issue) {
-        self.push(&issue.code, issue.path, issue.message);
+        self.push(issue.code, issue.path, issue.message);
     }
 
-    pub(crate) fn number(&mut self, path: impl Into<String>, problem: &NumProblem, what: &str) {
+    pub(crate) fn number(
+        &mut self,
+        path: impl Into<kpichain::Path>,
+        problem: &NumProblem,
+        what: &str,
+    ) {
         self.push(problem.code(), path, problem.message(what));
     }
 
@@ -85,7 +96,7 @@ impl Collector {
     pub(crate) fn into_issues(mut self) -> Vec<Issue> {
         if self.dropped > 0 {
             self.issues.push(Issue::new(
-                "too_many_errors",
+                Code::TooManyErrors,
                 "",
                 format!(
                     "{} more problems of the same kinds were not listed",
@@ -161,8 +172,8 @@ impl Converted {
     /// Gives the core's issue paths back in the caller's terms.
     pub(crate) fn rewrite(&self, issues: &mut [Issue]) {
         for issue in issues {
-            if let Some(p) = self.origins.rewrite(&issue.path) {
-                issue.path = p;
+            if let Some(p) = self.origins.rewrite(&issue.path.to_string()) {
+                issue.path = p.into();
             }
         }
     }
@@ -215,7 +226,7 @@ pub(crate) fn classify(name: &str, indicators: &HashSet<String>) -> WideColumn {
 /// The issue for a column of a wide actuals table that is not an indicator of the plan.
 pub(crate) fn unknown_column(c: &mut Collector, list: &str, name: &str) {
     c.push(
-        "unknown_indicator",
+        Code::UnknownIndicator,
         format!("{list}.{name}"),
         format!(
             "column '{name}' is neither `subject` nor an indicator of the plan; rename it, drop it, or pass the table in long format (subject, indicator, value)"

@@ -53,11 +53,11 @@ pub(crate) enum NumProblem {
 
 impl NumProblem {
     /// Stable issue code.
-    pub(crate) fn code(&self) -> &'static str {
+    pub(crate) fn code(&self) -> kpichain::Code {
         match self {
-            NumProblem::OutOfRange(_) => "number_out_of_range",
-            NumProblem::WrongType(_) | NumProblem::Bool => "invalid_type",
-            _ => "invalid_number",
+            NumProblem::OutOfRange(_) => kpichain::Code::NumberOutOfRange,
+            NumProblem::WrongType(_) | NumProblem::Bool => kpichain::Code::InvalidType,
+            _ => kpichain::Code::InvalidNumber,
         }
     }
 

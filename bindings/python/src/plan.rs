@@ -1,6 +1,7 @@
 //! `Plan`: a compiled, immutable plan (shared by reference, safe to use from many threads),
 //! and the module functions that load and validate plans.
 
+use kpichain::Code;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -130,7 +131,7 @@ pub(crate) fn import_table(py: Python<'_>, obj: &Bound<'_, PyAny>, list: &str) -
         Err(e) if e.is_instance_of::<pyo3::exceptions::PyImportError>(py) => Err(e),
         Err(e) => {
             let issue = Issue::new(
-                "unreadable_table",
+                Code::UnreadableTable,
                 list,
                 format!(
                     "the {list} table could not be read through the Arrow C stream interface: {}",

@@ -4,6 +4,7 @@
 //! `int` exactly, `float` by its shortest repr. NaN and ±infinity are reported with the path
 //! of the offending value, as is any object that has no JSON form.
 
+use kpichain::Code;
 use kpichain::Issue;
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -65,7 +66,7 @@ fn write_value(
                 Ok(s) => s.to_cow()?.into_owned(),
                 Err(_) => {
                     issues.push(Issue::new(
-                        "invalid_type",
+                        Code::InvalidType,
                         path.clone(),
                         format!("keys must be strings; found {}", k.repr()?.to_cow()?),
                     ));

@@ -16,6 +16,7 @@
 //!   the builder instead, so that bad records are reported (or skipped, under the plan's
 //!   `bad_records: skip`) exactly as the core reports them for JSON and CSV input.
 
+use kpichain::Code;
 use std::collections::HashMap;
 
 use arrow_array::cast::AsArray;
@@ -83,7 +84,7 @@ fn unknown_set(plan: &CompiledPlan, name: &str) -> Issue {
         format!("it declares {}", names.join(", "))
     };
     Issue::new(
-        "unknown_record_set",
+        Code::UnknownRecordSet,
         format!("records.{name}"),
         format!("record set '{name}' is not declared in the plan's `records` ({known})"),
     )
@@ -101,7 +102,7 @@ pub(crate) fn collect(
         Ok(m) if !obj.is_instance_of::<PyString>() => m.clone(),
         _ => {
             c.push(
-                "invalid_type",
+                Code::InvalidType,
                 "records",
                 format!(
                     "records must be a dict of record set name → data frame or list of rows, not {}",
@@ -116,7 +117,7 @@ pub(crate) fn collect(
         let (key, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract()?;
         let Ok(name) = key.cast::<PyString>() else {
             c.push(
-                "invalid_type",
+                Code::InvalidType,
                 "records",
                 format!("record set names must be strings, not {}", type_name(&key)),
             );
@@ -148,7 +149,7 @@ fn rows(
     let list = format!("records.{name}");
     let not_rows = |c: &mut Collector| {
         c.push(
-            "invalid_type",
+            Code::InvalidType,
             list.clone(),
             format!(
                 "record set '{name}' must be a data frame or a list of rows (dicts), not {}",
@@ -187,7 +188,11 @@ fn rows(
             let mut unknown: Option<String> = None;
             for key in m.keys()?.iter() {
                 let Ok(key) = key.cast::<PyString>() else {
-                    c.push("invalid_type", label.clone(), "field names must be strings");
+                    c.push(
+                        Code::InvalidType,
+                        label.clone(),
+                        "field names must be strings",
+                    );
                     continue;
                 };
                 let key = key.to_cow()?;
@@ -210,7 +215,7 @@ fn rows(
             out.push((cells, label));
         } else {
             c.push(
-                "invalid_row",
+                Code::InvalidRow,
                 label,
                 format!(
                     "a record is a dict of field values (or a tuple in the declared field order), not {}",
@@ -302,7 +307,7 @@ fn cell(
         }),
         NumProblem::NaN | NumProblem::Infinite => {
             c.push(
-                "invalid_number",
+                Code::InvalidNumber,
                 path,
                 format!("{what} is text but the value is {}", v.repr()?.to_cow()?),
             );
@@ -311,7 +316,7 @@ fn cell(
         _ => {
             // The core's code for a list or an object in a record of JSON input.
             c.push(
-                "bad_value",
+                Code::BadValue,
                 path,
                 format!(
                     "{what} must be a str, a number, a bool, a date or datetime, or None; got {ty}"
@@ -660,7 +665,7 @@ fn table_set(
         let at = names.iter().position(|n| *n == f.name);
         if at.is_none() && !f.optional {
             c.push(
-                "missing_column",
+                Code::MissingColumn,
                 format!("{list}.{}", f.name),
                 format!(
                     "the {name} table has no `{}` column (a required {} field); its columns are {names:?}",
@@ -689,7 +694,7 @@ fn table_set(
                     if let Some(done) = reported.get_mut(k).filter(|d| !**d) {
                         *done = true;
                         c.push(
-                            "unsupported_column_type",
+                            Code::UnsupportedColumnType,
                             format!("{list}.{}", f.name),
                             format!(
                                 "field '{}' is declared {}, but its column has type {}; {}",
@@ -734,7 +739,7 @@ fn table_set(
             match acc.finish() {
                 Ok(col) => columns.push((f.clone(), col)),
                 Err(e) => {
-                    c.push("internal_error", format!("{list}.{}", f.name), e);
+                    c.push(Code::InternalError, format!("{list}.{}", f.name), e);
                     return None;
                 }
             }

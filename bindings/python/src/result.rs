@@ -560,8 +560,8 @@ impl PySubjectResult {
         let list = PyList::empty(py);
         for w in &self.r().warnings {
             let d = PyDict::new(py);
-            d.set_item("code", w.code)?;
-            d.set_item("path", &w.path)?;
+            d.set_item("code", w.code.as_str())?;
+            d.set_item("path", w.path.to_string())?;
             d.set_item("message", &w.message)?;
             list.append(d)?;
         }

@@ -10,6 +10,7 @@
 //!
 //! A `None` value is a missing actual. Every problem is collected and reported at once.
 
+use kpichain::Code;
 use std::collections::{HashMap, HashSet};
 
 use kpichain::{Actual, Assignment, TargetOverride, Unit};
@@ -75,7 +76,7 @@ fn iterate<'py>(
 ) -> PyResult<Vec<Bound<'py, PyAny>>> {
     if obj.is_instance_of::<PyString>() || obj.cast::<PyDict>().is_ok() {
         c.push(
-            "invalid_type",
+            Code::InvalidType,
             list,
             format!(
                 "{list} must be a list of rows (dicts or tuples) or a data frame, not a {}",
@@ -88,7 +89,7 @@ fn iterate<'py>(
         Ok(it) => it.collect(),
         Err(_) => {
             c.push(
-                "invalid_type",
+                Code::InvalidType,
                 list,
                 format!(
                     "{list} must be a list of rows (dicts or tuples) or a data frame, not a {}",
@@ -117,7 +118,7 @@ impl Ctx<'_> {
             Some(Ok(Some(s))) => Ok(Some(s)),
             Some(Err(t)) => {
                 self.c.push(
-                    "invalid_type",
+                    Code::InvalidType,
                     path,
                     format!("`{field}` must be a str (or an int id), not {t}"),
                 );
@@ -125,7 +126,7 @@ impl Ctx<'_> {
             }
             _ => {
                 self.c
-                    .push("missing_field", path, format!("`{field}` is required"));
+                    .push(Code::MissingField, path, format!("`{field}` is required"));
                 Ok(None)
             }
         }
@@ -142,7 +143,7 @@ impl Ctx<'_> {
             Some(Ok(s)) => Ok(s),
             Some(Err(t)) => {
                 self.c.push(
-                    "invalid_type",
+                    Code::InvalidType,
                     path,
                     format!("`{field}` must be a str or None, not {t}"),
                 );
@@ -225,7 +226,7 @@ pub(crate) fn assignments(
                 for (k, v) in d.iter() {
                     let Ok(key) = k.cast::<PyString>() else {
                         ctx.c.push(
-                            "invalid_type",
+                            Code::InvalidType,
                             format!("assignments[{i}]"),
                             "keys must be strings",
                         );
@@ -266,7 +267,7 @@ pub(crate) fn assignments(
             Some(Row::Seq(items)) => {
                 if !(2..=6).contains(&items.len()) {
                     ctx.c.push(
-                        "invalid_row",
+                        Code::InvalidRow,
                         format!("assignments[{i}]"),
                         "an assignment tuple is (subject, role[, name, unit, region, bonus_base])",
                     );
@@ -290,7 +291,7 @@ pub(crate) fn assignments(
             }
             None => {
                 ctx.c.push(
-                    "invalid_row",
+                    Code::InvalidRow,
                     format!("assignments[{i}]"),
                     format!(
                         "an assignment must be a dict or a tuple, not {}",
@@ -342,7 +343,7 @@ pub(crate) fn actuals(
                     let value = get(&d, k_value)?;
                     if value.is_none() {
                         ctx.c.push(
-                            "missing_field",
+                            Code::MissingField,
                             p(VALUE),
                             "`value` is required (use None for a missing value)",
                         );
@@ -363,7 +364,7 @@ pub(crate) fn actuals(
                     for (k, v) in d.iter() {
                         let Ok(key) = k.cast::<PyString>() else {
                             ctx.c.push(
-                                "invalid_type",
+                                Code::InvalidType,
                                 format!("actuals[{i}]"),
                                 "keys must be strings",
                             );
@@ -394,7 +395,7 @@ pub(crate) fn actuals(
             Some(Row::Seq(items)) => {
                 if items.len() != 3 || layout == Layout::Wide {
                     ctx.c.push(
-                        "invalid_row",
+                        Code::InvalidRow,
                         format!("actuals[{i}]"),
                         "an actual tuple is (subject, indicator, value)",
                     );
@@ -415,7 +416,7 @@ pub(crate) fn actuals(
                 }
             }
             None => ctx.c.push(
-                "invalid_row",
+                Code::InvalidRow,
                 format!("actuals[{i}]"),
                 format!(
                     "an actual must be a dict or a tuple, not {}",
@@ -463,7 +464,7 @@ pub(crate) fn targets(
             }
             _ => {
                 ctx.c.push(
-                    "invalid_row",
+                    Code::InvalidRow,
                     format!("targets[{i}]"),
                     "a target is a dict or a tuple (subject, indicator, target[, threshold[, stretch]])",
                 );
@@ -491,7 +492,7 @@ pub(crate) fn targets(
             }),
             None => ctx
                 .c
-                .push("missing_field", p(TARGET), "`target` is required"),
+                .push(Code::MissingField, p(TARGET), "`target` is required"),
         }
     }
     *c = ctx.c;
@@ -561,7 +562,7 @@ pub(crate) fn units(obj: &Bound<'_, PyAny>, c: &mut Collector) -> PyResult<Vec<U
                     if known != Some(true) {
                         let k = k.str()?.to_cow()?.into_owned();
                         ctx.c.push(
-                            "unknown_field",
+                            Code::UnknownField,
                             p(&k),
                             format!("a unit has `id`, `name`, `parent` and `region`; `{k}` is not one of them"),
                         );
@@ -580,7 +581,7 @@ pub(crate) fn units(obj: &Bound<'_, PyAny>, c: &mut Collector) -> PyResult<Vec<U
             }
             _ => {
                 ctx.c.push(
-                    "invalid_row",
+                    Code::InvalidRow,
                     format!("units[{i}]"),
                     "a unit is a dict or a tuple (id[, name[, parent[, region]]])",
                 );

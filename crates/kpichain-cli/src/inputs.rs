@@ -61,7 +61,8 @@ impl Loaded {
     /// Describes a core issue at its place in the input files (`actuals.csv:17: column
     /// "indicator": …`), or in the plan file for plan paths.
     pub fn describe(&self, issue: &Issue, plan_file: &str) -> String {
-        let place = split_input_path(&issue.path).and_then(|(list, record, field)| {
+        let path = issue.path.to_string();
+        let place = split_input_path(&path).and_then(|(list, record, field)| {
             let source = match list {
                 "assignments" => Some(&self.assignments),
                 "actuals" => Some(&self.actuals),
@@ -74,7 +75,7 @@ impl Loaded {
         match place {
             Some(p) => format!("{p}: {} [{}]", issue.message, issue.code),
             // Record problems already start with their `file:line`.
-            None if issue.path.starts_with("records.") => {
+            None if issue.path.head_key() == Some("records") => {
                 format!("{} [{}]", issue.message, issue.code)
             }
             None if issue.path == "period" => {

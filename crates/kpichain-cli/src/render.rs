@@ -237,7 +237,7 @@ pub fn csv(compiled: &CompiledPlan, eval: &Evaluation) -> Result<String, Failure
     let period = eval.period.as_deref().unwrap_or("");
     for r in &eval.results {
         let vetoes: Vec<&str> = r.vetoes.iter().map(|v| &*v.id).collect();
-        let warnings: Vec<&str> = r.warnings.iter().map(|w| w.code).collect();
+        let warnings: Vec<&str> = r.warnings.iter().map(|w| w.code.as_str()).collect();
         w.write_record([
             period,
             &r.subject,

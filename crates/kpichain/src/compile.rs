@@ -3,6 +3,7 @@
 //! [`CompiledPlan`] that is `Send + Sync` and cheap to share.
 
 use crate::decimal::{self};
+use crate::error::{Code, Path};
 use crate::error::{Issues, PlanError};
 use crate::formula::{self, Expr, Type, Var};
 use crate::model::*;
@@ -316,11 +317,11 @@ struct Built {
 
 fn build(plan: &Plan, issues: &mut Issues) -> Built {
     if plan.id.trim().is_empty() {
-        issues.push("empty_field", "id", "the plan id must not be empty");
+        issues.push(Code::EmptyField, "id", "the plan id must not be empty");
     }
     if plan.version.trim().is_empty() {
         issues.push(
-            "empty_field",
+            Code::EmptyField,
             "version",
             "the plan version must not be empty",
         );
@@ -335,7 +336,7 @@ fn build(plan: &Plan, issues: &mut Issues) -> Built {
     ] {
         if scale > 20 {
             issues.push(
-                "invalid_scale",
+                Code::InvalidScale,
                 format!("rounding.{name}"),
                 format!("the scale must be between 0 and 20 decimal places, not {scale}"),
             );
@@ -347,10 +348,10 @@ fn build(plan: &Plan, issues: &mut Issues) -> Built {
     for (i, ind) in plan.indicators.iter().enumerate() {
         let path = format!("indicators[{i}].id");
         if !is_identifier(&ind.id) {
-            issues.push("invalid_id", path, format!("indicator id '{}' must start with a letter or '_' and contain only letters, digits and '_'", ind.id));
+            issues.push(Code::InvalidId, path, format!("indicator id '{}' must start with a letter or '_' and contain only letters, digits and '_'", ind.id));
         } else if RESERVED.contains(&ind.id.as_str()) {
             issues.push(
-                "invalid_id",
+                Code::InvalidId,
                 path,
                 format!(
                     "indicator id '{}' is reserved for formulas; choose another id",
@@ -359,7 +360,7 @@ fn build(plan: &Plan, issues: &mut Issues) -> Built {
             );
         } else if indicator_index.insert(ind.id.clone(), i).is_some() {
             issues.push(
-                "duplicate_id",
+                Code::DuplicateId,
                 path,
                 format!("indicator id '{}' is used more than once", ind.id),
             );
@@ -425,7 +426,7 @@ struct RoleContext<'a> {
 fn build_grades(plan: &Plan, issues: &mut Issues) -> Vec<CGrade> {
     if plan.grades.is_empty() {
         issues.push(
-            "empty_grades",
+            Code::EmptyGrades,
             "grades",
             "the grade scale needs at least one grade",
         );
@@ -446,7 +447,7 @@ fn build_grades(plan: &Plan, issues: &mut Issues) -> Vec<CGrade> {
                 catch_all = catch_all.saturating_add(1);
                 if catch_all > 1 {
                     issues.push(
-                        "duplicate_catch_all_grade",
+                        Code::DuplicateCatchAllGrade,
                         format!("grades[{i}].min"),
                         "only one grade may omit `min` (the catch-all lowest grade)",
                     );
@@ -455,7 +456,7 @@ fn build_grades(plan: &Plan, issues: &mut Issues) -> Vec<CGrade> {
             Some(m) => {
                 if !mins.insert(m.normalize()) {
                     issues.push(
-                        "duplicate_grade_min",
+                        Code::DuplicateGradeMin,
                         format!("grades[{i}].min"),
                         format!("another grade already starts at {m}"),
                     );
@@ -464,7 +465,7 @@ fn build_grades(plan: &Plan, issues: &mut Issues) -> Vec<CGrade> {
         }
         if g.coefficient.is_sign_negative() && !g.coefficient.is_zero() {
             issues.push(
-                "invalid_coefficient",
+                Code::InvalidCoefficient,
                 format!("grades[{i}].coefficient"),
                 format!(
                     "the coefficient must not be negative, not {}",
@@ -530,7 +531,7 @@ fn build_role(
 
     if role.items.is_empty() {
         issues.push(
-            "empty_scorecard",
+            Code::EmptyScorecard,
             format!("{path}.items"),
             format!("role '{}' ({}) has no items", role.id, role.name),
         );
@@ -549,7 +550,7 @@ fn build_role(
     let mut sourced = Vec::new();
     if let Some(Source::Role { .. }) = &role.source {
         issues.push(
-            "invalid_source",
+            Code::InvalidSource,
             format!("{path}.source"),
             "a whole scorecard cannot read another role's results; give the items that should their own `source`",
         );
@@ -558,13 +559,13 @@ fn build_role(
         let ipath = format!("{path}.items[{ii}]");
         let key = item.key();
         if !seen_keys.insert(key) {
-            issues.push("duplicate_id", format!("{ipath}.id"), format!("item '{key}' appears more than once on the scorecard of role '{}'; give each an `id`", role.id));
+            issues.push(Code::DuplicateId, format!("{ipath}.id"), format!("item '{key}' appears more than once on the scorecard of role '{}'; give each an `id`", role.id));
         }
         let ind = match indicator_index.get(&item.indicator) {
             Some(&i) => i,
             None => {
                 issues.push(
-                    "unknown_indicator",
+                    Code::UnknownIndicator,
                     format!("{ipath}.indicator"),
                     format!(
                         "indicator '{}' is not in the indicator library",
@@ -576,7 +577,7 @@ fn build_role(
         };
         if item.weight <= Decimal::ZERO {
             issues.push(
-                "invalid_weight",
+                Code::InvalidWeight,
                 format!("{ipath}.weight"),
                 format!("the weight must be greater than 0, not {}", item.weight),
             );
@@ -600,7 +601,7 @@ fn build_role(
                 Some(&i) => i,
                 None => {
                     issues.push(
-                        "unknown_indicator",
+                        Code::UnknownIndicator,
                         format!("{spath}.indicator"),
                         format!("indicator '{other}' is not in the indicator library"),
                     );
@@ -656,7 +657,7 @@ fn build_role(
     }
     if !role.items.is_empty() && (!sum_ok || sum != decimal::HUNDRED) {
         issues.push(
-            "weights_do_not_sum",
+            Code::WeightsDoNotSum,
             format!("{path}.items"),
             format!(
                 "the weights of role '{}' ({}) sum to {}, not 100",
@@ -697,7 +698,7 @@ fn build_role(
             }
             if !adj_ids.insert(adj.id.as_str()) {
                 issues.push(
-                    "duplicate_id",
+                    Code::DuplicateId,
                     format!("{apath}.id"),
                     format!(
                         "adjustment '{}' is defined more than once for role '{}'",
@@ -708,7 +709,7 @@ fn build_role(
             if let (Some(lo), Some(hi)) = (adj.min, adj.max) {
                 if lo > hi {
                     issues.push(
-                        "bounds_out_of_order",
+                        Code::BoundsOutOfOrder,
                         format!("{apath}.min"),
                         format!("min {lo} is greater than max {hi}"),
                     );
@@ -727,7 +728,7 @@ fn build_role(
                     });
                 }
                 None => issues.push(
-                    "unknown_indicator",
+                    Code::UnknownIndicator,
                     format!("{apath}.indicator"),
                     format!(
                         "indicator '{}' is not in the indicator library",
@@ -747,7 +748,7 @@ fn build_role(
             let report = !from_plan || first;
             if report && !veto_ids.insert(veto.id.as_str()) {
                 issues.push(
-                    "duplicate_id",
+                    Code::DuplicateId,
                     format!("{vpath}.id"),
                     format!(
                         "veto '{}' is defined more than once for role '{}'",
@@ -757,7 +758,7 @@ fn build_role(
             }
             if report && veto.force_grade.is_none() && veto.force_total.is_none() {
                 issues.push(
-                    "veto_without_effect",
+                    Code::VetoWithoutEffect,
                     vpath.clone(),
                     "a veto must set `force_grade`, `force_total` or both",
                 );
@@ -768,7 +769,7 @@ fn build_role(
                     None => {
                         if report {
                             issues.push(
-                                "unknown_grade",
+                                Code::UnknownGrade,
                                 format!("{vpath}.force_grade"),
                                 format!("grade '{g}' is not in the grade scale"),
                             );
@@ -816,13 +817,13 @@ fn build_role(
                     };
                     let path = format!("{vpath}.condition");
                     let known = issues.0.iter().any(|i| {
-                        i.code == "formula_invalid"
+                        i.code == Code::FormulaInvalid
                             && i.path == path
                             && i.message.split(" (for role '").next()
                                 == message.split(" (for role '").next()
                     });
                     if !known {
-                        issues.push("formula_invalid", path, message);
+                        issues.push(Code::FormulaInvalid, path, message);
                     }
                 }
             }
@@ -880,7 +881,11 @@ fn build_rule(
     let need = |issues: &mut Issues, field: &str, present: bool| {
         if !present {
             issues.push(
-                &format!("missing_{field}"),
+                match field {
+                    "threshold" => Code::MissingThreshold,
+                    "stretch" => Code::MissingStretch,
+                    _ => Code::MissingTarget,
+                },
                 format!("{ipath}.{field}"),
                 format!("a {} rule needs the item's `{field}`", item.rule.kind()),
             );
@@ -895,16 +900,16 @@ fn build_rule(
             need(issues, "threshold", item.threshold.is_some());
             if let (Some(th), Some(t)) = (item.threshold, item.target) {
                 if !better(t, th) {
-                    issues.push("targets_out_of_order", format!("{ipath}.target"), format!("for a {} indicator the target ({t}) must be {word} the threshold ({th})", direction.as_str()));
+                    issues.push(Code::TargetsOutOfOrder, format!("{ipath}.target"), format!("for a {} indicator the target ({t}) must be {word} the threshold ({th})", direction.as_str()));
                 }
             }
             if let (Some(t), Some(s)) = (item.target, item.stretch) {
                 if !better(s, t) {
-                    issues.push("targets_out_of_order", format!("{ipath}.stretch"), format!("for a {} indicator the stretch value ({s}) must be {word} the target ({t})", direction.as_str()));
+                    issues.push(Code::TargetsOutOfOrder, format!("{ipath}.stretch"), format!("for a {} indicator the stretch value ({s}) must be {word} the target ({t})", direction.as_str()));
                 }
             }
             if r.floor_score > r.target_score || r.target_score > r.stretch_score {
-                issues.push("scores_out_of_order", rpath, format!("scores must rise from floor_score ({}) to target_score ({}) to stretch_score ({})", r.floor_score, r.target_score, r.stretch_score));
+                issues.push(Code::ScoresOutOfOrder, rpath, format!("scores must rise from floor_score ({}) to target_score ({}) to stretch_score ({})", r.floor_score, r.target_score, r.stretch_score));
             }
             CRule::Linear(r.clone())
         }
@@ -913,13 +918,13 @@ fn build_rule(
             if let Some(cap) = r.cap {
                 if r.floor > cap {
                     issues.push(
-                        "bounds_out_of_order",
+                        Code::BoundsOutOfOrder,
                         format!("{rpath}.floor"),
                         format!("the floor ({}) is above the cap ({cap})", r.floor),
                     );
                 }
             } else if !higher {
-                issues.push("ratio_cap_required", format!("{rpath}.cap"), "a lower-is-better ratio rule needs a `cap`: target ÷ actual grows without bound as the actual approaches zero");
+                issues.push(Code::RatioCapRequired, format!("{rpath}.cap"), "a lower-is-better ratio rule needs a `cap`: target ÷ actual grows without bound as the actual approaches zero");
             }
             CRule::Ratio(r.clone())
         }
@@ -945,17 +950,17 @@ fn build_rule(
             need(issues, "target", item.target.is_some());
             if r.step <= Decimal::ZERO {
                 issues.push(
-                    "invalid_step",
+                    Code::InvalidStep,
                     format!("{rpath}.step"),
                     format!("the step must be greater than 0, not {}", r.step),
                 );
             }
             if r.points_above.is_sign_negative() && !r.points_above.is_zero() {
-                issues.push("invalid_points", format!("{rpath}.points_above"), "points_above must not be negative (it is added on the good side of the target)");
+                issues.push(Code::InvalidPoints, format!("{rpath}.points_above"), "points_above must not be negative (it is added on the good side of the target)");
             }
             if r.points_below.is_sign_negative() && !r.points_below.is_zero() {
                 issues.push(
-                    "invalid_points",
+                    Code::InvalidPoints,
                     format!("{rpath}.points_below"),
                     "points_below must not be negative (it is taken on the bad side of the target)",
                 );
@@ -963,7 +968,7 @@ fn build_rule(
             if let Some(cap) = r.cap {
                 if r.floor > cap {
                     issues.push(
-                        "bounds_out_of_order",
+                        Code::BoundsOutOfOrder,
                         format!("{rpath}.floor"),
                         format!("the floor ({}) is above the cap ({cap})", r.floor),
                     );
@@ -974,14 +979,14 @@ fn build_rule(
         ScoreRule::Deduction(r) => {
             if r.points.is_sign_negative() && !r.points.is_zero() {
                 issues.push(
-                    "invalid_points",
+                    Code::InvalidPoints,
                     format!("{rpath}.points"),
                     "points per occurrence must not be negative",
                 );
             }
             if r.floor > r.start {
                 issues.push(
-                    "bounds_out_of_order",
+                    Code::BoundsOutOfOrder,
                     format!("{rpath}.floor"),
                     format!(
                         "the floor ({}) is above the start score ({})",
@@ -1001,7 +1006,7 @@ fn build_rule(
             }
             if r.rows.is_empty() {
                 issues.push(
-                    "empty_table",
+                    Code::EmptyTable,
                     format!("{rpath}.rows"),
                     "a lookup table needs at least one row",
                 );
@@ -1010,7 +1015,7 @@ fn build_rule(
                 if let (Some(lo), Some(hi)) = (row.min, row.max) {
                     if lo > hi {
                         issues.push(
-                            "bounds_out_of_order",
+                            Code::BoundsOutOfOrder,
                             format!("{rpath}.rows[{i}]"),
                             format!("min {lo} is greater than max {hi}"),
                         );
@@ -1023,7 +1028,7 @@ fn build_rule(
             if let (Some(lo), Some(hi)) = (r.floor, r.cap) {
                 if lo > hi {
                     issues.push(
-                        "bounds_out_of_order",
+                        Code::BoundsOutOfOrder,
                         format!("{rpath}.floor"),
                         format!("the floor ({lo}) is above the cap ({hi})"),
                     );
@@ -1074,7 +1079,7 @@ fn build_rule(
                 }
                 Err(e) => {
                     issues.push(
-                        "formula_invalid",
+                        Code::FormulaInvalid,
                         format!("{rpath}.expression"),
                         e.to_string(),
                     );
@@ -1092,7 +1097,7 @@ fn build_rule(
 fn check_bands(bands: &[Band], rpath: &str, issues: &mut Issues) {
     if bands.is_empty() {
         issues.push(
-            "empty_table",
+            Code::EmptyTable,
             format!("{rpath}.bands"),
             "a bands rule needs at least one band",
         );
@@ -1103,7 +1108,7 @@ fn check_bands(bands: &[Band], rpath: &str, issues: &mut Issues) {
         if let (Some(f), Some(t)) = (b.from, b.to) {
             if f >= t {
                 issues.push(
-                    "band_empty",
+                    Code::BandEmpty,
                     format!("{rpath}.bands[{i}]"),
                     format!("the band [{f}, {t}) is empty: `from` must be below `to`"),
                 );
@@ -1121,7 +1126,7 @@ fn check_bands(bands: &[Band], rpath: &str, issues: &mut Issues) {
         let describe = |x: Option<Decimal>| x.map_or_else(|| "∞".to_string(), |d| d.to_string());
         match (a.to, b.from) {
             (None, _) | (_, None) => issues.push(
-                "bands_overlap",
+                Code::BandsOverlap,
                 format!("{rpath}.bands[{j}]"),
                 format!(
                     "the band from {} overlaps an open-ended band",
@@ -1129,12 +1134,12 @@ fn check_bands(bands: &[Band], rpath: &str, issues: &mut Issues) {
                 ),
             ),
             (Some(end), Some(start)) if start < end => issues.push(
-                "bands_overlap",
+                Code::BandsOverlap,
                 format!("{rpath}.bands[{j}]"),
                 format!("the band starting at {start} overlaps the band ending at {end}"),
             ),
             (Some(end), Some(start)) if start > end => issues.push(
-                "bands_gap",
+                Code::BandsGap,
                 format!("{rpath}.bands[{j}]"),
                 format!("values from {end} up to {start} fall in no band"),
             ),
@@ -1195,7 +1200,7 @@ fn topo_order(deps: &[Vec<usize>], items: &[Item], path: &str, issues: &mut Issu
                     .collect();
                 let first = cycle.first().copied().unwrap_or(0);
                 issues.push(
-                    "formula_cycle",
+                    Code::FormulaCycle,
                     format!("{path}.items[{first}].rule.expression"),
                     format!(
                         "formulas refer to each other in a cycle: {}",
@@ -1293,12 +1298,12 @@ fn check_grade_coverage(
     let _ = plan;
     match total {
         None => issues.push(
-            "grades_do_not_cover",
+            Code::GradesDoNotCover,
             "grades",
             format!("role '{}' ({}) has no lowest possible total (a rule or adjustment is unbounded below), so the grade scale needs a catch-all grade without `min`", role.id, role.name),
         ),
         Some(t) if t < lowest_min => issues.push(
-            "grades_do_not_cover",
+            Code::GradesDoNotCover,
             "grades",
             format!("role '{}' ({}) can reach a total of {}, below the lowest grade minimum {}; lower that minimum or add a grade without `min` (at {path})", role.id, role.name, t.normalize(), lowest_min),
         ),
@@ -1321,7 +1326,7 @@ fn build_source(
         Source::Unit { unit, .. } => {
             if unit.as_deref().is_some_and(|u| u.trim().is_empty()) {
                 issues.push(
-                    "empty_field",
+                    Code::EmptyField,
                     format!("{spath}.unit"),
                     "the unit id must not be empty",
                 );
@@ -1334,7 +1339,7 @@ fn build_source(
         Source::Subject { subject, .. } => {
             if subject.trim().is_empty() {
                 issues.push(
-                    "empty_field",
+                    Code::EmptyField,
                     format!("{spath}.subject"),
                     "the subject id must not be empty",
                 );
@@ -1352,7 +1357,7 @@ fn build_source(
         } => {
             let Some(&target) = ctx.role_index.get(role) else {
                 issues.push(
-                    "unknown_role",
+                    Code::UnknownRole,
                     format!("{spath}.role"),
                     format!("role '{role}' is not in the plan"),
                 );
@@ -1372,7 +1377,7 @@ fn build_source(
                     Some(RoleValue::Score(Arc::from(key)))
                 } else {
                     issues.push(
-                        "unknown_item",
+                        Code::UnknownItem,
                         format!("{spath}.value"),
                         format!("role '{role}' has no item '{key}'"),
                     );
@@ -1383,7 +1388,7 @@ fn build_source(
                     Some(&i) => Some(RoleValue::Actual(i)),
                     None => {
                         issues.push(
-                            "unknown_indicator",
+                            Code::UnknownIndicator,
                             format!("{spath}.value"),
                             format!("indicator '{ind}' is not in the indicator library"),
                         );
@@ -1392,7 +1397,7 @@ fn build_source(
                 }
             } else {
                 issues.push(
-                    "invalid_source",
+                    Code::InvalidSource,
                     format!("{spath}.value"),
                     format!("'{value}' is not a role value: use `total`, `score.ITEM` or `actual.INDICATOR`"),
                 );
@@ -1438,7 +1443,7 @@ fn build_variants(
             );
             match (&v.region, &v.unit) {
                 (None, None) => issues.push(
-                    "variant_without_selector",
+                    Code::VariantWithoutSelector,
                     vpath.clone(),
                     format!(
                         "variant '{}' of role '{}' must name the `region` or the `unit` it applies to",
@@ -1446,7 +1451,7 @@ fn build_variants(
                     ),
                 ),
                 (Some(_), Some(_)) => issues.push(
-                    "variant_with_two_selectors",
+                    Code::VariantWithTwoSelectors,
                     vpath.clone(),
                     format!(
                         "variant '{}' of role '{}' names both a region and a unit; give one",
@@ -1461,7 +1466,7 @@ fn build_variants(
             });
             if let Some(w) = clash {
                 issues.push(
-                    "duplicate_variant",
+                    Code::DuplicateVariant,
                     vpath.clone(),
                     format!(
                         "variants '{}' and '{}' of role '{}' apply to the same {}",
@@ -1490,10 +1495,12 @@ fn build_variants(
             let mut scratch = Issues::default();
             let crole = build_role(ctx, ri, &vpath, &view, Some(v), links, &mut scratch);
             check_grade_coverage(ctx.plan, &view, &vpath, &crole, grades, &mut scratch);
-            let inherited = |p: &str| {
-                (v.adjustments.is_none() && p.starts_with(&format!("{vpath}.adjustments")))
-                    || (v.vetoes.is_none() && p.starts_with(&format!("{vpath}.vetoes")))
-                    || p.starts_with(&format!("{vpath}.source"))
+            let base = Path::parse(&vpath);
+            let inherited = |p: &Path| {
+                let under = |field: &str| p.starts_with(&base.clone().key(field));
+                (v.adjustments.is_none() && under("adjustments"))
+                    || (v.vetoes.is_none() && under("vetoes"))
+                    || under("source")
             };
             for issue in scratch.0 {
                 if !inherited(&issue.path) && !issues.0.contains(&issue) {
@@ -1595,7 +1602,7 @@ fn link_levels(plan: &Plan, links: &[(usize, usize, String)], issues: &mut Issue
             .find(|(f, t, _)| *f == first && *t == next)
             .map_or_else(|| format!("roles[{first}]"), |(_, _, p)| p.clone());
         issues.push(
-            "linkage_cycle",
+            Code::LinkageCycle,
             path,
             format!(
                 "roles read each other's results in a cycle: {}",
@@ -1653,7 +1660,7 @@ fn build_measures(
             Err(e) => {
                 for issue in e.issues {
                     issues.push(
-                        &issue.code,
+                        issue.code,
                         format!("{path}.fields"),
                         format!("record set '{}': {}", decl.name, issue.message),
                     );
@@ -1679,7 +1686,7 @@ fn build_measures(
         Some(tz) => tz,
         None => {
             issues.push(
-                "missing_time_zone",
+                Code::MissingTimeZone,
                 "time_zone",
                 "indicators derived from records need the plan's `time_zone`, e.g. \"+08:00\"",
             );
@@ -1693,21 +1700,8 @@ fn build_measures(
         crate::measure::derive_actuals(&measures, &sets, &period, &DeriveOptions::new(tz))
     {
         for issue in e.issues {
-            // `measures[k]…` → `indicators[i].measure…`
-            let path = match issue
-                .path
-                .strip_prefix("measures[")
-                .and_then(|r| r.split_once(']'))
-            {
-                Some((k, rest)) => {
-                    let k: usize = k.parse().unwrap_or(usize::MAX);
-                    let i = owners.get(k).copied().unwrap_or(usize::MAX);
-                    let rest = rest.strip_prefix(".measure").unwrap_or(rest);
-                    format!("indicators[{i}].measure{rest}")
-                }
-                None => issue.path.clone(),
-            };
-            issues.push(&issue.code, path, issue.message);
+            let path = crate::measure::plan_path(&issue.path, &owners);
+            issues.push(issue.code, path, issue.message);
         }
     }
     let _ = indicator_index;

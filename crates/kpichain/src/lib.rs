@@ -15,7 +15,7 @@ mod schema;
 mod versions;
 
 pub use compile::CompiledPlan;
-pub use error::{Error, InputError, Issue, PlanError};
+pub use error::{Code, Error, InputError, Issue, Origin, Path, PlanError, Segment, UnknownCode};
 pub use evaluate::*;
 pub use model::*;
 pub use rust_decimal::Decimal;

@@ -28,6 +28,7 @@
 //! # Ok::<(), kpichain::Error>(())
 //! ```
 
+use crate::error::{Code, Path};
 use chrono::NaiveDate;
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
@@ -112,14 +113,14 @@ impl CompiledVersions {
         let mut issues = Vec::new();
         if doc.id.trim().is_empty() {
             issues.push(Issue::new(
-                "empty_field",
+                Code::EmptyField,
                 "id",
                 "the plan id must not be empty",
             ));
         }
         if doc.versions.is_empty() {
             issues.push(Issue::new(
-                "no_versions",
+                Code::NoVersions,
                 "versions",
                 "a versioned plan needs at least one version",
             ));
@@ -131,7 +132,7 @@ impl CompiledVersions {
                 Ok(d) => Some(d),
                 Err(e) => {
                     issues.push(Issue::new(
-                        "invalid_date",
+                        Code::InvalidDate,
                         format!("versions[{i}].effective_from"),
                         e,
                     ));
@@ -141,7 +142,7 @@ impl CompiledVersions {
             if let (Some(d), Some(l)) = (day, last) {
                 if d <= l {
                     issues.push(Issue::new(
-                        "versions_out_of_order",
+                        Code::VersionsOutOfOrder,
                         format!("versions[{i}].effective_from"),
                         format!(
                             "version '{}' takes effect on {}, not after the version before it ({})",
@@ -159,7 +160,7 @@ impl CompiledVersions {
                 .any(|w| w.plan.version == v.plan.version)
             {
                 issues.push(Issue::new(
-                    "duplicate_version",
+                    Code::DuplicateVersion,
                     format!("versions[{i}].plan.version"),
                     format!("version '{}' appears more than once", v.plan.version),
                 ));
@@ -171,14 +172,10 @@ impl CompiledVersions {
                         versions.push((d, c));
                     }
                 }
-                Err(e) => issues.extend(e.issues.into_iter().map(|mut x| {
-                    x.path = if x.path.is_empty() {
-                        format!("versions[{i}].plan")
-                    } else {
-                        format!("versions[{i}].plan.{}", x.path)
-                    };
-                    x
-                })),
+                Err(e) => {
+                    let under = Path::root().key("versions").index(i).key("plan");
+                    issues.extend(e.issues.into_iter().map(|x| x.under(&under)));
+                }
             }
         }
         if !issues.is_empty() {
@@ -240,7 +237,7 @@ impl CompiledVersions {
                     Ok(t) => t,
                     Err(e) => {
                         issues.push(Issue::new(
-                            "unreadable_plan_file",
+                            Code::UnreadablePlanFile,
                             at,
                             format!("cannot read the plan file '{name}': {e}"),
                         ));
@@ -258,7 +255,7 @@ impl CompiledVersions {
                 };
                 match parsed.and_then(|p| {
                     serde_json::to_value(&p).map_err(|e| PlanError {
-                        issues: vec![Issue::new("parse_error", "", e.to_string())],
+                        issues: vec![Issue::new(Code::ParseError, "", e.to_string())],
                     })
                 }) {
                     Ok(value) => {
@@ -267,11 +264,7 @@ impl CompiledVersions {
                         }
                     }
                     Err(e) => issues.extend(e.issues.into_iter().map(|mut x| {
-                        x.path = if x.path.is_empty() {
-                            at.clone()
-                        } else {
-                            format!("{at}.{}", x.path)
-                        };
+                        x.path = x.path.prefixed(&Path::parse(&at));
                         x.message = format!("{name}: {}", x.message);
                         x
                     })),
@@ -291,14 +284,14 @@ impl CompiledVersions {
             let path = crate::model::clean_path(e.path().to_string());
             PlanError {
                 issues: vec![Issue::new(
-                    "parse_error",
+                    Code::ParseError,
                     path,
                     crate::model::friendly(e.inner().to_string()),
                 )],
             }
         })?;
         de.end().map_err(|e| PlanError {
-            issues: vec![Issue::new("parse_error", "", e.to_string())],
+            issues: vec![Issue::new(Code::ParseError, "", e.to_string())],
         })?;
         CompiledVersions::compile(doc)
     }
@@ -367,7 +360,7 @@ impl CompiledVersions {
     fn segments(&self, period: Period) -> Result<Vec<(usize, i32, i32)>, Issue> {
         let (start, end) = period.day_range().ok_or_else(|| {
             Issue::new(
-                "invalid_period",
+                Code::InvalidPeriod,
                 "period",
                 format!("{period} is out of range"),
             )
@@ -378,7 +371,7 @@ impl CompiledVersions {
             .rposition(|(from, _)| *from <= start)
             .ok_or_else(|| {
                 Issue::new(
-                    "no_version_in_force",
+                    Code::NoVersionInForce,
                     "period",
                     format!(
                         "no version of plan '{}' is in force on {}, the first day of {period}",
@@ -421,14 +414,14 @@ impl CompiledVersions {
         };
         let text = inputs.period.as_deref().ok_or_else(|| {
             fail(Issue::new(
-                "missing_period",
+                Code::MissingPeriod,
                 "period",
                 "a versioned plan needs the period (e.g. \"2022-03\") to choose the version in force",
             ))
         })?;
         let period: Period = text
             .parse()
-            .map_err(|e: String| fail(Issue::new("invalid_period", "period", e)))?;
+            .map_err(|e: String| fail(Issue::new(Code::InvalidPeriod, "period", e)))?;
         let segments = self.segments(period).map_err(fail)?;
         let total_days: i64 = segments
             .iter()
@@ -458,7 +451,7 @@ impl CompiledVersions {
         let mut evaluations = evaluations.into_iter();
         let Some(first) = evaluations.next() else {
             return Err(fail(Issue::new(
-                "no_version_in_force",
+                Code::NoVersionInForce,
                 "period",
                 "no version applies",
             )));
@@ -474,7 +467,7 @@ impl CompiledVersions {
         let Some((_, last_plan)) = segments.last().and_then(|(k, _, _)| self.versions.get(*k))
         else {
             return Err(fail(Issue::new(
-                "no_version_in_force",
+                Code::NoVersionInForce,
                 "period",
                 "no version applies",
             )));
@@ -573,7 +566,7 @@ fn combine(
     let rp = &last.plan().rounding;
     let overflow = |subject: &str| InputError {
         issues: vec![Issue::new(
-            "arithmetic_overflow",
+            Code::ArithmeticOverflow,
             "period",
             format!("subject '{subject}': the pro-rata total does not fit a decimal"),
         )],
@@ -607,7 +600,7 @@ fn combine(
         None => {
             return Err(InputError {
                 issues: vec![Issue::new(
-                    "no_grade",
+                    Code::NoGrade,
                     "grades",
                     format!(
                         "subject '{subject}': the total {total} is below every grade of the scale"

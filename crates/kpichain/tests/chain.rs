@@ -131,7 +131,10 @@ fn a_list_in_a_record_field_is_a_bad_record_under_the_plans_policy() {
     let err = error.evaluate(&inputs).unwrap_err();
     assert_eq!(err.issues.len(), 1);
     assert_eq!(
-        (err.issues[0].code.as_str(), err.issues[0].path.as_str()),
+        (
+            err.issues[0].code.as_str(),
+            err.issues[0].path.to_string().as_str()
+        ),
         ("bad_value", "records.orders[1].amount")
     );
 }

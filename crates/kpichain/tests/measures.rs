@@ -174,7 +174,7 @@ fn derive_json_matches_the_typed_api_on_every_vector() {
                 let pairs = |e: &kpichain::InputError| -> Vec<(String, String)> {
                     e.issues
                         .iter()
-                        .map(|i| (i.code.clone(), i.path.clone()))
+                        .map(|i| (i.code.to_string(), i.path.to_string()))
                         .collect()
                 };
                 assert_eq!(pairs(&a), pairs(&b), "{}", path.display());

@@ -2,6 +2,7 @@
 //! subjects and units, roll-ups, and the values sourced items read from units, other
 //! subjects and other roles' results.
 
+use crate::error::Code;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -34,13 +35,13 @@ impl<'a> Org<'a> {
         for (i, u) in inputs.units.iter().enumerate() {
             if u.id.trim().is_empty() {
                 issues.push(Issue::new(
-                    "empty_field",
+                    Code::EmptyField,
                     format!("units[{i}].id"),
                     "the unit id must not be empty",
                 ));
             } else if org.index.contains_key(u.id.as_str()) {
                 issues.push(Issue::new(
-                    "duplicate_unit",
+                    Code::DuplicateUnit,
                     format!("units[{i}].id"),
                     format!("unit '{}' is listed more than once", u.id),
                 ));
@@ -64,7 +65,7 @@ impl<'a> Org<'a> {
                         }
                     }
                     None => issues.push(Issue::new(
-                        "unknown_unit",
+                        Code::UnknownUnit,
                         format!("units[{i}].parent"),
                         format!(
                             "unit '{}' has parent '{p}', which is not a listed unit",
@@ -97,7 +98,7 @@ impl<'a> Org<'a> {
                 steps = steps.saturating_add(1);
                 if steps > n {
                     issues.push(Issue::new(
-                        "unit_cycle",
+                        Code::UnitCycle,
                         "units",
                         format!(
                             "unit '{}' is its own ancestor: the units' parents form a cycle",
@@ -123,7 +124,7 @@ impl<'a> Org<'a> {
                 if let Some(unit) = &a.unit {
                     if !org.index.contains_key(unit.as_str()) {
                         issues.push(Issue::new(
-                            "unknown_unit",
+                            Code::UnknownUnit,
                             format!("assignments[{i}].unit"),
                             format!(
                                 "unit '{unit}' of subject '{}' is not a listed unit",
@@ -210,7 +211,7 @@ pub(crate) struct Chain<'a> {
     /// Every known value by id (subject or unit) and indicator index.
     store: FastMap<Arc<str>, Vec<(usize, Decimal, Origin)>>,
     /// Per subject, notes from the derivation (indicator index, code, message).
-    pub(crate) notes: FastMap<Arc<str>, Vec<(usize, &'static str, String)>>,
+    pub(crate) notes: FastMap<Arc<str>, Vec<(usize, Code, String)>>,
     pub(crate) report: Option<DeriveReport>,
     rollups: FastMap<(Arc<str>, usize), Rolled>,
 }
@@ -241,7 +242,7 @@ impl<'a> Chain<'a> {
         for (name, rows) in &inputs.records {
             let Some((_, schema)) = plan.record_schemas.iter().find(|(n, _)| n == name) else {
                 issues.push(Issue::new(
-                    "unknown_record_set",
+                    Code::UnknownRecordSet,
                     format!("records.{name}"),
                     format!("record set '{name}' is not declared in the plan's `records`"),
                 ));
@@ -256,7 +257,7 @@ impl<'a> Chain<'a> {
         for set in records.iter() {
             if !plan.record_schemas.iter().any(|(n, _)| n == set.name()) {
                 issues.push(Issue::new(
-                    "unknown_record_set",
+                    Code::UnknownRecordSet,
                     format!("records.{}", set.name()),
                     format!(
                         "record set '{}' is not declared in the plan's `records`",
@@ -281,7 +282,7 @@ impl<'a> Chain<'a> {
     ) {
         let Some(period_text) = inputs.period.as_deref() else {
             issues.push(Issue::new(
-                "missing_period",
+                Code::MissingPeriod,
                 "period",
                 "the period (e.g. \"2022-03\") is needed to derive actuals from records",
             ));
@@ -290,7 +291,7 @@ impl<'a> Chain<'a> {
         let period: Period = match period_text.parse() {
             Ok(p) => p,
             Err(e) => {
-                issues.push(Issue::new("invalid_period", "period", e));
+                issues.push(Issue::new(Code::InvalidPeriod, "period", e));
                 return;
             }
         };
@@ -314,7 +315,7 @@ impl<'a> Chain<'a> {
             };
             for note in &m.notes {
                 for s in &note.subjects {
-                    let code = note_code(&note.code);
+                    let code = note_code(note.code);
                     self.notes.entry(Arc::from(s.as_str())).or_default().push((
                         ind,
                         code,
@@ -381,9 +382,9 @@ impl<'a> Chain<'a> {
             .collect();
         let mut report = derived.report;
         for m in &mut report.measures {
-            m.path = plan_path(&m.path, &owners);
+            m.path = crate::measure::plan_path(&m.path, &owners);
             for n in &mut m.notes {
-                n.path = plan_path(&n.path, &owners);
+                n.path = crate::measure::plan_path(&n.path, &owners);
             }
         }
         self.report = Some(report);
@@ -463,30 +464,13 @@ impl<'a> Chain<'a> {
     }
 }
 
-/// `measures[k].measure.value` → `indicators[i].measure.value`.
-fn plan_path(path: &str, owners: &[usize]) -> String {
-    let Some((k, rest)) = path
-        .strip_prefix("measures[")
-        .and_then(|r| r.split_once(']'))
-    else {
-        return path.to_string();
-    };
-    match k.parse::<usize>().ok().and_then(|k| owners.get(k)) {
-        Some(i) => {
-            let rest = rest.strip_prefix(".measure").unwrap_or(rest);
-            format!("indicators[{i}].measure{rest}")
-        }
-        None => path.to_string(),
-    }
-}
-
 /// Maps a measure note's code to a static warning code.
-fn note_code(code: &str) -> &'static str {
+fn note_code(code: Code) -> Code {
     match code {
-        "no_records" => "derived_no_records",
-        "zero_denominator" => "derived_zero_denominator",
-        "zero_base" => "derived_zero_base",
-        _ => "derived_no_value",
+        Code::NoRecords => Code::DerivedNoRecords,
+        Code::ZeroDenominator => Code::DerivedZeroDenominator,
+        Code::ZeroBase => Code::DerivedZeroBase,
+        _ => Code::DerivedNoValue,
     }
 }
 

@@ -7,6 +7,7 @@ use super::rules::{self, Targets};
 use super::table::{ItemNumbers, ItemOut, ScoreTable, SubjectExtra, SubjectRow, TableBuffers};
 use crate::compile::{CItem, CRole, CRule, CSource, CompiledPlan, FastMap};
 use crate::decimal::{self as dec, ArithmeticError, HUNDRED, clamp, round_fixed};
+use crate::error::Code;
 use crate::error::{InputError, Issue};
 use crate::formula::{EvalFailure, Value, Var};
 use crate::measure::RecordSets;
@@ -189,7 +190,7 @@ impl CompiledPlan {
             }
             let Some(ri) = found else {
                 issues.push(Issue::new(
-                    "unknown_role",
+                    Code::UnknownRole,
                     format!("assignments[{i}].role"),
                     format!(
                         "role '{}' of subject '{}' is not in the plan",
@@ -205,7 +206,7 @@ impl CompiledPlan {
             match by_id.entry(&*a.subject) {
                 Entry::Occupied(_) => {
                     issues.push(Issue::new(
-                        "duplicate_subject",
+                        Code::DuplicateSubject,
                         format!("assignments[{i}].subject"),
                         format!("subject '{}' is assigned more than once", a.subject),
                     ));
@@ -255,7 +256,7 @@ impl CompiledPlan {
             if let Some(v) = values.get_mut(slot) {
                 if v.is_some() {
                     issues.push(Issue::new(
-                        "duplicate_actual",
+                        Code::DuplicateActual,
                         format!("actuals[{i}]"),
                         format!(
                             "subject '{}' has more than one actual for indicator '{}'",
@@ -290,7 +291,7 @@ impl CompiledPlan {
             let index = u32::try_from(i).unwrap_or(u32::MAX);
             if overrides.insert(slot, (index, t)).is_some() {
                 issues.push(Issue::new(
-                    "duplicate_target",
+                    Code::DuplicateTarget,
                     format!("targets[{i}]"),
                     format!(
                         "subject '{}' has more than one target for indicator '{}'",
@@ -473,7 +474,7 @@ impl CompiledPlan {
         };
         let Some(s) = index.and_then(|s| subjects.get(s)) else {
             issues.push(Issue::new(
-                "unknown_subject",
+                Code::UnknownSubject,
                 format!("{list}[{i}].subject"),
                 format!("subject '{subject}' has no assignment"),
             ));
@@ -495,7 +496,7 @@ impl CompiledPlan {
             }
             Some(ind)
         }) else {
-            issues.push(Issue::new("unknown_indicator", format!("{list}[{i}].indicator"), format!("indicator '{indicator}' (subject '{subject}') is not in the plan's indicator library")));
+            issues.push(Issue::new(Code::UnknownIndicator, format!("{list}[{i}].indicator"), format!("indicator '{indicator}' (subject '{subject}') is not in the plan's indicator library")));
             return None;
         };
         // An indicator the subject's role does not use is accepted and ignored.
@@ -538,7 +539,7 @@ impl CompiledPlan {
                         .is_some_and(|(tv, st)| !better(st, tv));
                 if bad_threshold || bad_stretch {
                     issues.push(Issue::new(
-                        "targets_out_of_order",
+                        Code::TargetsOutOfOrder,
                         format!("targets[{i}]"),
                         format!("for subject '{}', item '{}' ({}) needs threshold, target and stretch in order; got {:?}, {:?}, {:?}", t.subject, item.key, item.direction.as_str(), tg.threshold.map(|d| d.to_string()), tg.target.map(|d| d.to_string()), tg.stretch.map(|d| d.to_string())),
                     ));
@@ -564,7 +565,7 @@ impl CompiledPlan {
         let mut warnings = Vec::new();
         let overflow = |path: String| {
             Issue::new(
-                "arithmetic_overflow",
+                Code::ArithmeticOverflow,
                 path,
                 format!(
                     "subject '{subject}': the calculation does not fit a decimal (overflow or division by zero)"
@@ -646,7 +647,7 @@ impl CompiledPlan {
                     if let Some((code, message)) = sc.note {
                         warnings.push(Warning {
                             code,
-                            path: path(),
+                            path: path().into(),
                             message: format!("subject '{subject}', item '{}': {message}", item.key),
                         });
                     }
@@ -665,17 +666,17 @@ impl CompiledPlan {
                     let what = self.source_of_missing(s, ii).unwrap_or(what);
                     match item.missing {
                     MissingDataPolicy::Error => issues.push(Issue::new(
-                        "missing_actual",
+                        Code::MissingActual,
                         path(),
                         format!("subject '{subject}' has no actual for {what} (item '{}' of role '{}'), and the missing-data policy is `error`", item.key, role.id),
                     )),
                     policy => {
                         let (status, code, verb) = if policy == MissingDataPolicy::Zero {
-                            (ItemStatus::MissingZero, "missing_actual_zero", "scored zero")
+                            (ItemStatus::MissingZero, Code::MissingActualZero, "scored zero")
                         } else {
-                            (ItemStatus::Excluded, "missing_actual_excluded", "left out and the other weights scaled up")
+                            (ItemStatus::Excluded, Code::MissingActualExcluded, "left out and the other weights scaled up")
                         };
-                        warnings.push(Warning { code, path: path(), message: format!("subject '{subject}' has no actual for {what}; item '{}' was {verb}", item.key) });
+                        warnings.push(Warning { code, path: path().into(), message: format!("subject '{subject}' has no actual for {what}; item '{}' was {verb}", item.key) });
                         let zero = round_fixed(Decimal::ZERO, rp.item_scale, rp.mode);
                         if status == ItemStatus::MissingZero {
                             if let Some(sc) = scores.get_mut(ii) {
@@ -719,7 +720,7 @@ impl CompiledPlan {
         };
         if included.is_zero() {
             return Err(vec![Issue::new(
-                "no_items_left",
+                Code::NoItemsLeft,
                 format!("{}.items", role.path),
                 format!(
                     "subject '{subject}' has no actual for any item of role '{}', so nothing can be scored",
@@ -805,8 +806,8 @@ impl CompiledPlan {
             let capped = adj.min.is_some_and(|m| raw < m) || adj.max.is_some_and(|m| raw > m);
             if capped {
                 warnings.push(Warning {
-                    code: "adjustment_capped",
-                    path: path(),
+                    code: Code::AdjustmentCapped,
+                    path: path().into(),
                     message: format!(
                         "subject '{subject}': adjustment '{}' of {} points was limited to {points}",
                         adj.id,
@@ -866,8 +867,8 @@ impl CompiledPlan {
                 }
                 Ok(_) => {}
                 Err(EvalFailure::Missing(var)) => warnings.push(Warning {
-                    code: "veto_not_evaluated",
-                    path: path(),
+                    code: Code::VetoNotEvaluated,
+                    path: path().into(),
                     message: format!("subject '{subject}': veto '{}' could not be checked because {} has no value; it did not fire", v.id, self.var_name(role, var)),
                 }),
                 Err(EvalFailure::Arithmetic) => return Err(vec![overflow(path())]),
@@ -893,7 +894,7 @@ impl CompiledPlan {
                 Some(g) => g,
                 None => {
                     return Err(vec![Issue::new(
-                        "no_grade",
+                        Code::NoGrade,
                         "grades",
                         format!(
                             "subject '{subject}': the total {total} is below every grade of the scale"
@@ -1036,7 +1037,7 @@ struct ItemScore {
     achievement: Option<Decimal>,
     raw: Decimal,
     score: Decimal,
-    note: Option<(&'static str, String)>,
+    note: Option<(Code, String)>,
 }
 
 enum Outcome {
@@ -1143,8 +1144,8 @@ impl CompiledPlan {
                 Some(supplied) => {
                     if let Some(e) = extras.get_mut(k) {
                         e.0.push(Warning {
-                            code: "supplied_replaces_derived",
-                            path: format!("indicators[{ind}].measure"),
+                            code: Code::SuppliedReplacesDerived,
+                            path: format!("indicators[{ind}].measure").into(),
                             message: format!(
                                 "subject '{}': the supplied actual {} of indicator '{}' was used instead of the value {} derived from records",
                                 a.subject, supplied, a.indicator, a.value
@@ -1162,8 +1163,8 @@ impl CompiledPlan {
                 let reads = s.role.slot_of.get(*ind).is_some_and(|&x| x != u32::MAX);
                 if let (true, Some(e)) = (reads, extras.get_mut(k)) {
                     e.0.push(Warning {
-                        code,
-                        path: format!("indicators[{ind}].measure"),
+                        code: *code,
+                        path: format!("indicators[{ind}].measure").into(),
                         message: message.clone(),
                     });
                 }
@@ -1192,7 +1193,7 @@ impl CompiledPlan {
                             Some(u) => u.to_string(),
                             None => {
                                 issues.push(Issue::new(
-                                    "missing_unit",
+                                    Code::MissingUnit,
                                     format!("{}.items[{}].source", s.role.path, item.source),
                                     format!(
                                         "subject '{}' has no unit, but item '{}' of role '{}' reads the subject's unit",

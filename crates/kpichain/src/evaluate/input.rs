@@ -1,5 +1,6 @@
 //! What an evaluation takes: who holds which role, and the measured values for one period.
 
+use crate::error::Code;
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -133,11 +134,11 @@ impl Inputs {
                 message = format!("{whose}: {message}");
             }
             InputError {
-                issues: vec![Issue::new("parse_error", path, message)],
+                issues: vec![Issue::new(Code::ParseError, path, message)],
             }
         })?;
         de.end().map_err(|e| InputError {
-            issues: vec![Issue::new("parse_error", "", e.to_string())],
+            issues: vec![Issue::new(Code::ParseError, "", e.to_string())],
         })?;
         Ok(inputs)
     }

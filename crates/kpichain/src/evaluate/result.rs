@@ -231,9 +231,9 @@ pub struct VetoResult {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct Warning {
     /// Stable code, e.g. `missing_actual_excluded`.
-    pub code: &'static str,
+    pub code: crate::error::Code,
     /// The item, adjustment or veto concerned.
-    pub path: String,
+    pub path: crate::error::Path,
     /// One sentence.
     pub message: String,
 }

@@ -119,7 +119,7 @@ pub(crate) fn met(actual: Decimal, target: Decimal, direction: Direction) -> boo
 pub(crate) struct Scored {
     pub(crate) raw: Decimal,
     /// A note for the result's warnings (code, message).
-    pub(crate) note: Option<(&'static str, String)>,
+    pub(crate) note: Option<(crate::error::Code, String)>,
 }
 
 fn plain(raw: Decimal) -> Result<Scored, ArithmeticError> {
@@ -154,7 +154,7 @@ pub(crate) fn score(
             None if met(actual, target, item.direction) => Ok(Scored {
                 raw: r.cap.unwrap_or(HUNDRED).max(r.floor),
                 note: Some((
-                    "undefined_achievement",
+                    crate::error::Code::UndefinedAchievement,
                     format!(
                         "achievement is undefined (target {target}, actual {actual}); the target is met, so the score is the cap"
                     ),
@@ -163,7 +163,7 @@ pub(crate) fn score(
             None => Ok(Scored {
                 raw: r.floor,
                 note: Some((
-                    "undefined_achievement",
+                    crate::error::Code::UndefinedAchievement,
                     format!(
                         "achievement is undefined (target {target}, actual {actual}); the target is not met, so the score is the floor"
                     ),
@@ -179,7 +179,7 @@ pub(crate) fn score(
                 return Ok(Scored {
                     raw: *outside,
                     note: Some((
-                        "undefined_achievement",
+                        crate::error::Code::UndefinedAchievement,
                         format!(
                             "achievement is undefined (target {target}); scored the outside score {outside}"
                         ),
@@ -194,7 +194,7 @@ pub(crate) fn score(
             Ok(Scored {
                 raw: *outside,
                 note: Some((
-                    "outside_bands",
+                    crate::error::Code::OutsideBands,
                     format!(
                         "{} {v} falls in no band; scored the outside score {outside}",
                         over.as_str()
@@ -206,7 +206,7 @@ pub(crate) fn score(
             let dev = match r.basis {
                 PerUnitBasis::Actual => dec::sub(actual, target)?,
                 PerUnitBasis::Percent if target.is_zero() => {
-                    return Ok(Scored { raw: clamp(r.base, Some(r.floor), r.cap), note: Some(("undefined_achievement", "the target is zero, so a deviation in percent is undefined; scored the base".to_string())) });
+                    return Ok(Scored { raw: clamp(r.base, Some(r.floor), r.cap), note: Some((crate::error::Code::UndefinedAchievement, "the target is zero, so a deviation in percent is undefined; scored the base".to_string())) });
                 }
                 PerUnitBasis::Percent => {
                     dec::div(dec::mul(dec::sub(actual, target)?, HUNDRED)?, target.abs())?
@@ -243,7 +243,7 @@ pub(crate) fn score(
                 return Ok(Scored {
                     raw: r.default_score,
                     note: Some((
-                        "undefined_achievement",
+                        crate::error::Code::UndefinedAchievement,
                         format!(
                             "achievement is undefined (target {target}); scored the default score {}",
                             r.default_score
@@ -259,7 +259,7 @@ pub(crate) fn score(
             Ok(Scored {
                 raw: r.default_score,
                 note: Some((
-                    "outside_bands",
+                    crate::error::Code::OutsideBands,
                     format!(
                         "{} {v} matches no row of the lookup table; scored the default score {}",
                         r.over.as_str(),

@@ -1,5 +1,6 @@
 //! Building a record set from rows of text cells, as read from CSV or JSON lines.
 
+use crate::error::Code;
 use rust_decimal::Decimal;
 
 use super::records::{
@@ -117,7 +118,7 @@ impl RecordSetBuilder {
                 source: source.map(str::to_string),
                 problems: vec![CellProblem {
                     field: None,
-                    code: "wrong_cell_count".to_string(),
+                    code: Code::WrongCellCount,
                     reason: format!(
                         "the record has {} cells but the record set has {} fields",
                         cells.len(),
@@ -136,12 +137,12 @@ impl RecordSetBuilder {
                     Ok(Parsed::Missing)
                 } else {
                     Err((
-                        "missing_value",
+                        Code::MissingValue,
                         "the field is required but the cell is empty".to_string(),
                     ))
                 }
             } else {
-                let bad = |reason: String| ("bad_value", reason);
+                let bad = |reason: String| (Code::BadValue, reason);
                 match field.kind {
                     FieldKind::Text => Ok(Parsed::Text),
                     FieldKind::Decimal => parse_decimal(raw).map(Parsed::Decimal).map_err(bad),
@@ -160,7 +161,7 @@ impl RecordSetBuilder {
                 Ok(p) => self.scratch.push(p),
                 Err((code, reason)) => problems.push(CellProblem {
                     field: Some(field.name.clone()),
-                    code: code.to_string(),
+                    code,
                     reason,
                 }),
             }
@@ -250,7 +251,7 @@ impl RecordSetBuilder {
                 Some(Value::Array(_) | Value::Object(_)) => {
                     problems.push(CellProblem {
                         field: Some(field.name.clone()),
-                        code: "bad_value".to_string(),
+                        code: Code::BadValue,
                         reason: "a field must be text, a number, true/false or null, not a list or an object".to_string(),
                     });
                     String::new()

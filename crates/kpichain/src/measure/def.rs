@@ -1,6 +1,7 @@
 //! Measure definitions (取数口径): serde structs, the single source of truth of the measure
 //! format in every language.
 
+use crate::error::Code;
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -418,14 +419,14 @@ pub fn parse_measures(text: &str) -> Result<Vec<MeasureDef>, InputError> {
         let path = format!("measures{}", crate::model::clean_path(e.path().to_string()));
         InputError {
             issues: vec![Issue::new(
-                "parse_error",
+                Code::ParseError,
                 path,
                 crate::model::friendly(e.inner().to_string()),
             )],
         }
     })?;
     de.end().map_err(|e| InputError {
-        issues: vec![Issue::new("parse_error", "", e.to_string())],
+        issues: vec![Issue::new(Code::ParseError, "", e.to_string())],
     })?;
     Ok(defs)
 }

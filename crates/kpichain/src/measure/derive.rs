@@ -1,5 +1,6 @@
 //! The entry point: measures + record sets + period → actuals and a report.
 
+use crate::error::Code;
 use rust_decimal::Decimal;
 
 use super::def::MeasureDef;
@@ -147,7 +148,7 @@ fn derive_plain(
     for set in records.iter() {
         if let Some(read_in) = set.time_zone().filter(|t| *t != tz) {
             issues.push(Issue::new(
-                "time_zone_mismatch",
+                Code::TimeZoneMismatch,
                 format!("records.{}", set.name()),
                 format!(
                     "record set '{}' was read in time zone {read_in} but the plan's is {tz}",
@@ -162,7 +163,7 @@ fn derive_plain(
     for (i, d) in measures.iter().enumerate() {
         if measures.iter().take(i).any(|e| e.indicator == d.indicator) {
             issues.push(Issue::new(
-                "duplicate_measure",
+                Code::DuplicateMeasure,
                 format!("measures[{i}].indicator"),
                 format!("indicator '{}' has more than one measure", d.indicator),
             ));
@@ -172,7 +173,7 @@ fn derive_plain(
         for (i, s) in list.iter().enumerate() {
             if list.iter().take(i).any(|t| t == s) {
                 issues.push(Issue::new(
-                    "duplicate_subject",
+                    Code::DuplicateSubject,
                     format!("subjects[{i}]"),
                     format!("subject '{s}' is listed more than once"),
                 ));
@@ -241,8 +242,8 @@ fn derive_plain(
         let mut notes: Vec<MeasureNote> = without
             .into_iter()
             .map(|(why, subjects)| MeasureNote {
-                code: why.code().to_string(),
-                path: format!("{path}.measure.value"),
+                code: why.code(),
+                path: format!("{path}.measure.value").into(),
                 period: Some(*period),
                 records: 0,
                 message: format!(
@@ -257,7 +258,7 @@ fn derive_plain(
         notes.append(&mut state.notes);
         reports.push(MeasureReport {
             indicator: def.indicator.clone(),
-            path,
+            path: path.into(),
             actuals: actuals.len().saturating_sub(before),
             notes,
         });

@@ -1,6 +1,7 @@
 //! Running resolved measures over columns: selection masks built column by column, then
 //! group-by on the subject's dictionary codes (integer slots, no hashing per record).
 
+use crate::error::Code;
 use rust_decimal::Decimal;
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -31,11 +32,11 @@ pub(crate) enum Why {
 }
 
 impl Why {
-    pub(crate) fn code(self) -> &'static str {
+    pub(crate) fn code(self) -> Code {
         match self {
-            Why::NoRecords => "no_records",
-            Why::ZeroDenominator => "zero_denominator",
-            Why::ZeroBase => "zero_base",
+            Why::NoRecords => Code::NoRecords,
+            Why::ZeroDenominator => Code::ZeroDenominator,
+            Why::ZeroBase => Code::ZeroBase,
         }
     }
 
@@ -84,7 +85,7 @@ pub(crate) struct Run<'a> {
 
 fn overflow(path: &str, subject: &str) -> Issue {
     Issue::new(
-        "arithmetic_overflow",
+        Code::ArithmeticOverflow,
         path,
         format!(
             "the value for subject '{subject}' does not fit a decimal (magnitude 7.9e28 or more)"
@@ -146,7 +147,7 @@ impl Run<'_> {
                 }
                 .ok_or_else(|| {
                     Issue::new(
-                        "period_out_of_range",
+                        Code::PeriodOutOfRange,
                         path.as_str(),
                         format!("the period before {period} is before year 1"),
                     )
@@ -205,13 +206,13 @@ impl Run<'_> {
         // The same records noted by another part of the measure (a ratio's numerator and
         // denominator, a growth's two periods) are noted once.
         let time_noted = state.notes.iter().any(|n| {
-            n.code == "missing_time" && (n.path == leaf.path || n.message == time_message)
+            n.code == Code::MissingTime && (n.path == leaf.path || n.message == time_message)
         });
-        let mut note = |code: &str, records: usize, period: Option<Period>, message: String| {
+        let mut note = |code: Code, records: usize, period: Option<Period>, message: String| {
             if records > 0 {
                 state.notes.push(MeasureNote {
-                    code: code.to_string(),
-                    path: leaf.path.clone(),
+                    code,
+                    path: leaf.path.as_str().into(),
                     period,
                     records,
                     subjects: Vec::new(),
@@ -221,10 +222,10 @@ impl Run<'_> {
         };
         let c = &out.counts;
         if !time_noted {
-            note("missing_time", c.missing_time, None, time_message);
+            note(Code::MissingTime, c.missing_time, None, time_message);
         }
         note(
-            "missing_subject",
+            Code::MissingSubject,
             c.missing_subject,
             Some(period),
             format!(
@@ -233,7 +234,7 @@ impl Run<'_> {
             ),
         );
         note(
-            "missing_value",
+            Code::MissingValue,
             c.missing_value,
             Some(period),
             format!(
@@ -243,7 +244,7 @@ impl Run<'_> {
             ),
         );
         note(
-            "negative_duration",
+            Code::NegativeDuration,
             c.negative_duration,
             Some(period),
             format!(
@@ -253,7 +254,7 @@ impl Run<'_> {
         );
         let other = usize::try_from(other_subjects).unwrap_or(usize::MAX);
         note(
-            "other_subjects",
+            Code::OtherSubjects,
             other,
             Some(period),
             format!(
@@ -268,7 +269,7 @@ impl Run<'_> {
 fn run_leaf(leaf: &Leaf<'_>, period: Period, tz: UtcOffset) -> Result<LeafOut, Issue> {
     let out_of_range = || {
         Issue::new(
-            "period_out_of_range",
+            Code::PeriodOutOfRange,
             leaf.path.as_str(),
             format!("period {period} cannot be placed in time"),
         )

@@ -6,6 +6,7 @@
 //! the Unix epoch (UTC), dates are `i32` days since 1970-01-01 and booleans are `bool`s. A
 //! field declared `optional` may hold missing values (nulls).
 
+use crate::error::Code;
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -89,13 +90,13 @@ impl Schema {
         for (i, f) in fields.iter().enumerate() {
             if f.name.is_empty() {
                 issues.push(Issue::new(
-                    "bad_field_name",
+                    Code::BadFieldName,
                     format!("fields[{i}].name"),
                     "a field needs a name",
                 ));
             } else if fields.iter().take(i).any(|g| g.name == f.name) {
                 issues.push(Issue::new(
-                    "duplicate_field",
+                    Code::DuplicateField,
                     format!("fields[{i}].name"),
                     format!("field '{}' is declared more than once", f.name),
                 ));
@@ -394,7 +395,7 @@ pub struct CellProblem {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
     /// Stable code: `bad_value`, `missing_value` or `wrong_cell_count`.
-    pub code: String,
+    pub code: crate::error::Code,
     /// Why the cell was refused, quoting it.
     pub reason: String,
 }
@@ -434,7 +435,7 @@ impl BadRecord {
                 Some(f) => format!("field '{f}': "),
                 None => String::new(),
             };
-            Issue::new(&p.code, path, format!("{at}{field}{}", p.reason))
+            Issue::new(p.code, path, format!("{at}{field}{}", p.reason))
         })
     }
 }
@@ -468,7 +469,7 @@ impl RecordSet {
             let path = format!("records.{name}.{}", f.name);
             if c.kind() != f.kind {
                 issues.push(Issue::new(
-                    "wrong_field_kind",
+                    Code::WrongFieldKind,
                     path.clone(),
                     format!(
                         "field '{}' is declared {} but its column holds {} values",
@@ -480,7 +481,7 @@ impl RecordSet {
             }
             if c.len() != rows {
                 issues.push(Issue::new(
-                    "column_length",
+                    Code::ColumnLength,
                     path.clone(),
                     format!(
                         "column '{}' has {} values but the first column has {rows}",
@@ -491,7 +492,7 @@ impl RecordSet {
             }
             if !f.optional && c.null_count() > 0 {
                 issues.push(Issue::new(
-                    "missing_value",
+                    Code::MissingValue,
                     path,
                     format!(
                         "field '{}' is required but {} records have no value",
@@ -573,7 +574,7 @@ impl RecordSets {
         if self.get(&set.name).is_some() {
             return Err(InputError {
                 issues: vec![Issue::new(
-                    "duplicate_record_set",
+                    Code::DuplicateRecordSet,
                     format!("records.{}", set.name),
                     format!("record set '{}' is given more than once", set.name),
                 )],

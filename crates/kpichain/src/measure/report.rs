@@ -94,7 +94,7 @@ pub struct MeasureReport {
     /// The indicator.
     pub indicator: String,
     /// Where the measure is, e.g. `measures[2]`.
-    pub path: String,
+    pub path: crate::error::Path,
     /// How many actuals it gave.
     pub actuals: usize,
     /// Subjects without a value and records left out, with reasons.
@@ -109,9 +109,9 @@ pub struct MeasureReport {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
 pub struct MeasureNote {
     /// Stable code, e.g. `zero_denominator`.
-    pub code: String,
+    pub code: crate::error::Code,
     /// The calculation concerned, e.g. `measures[0].measure.value.denominator`.
-    pub path: String,
+    pub path: crate::error::Path,
     /// The period concerned, when the note is about one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub period: Option<Period>,

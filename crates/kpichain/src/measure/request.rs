@@ -1,6 +1,7 @@
 //! A whole derivation as one JSON document — records as text rows, measures, period, time
 //! zone — for trying measures on sample data and for the bindings' test suites.
 
+use crate::error::Code;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -69,7 +70,7 @@ pub fn derive_json(text: &str) -> Result<Derived, InputError> {
     let request: DeriveRequest =
         serde_path_to_error::deserialize(&mut de).map_err(|e| InputError {
             issues: vec![Issue::new(
-                "parse_error",
+                Code::ParseError,
                 crate::model::clean_path(e.path().to_string()),
                 crate::model::friendly(e.inner().to_string()),
             )],
@@ -80,13 +81,13 @@ pub fn derive_json(text: &str) -> Result<Derived, InputError> {
 /// Builds the record sets from the rows (so cell parsing is part of the request) and derives.
 pub fn derive_request(request: &DeriveRequest) -> Result<Derived, InputError> {
     let period: Period = request.period.parse().map_err(|e: String| InputError {
-        issues: vec![Issue::new("invalid_period", "period", e)],
+        issues: vec![Issue::new(Code::InvalidPeriod, "period", e)],
     })?;
     let mut sets = RecordSets::new();
     for (name, set) in &request.records {
         let set: RowSet = serde_json::from_value(set.clone()).map_err(|e| InputError {
             issues: vec![Issue::new(
-                "parse_error",
+                Code::ParseError,
                 format!("records.{name}"),
                 crate::model::friendly(e.to_string()),
             )],

@@ -1,6 +1,7 @@
 //! Resolving measure definitions against the record sets: every name becomes a column
 //! reference and every literal a typed value, and every problem is reported at once.
 
+use crate::error::Code;
 use rust_decimal::Decimal;
 use std::cmp::Ordering;
 
@@ -164,7 +165,12 @@ impl<'a> Resolver<'a> {
         }
     }
 
-    fn issue(&mut self, code: &str, path: impl Into<String>, message: impl Into<String>) {
+    fn issue(
+        &mut self,
+        code: Code,
+        path: impl Into<crate::error::Path>,
+        message: impl Into<String>,
+    ) {
         self.issues.push(Issue::new(code, path, message));
     }
 
@@ -172,7 +178,7 @@ impl<'a> Resolver<'a> {
     pub(crate) fn measure(&mut self, m: &'a Measure, path: &str) -> Option<Node<'a>> {
         if let Some(scale) = m.scale.filter(|s| *s > 28) {
             self.issue(
-                "bad_scale",
+                Code::BadScale,
                 format!("{path}.scale"),
                 format!("a scale of {scale} is more than the 28 decimal places a decimal has"),
             );
@@ -196,7 +202,7 @@ impl<'a> Resolver<'a> {
     fn unknown_set(&mut self, name: &str, path: String) {
         let known: Vec<&str> = self.sets.iter().map(|s| s.name()).collect();
         self.issue(
-            "unknown_record_set",
+            Code::UnknownRecordSet,
             path,
             format!(
                 "there is no record set '{name}' (given: {})",
@@ -260,7 +266,7 @@ impl<'a> Resolver<'a> {
                     }
                     let ColumnData::Decimal(values) = data else {
                         r.issue(
-                            "wrong_field_kind",
+                            Code::WrongFieldKind,
                             format!("{path}.field"),
                             format!(
                                 "{} needs a decimal field but '{}' is {}",
@@ -285,7 +291,7 @@ impl<'a> Resolver<'a> {
                 self.leaf(scope, &own, path, set_ok, |r, set, path| {
                     if x.condition.is_empty() {
                         r.issue(
-                            "empty_condition",
+                            Code::EmptyCondition,
                             format!("{path}.condition"),
                             "a share needs at least one condition",
                         );
@@ -307,7 +313,7 @@ impl<'a> Resolver<'a> {
                         (ColumnData::Date(a), ColumnData::Date(b)) => Ends::Dates(a, b),
                         (a, b) => {
                             r.issue(
-                                "wrong_field_kind",
+                                Code::WrongFieldKind,
                                 path.to_string(),
                                 format!(
                                     "a duration needs two timestamp fields or two date fields, but '{}' is {} and '{}' is {}",
@@ -359,7 +365,7 @@ impl<'a> Resolver<'a> {
             Some((_, ColumnData::Text(c))) => Some(c),
             Some((kind, _)) => {
                 self.issue(
-                    "wrong_field_kind",
+                    Code::WrongFieldKind,
                     subject_path,
                     format!(
                         "the subject field '{subject_field}' must be text but is {}",
@@ -375,7 +381,7 @@ impl<'a> Resolver<'a> {
             Some((_, ColumnData::Date(v))) => Some(TimeCol::Date(v)),
             Some((kind, _)) => {
                 self.issue(
-                    "wrong_field_kind",
+                    Code::WrongFieldKind,
                     time_path,
                     format!(
                         "the time field '{time_field}' must be a timestamp or a date but is {}",
@@ -444,7 +450,7 @@ impl<'a> Resolver<'a> {
                     .map(|f| f.name.as_str())
                     .collect();
                 self.issue(
-                    "unknown_field",
+                    Code::UnknownField,
                     path,
                     format!(
                         "record set '{}' has no field '{name}' (its fields: {})",
@@ -480,7 +486,7 @@ impl<'a> Resolver<'a> {
         let misplaced = |r: &mut Self, present: bool, name: &str, why: &str| {
             if present {
                 r.issue(
-                    "bad_condition",
+                    Code::BadCondition,
                     format!("{path}.{name}"),
                     format!("'{op}' {why}"),
                 );
@@ -517,7 +523,7 @@ impl<'a> Resolver<'a> {
                 ) | misplaced(self, c.plus.is_some(), "plus", "takes no plus");
                 let Some(values) = &c.values else {
                     self.issue(
-                        "bad_condition",
+                        Code::BadCondition,
                         path.to_string(),
                         format!("'{op}' needs a list of values"),
                     );
@@ -545,7 +551,7 @@ impl<'a> Resolver<'a> {
         }
         if matches!(kind, FieldKind::Boolean) && !matches!(cmp, Cmp::Eq | Cmp::Ne) {
             self.issue(
-                "bad_condition",
+                Code::BadCondition,
                 format!("{path}.op"),
                 format!(
                     "boolean field '{}' can only be compared with eq or ne",
@@ -644,7 +650,7 @@ impl<'a> Resolver<'a> {
                     }
                     _ => {
                         self.issue(
-                            "wrong_field_kind",
+                            Code::WrongFieldKind,
                             format!("{path}.other_field"),
                             format!(
                                 "'{}' is {} but '{other}' is {}: only fields of the same kind can be compared",
@@ -659,7 +665,7 @@ impl<'a> Resolver<'a> {
             }
             (Some(_), Some(_)) => {
                 self.issue(
-                    "bad_condition",
+                    Code::BadCondition,
                     path.to_string(),
                     format!("'{op}' compares with either a value or another field, not both"),
                 );
@@ -667,7 +673,7 @@ impl<'a> Resolver<'a> {
             }
             (None, None) => {
                 self.issue(
-                    "bad_condition",
+                    Code::BadCondition,
                     path.to_string(),
                     format!("'{op}' needs a value or another field to compare with"),
                 );
@@ -756,7 +762,7 @@ impl<'a> Resolver<'a> {
         match read(value) {
             Ok(v) => Some(v),
             Err(reason) => {
-                self.issue("bad_value", path.to_string(), reason);
+                self.issue(Code::BadValue, path.to_string(), reason);
                 None
             }
         }

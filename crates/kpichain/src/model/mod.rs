@@ -12,6 +12,7 @@ pub use rule::{
 };
 
 use crate::decimal::RoundingMode;
+use crate::error::Code;
 use crate::error::{Issue, PlanError};
 use crate::measure::{BadRecordPolicy, Measure, UtcOffset};
 use rust_decimal::Decimal;
@@ -322,7 +323,7 @@ fn parse_issue(path: String, err: &dyn std::fmt::Display, format: &str) -> PlanE
         raw
     };
     PlanError {
-        issues: vec![Issue::new("parse_error", path, message)],
+        issues: vec![Issue::new(Code::ParseError, path, message)],
     }
 }
 

@@ -1,37 +1,66 @@
-//! Errors are values: every problem carries a stable `code`, a `path` to the place in the
-//! plan or input (`roles[2].items[1].weight`) and a sentence a vendor can show an HR user.
+//! Errors are values: every problem carries a stable [`Code`], a [`Path`] to the place in the
+//! plan or input (`roles[2].items[1].weight`), a sentence a vendor can show an HR user, and —
+//! when the caller said where its rows came from — an [`Origin`] in the caller's own terms
+//! (`actuals.csv:17`, a data frame's row and column).
 
-use serde::Serialize;
+mod code;
+mod origin;
+mod path;
+
+pub use code::{Code, UnknownCode};
+pub use origin::Origin;
+pub use path::{Path, Segment};
+
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// One problem found in a plan or in the inputs of an evaluation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Issue {
     /// Stable machine-readable code, e.g. `weights_do_not_sum`.
-    pub code: String,
+    pub code: Code,
     /// Where the problem is, e.g. `roles[2].items[1].weight`; empty for the whole document.
-    pub path: String,
+    pub path: Path,
     /// One sentence describing the problem.
     pub message: String,
+    /// Where the row concerned came from, in the caller's terms, when the caller said so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub origin: Option<Origin>,
 }
 
 impl Issue {
     /// Builds an issue from its three parts.
-    pub fn new(code: &str, path: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(code: Code, path: impl Into<Path>, message: impl Into<String>) -> Self {
         Issue {
-            code: code.to_string(),
+            code,
             path: path.into(),
             message: message.into(),
+            origin: None,
         }
+    }
+
+    /// The same issue, coming from `origin`.
+    #[must_use]
+    pub fn with_origin(mut self, origin: Option<Origin>) -> Self {
+        self.origin = origin;
+        self
+    }
+
+    /// The same issue with its path under `prefix` (e.g. a version's plan under
+    /// `versions[1].plan`).
+    #[must_use]
+    pub fn under(mut self, prefix: &Path) -> Self {
+        self.path = self.path.prefixed(prefix);
+        self
     }
 }
 
 impl fmt::Display for Issue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.path.is_empty() {
-            write!(f, "{} [{}]", self.message, self.code)
-        } else {
-            write!(f, "{}: {} [{}]", self.path, self.message, self.code)
+        match &self.origin {
+            Some(origin) => write!(f, "{origin}: {} [{}]", self.message, self.code),
+            None if self.path.is_empty() => write!(f, "{} [{}]", self.message, self.code),
+            None => write!(f, "{}: {} [{}]", self.path, self.message, self.code),
         }
     }
 }
@@ -111,7 +140,7 @@ impl Error {
 pub(crate) struct Issues(pub(crate) Vec<Issue>);
 
 impl Issues {
-    pub(crate) fn push(&mut self, code: &str, path: impl Into<String>, message: impl Into<String>) {
+    pub(crate) fn push(&mut self, code: Code, path: impl Into<Path>, message: impl Into<String>) {
         self.0.push(Issue::new(code, path, message));
     }
     /// Checks an id at `path`: `empty_field` when blank (`the {what} must not be empty`), else
@@ -126,10 +155,14 @@ impl Issues {
         duplicate: impl FnOnce() -> String,
     ) -> bool {
         if id.trim().is_empty() {
-            self.push("empty_field", path, format!("the {what} must not be empty"));
+            self.push(
+                Code::EmptyField,
+                path,
+                format!("the {what} must not be empty"),
+            );
             false
         } else if !fresh() {
-            self.push("duplicate_id", path, duplicate());
+            self.push(Code::DuplicateId, path, duplicate());
             false
         } else {
             true
