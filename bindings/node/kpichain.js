@@ -29,7 +29,7 @@ function isKpichainError(value) {
 function planText(source, format) {
   if (typeof source === 'string') return [source, format]
   if (source instanceof Uint8Array) return [Buffer.from(source.buffer, source.byteOffset, source.byteLength).toString('utf8'), format]
-  if (source !== null && typeof source === 'object' && !Array.isArray(source)) return [JSON.stringify(source), 'json']
+  if (source !== null && typeof source === 'object' && !Array.isArray(source)) return [JSON.stringify(source, exact), 'json']
   throw new TypeError('a plan is an object, JSON or TOML text, or (with compileFile/validateFile) a file path')
 }
 
@@ -63,84 +63,18 @@ function compileFile(path) {
 
 // ---- inputs --------------------------------------------------------------------------------
 
-function badValue(errors, path, who, reason) {
-  errors.push({ code: 'parse_error', path, message: `${who}: ${reason}` })
-}
-
 /**
- * Checks one value the way the native layer would, before JSON.stringify can hide NaN and
- * ±Infinity as null. Returns true when a BigInt was seen (JSON.stringify cannot write those).
- * `nullMeans`: 'missing' (a wide-table hole, skipped), 'optional' (left to the core), 'error'.
+ * The JSON replacer for every object sent to the native layer. JSON.stringify would write
+ * NaN and ±Infinity as null (a plan's `cap: Infinity` would vanish, an actual of NaN would
+ * read as "no value"): they are sent as the text "NaN", "Infinity", "-Infinity", which the
+ * core rejects with the same code and message as in every other language. BigInts are sent
+ * by their digits (exact).
  */
-function checkValue(errors, value, path, who, nullMeans) {
-  switch (typeof value) {
-    case 'number':
-      if (!Number.isFinite(value)) badValue(errors, path, who, `${value} is not a finite number`)
-      return false
-    case 'string':
-      return false // parsed exactly by the native layer
-    case 'bigint':
-      return true
-    case 'boolean':
-      badValue(errors, path, who, `${value} is a boolean, not a number`)
-      return false
-    case 'undefined':
-      if (nullMeans === 'error') badValue(errors, path, who, 'undefined is not a number (no value)')
-      return false
-    case 'object':
-      if (value === null) {
-        if (nullMeans === 'error') badValue(errors, path, who, 'null is not a number (no value; NaN and ±Infinity become null in JSON)')
-      } else if (Array.isArray(value)) {
-        badValue(errors, path, who, 'an array is not a number')
-      } else if (typeof value.toJSON !== 'function') {
-        // Decimal objects of other libraries (decimal.js, Prisma) serialize through toJSON.
-        badValue(errors, path, who, 'an object is not a number')
-      }
-      return false
-    default:
-      badValue(errors, path, who, `a ${typeof value} is not a number`)
-      return false
-  }
+function exact(_key, value) {
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value)
+  if (typeof value === 'bigint') return value.toString()
+  return value
 }
-
-function checkInputs(inputs, errors) {
-  let bigint = false
-  const { actuals, targets, assignments } = inputs
-  if (Array.isArray(actuals)) {
-    for (let i = 0; i < actuals.length; i++) {
-      const row = actuals[i]
-      if (row === null || typeof row !== 'object' || Array.isArray(row)) continue // shape errors come from the core
-      const subject = row.subject
-      if (row.indicator !== undefined) {
-        bigint = checkValue(errors, row.value, `actuals[${i}].value`, `subject '${subject}', indicator '${row.indicator}'`, 'error') || bigint
-      } else {
-        for (const key in row) {
-          if (key === 'subject') continue
-          bigint = checkValue(errors, row[key], `actuals[${i}].${key}`, `subject '${subject}', indicator '${key}'`, 'missing') || bigint
-        }
-      }
-    }
-  }
-  if (Array.isArray(targets)) {
-    for (let i = 0; i < targets.length; i++) {
-      const row = targets[i]
-      if (row === null || typeof row !== 'object') continue
-      for (const key of ['target', 'threshold', 'stretch']) {
-        bigint = checkValue(errors, row[key], `targets[${i}].${key}`, `subject '${row.subject}', indicator '${row.indicator}' (${key})`, 'optional') || bigint
-      }
-    }
-  }
-  if (Array.isArray(assignments)) {
-    for (let i = 0; i < assignments.length; i++) {
-      const row = assignments[i]
-      if (row === null || typeof row !== 'object') continue
-      bigint = checkValue(errors, row.bonus_base, `assignments[${i}].bonus_base`, `subject '${row.subject}', bonus_base`, 'optional') || bigint
-    }
-  }
-  return bigint
-}
-
-const bigintToString = (_key, value) => (typeof value === 'bigint' ? value.toString() : value)
 
 /** What the wrapper needs to know of a plan's record sets: field kinds and the time zone. */
 function recordInfo(planObject) {
@@ -229,15 +163,13 @@ function inputsText(inputs, info) {
     throw new TypeError('inputs is an object {period?, assignments, actuals?, targets?, units?, records?} or its JSON text')
   }
   const errors = []
-  let bigint = checkInputs(inputs, errors)
   const { records } = inputs
   if (records !== null && typeof records === 'object' && !Array.isArray(records)) {
     const converted = convertRecords(records, info, errors)
-    bigint = converted.bigint || bigint
     if (converted.records !== records) inputs = { ...inputs, records: converted.records }
   }
   if (errors.length > 0) throw kpichainError(INPUT_INVALID, errors)
-  return bigint ? JSON.stringify(inputs, bigintToString) : JSON.stringify(inputs)
+  return JSON.stringify(inputs, exact)
 }
 
 function explainFlag(options) {
@@ -345,7 +277,7 @@ class CompiledPlan {
 function versionsText(source) {
   if (typeof source === 'string') return source
   if (source instanceof Uint8Array) return Buffer.from(source.buffer, source.byteOffset, source.byteLength).toString('utf8')
-  if (source !== null && typeof source === 'object' && !Array.isArray(source)) return JSON.stringify(source)
+  if (source !== null && typeof source === 'object' && !Array.isArray(source)) return JSON.stringify(source, exact)
   throw new TypeError('plan versions are an object or its JSON text (loadVersions reads a file)')
 }
 

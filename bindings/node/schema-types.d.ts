@@ -971,12 +971,18 @@ export interface VetoResult {
 /** A note attached to a result. */
 export interface Warning {
   /** Stable code, e.g. `missing_actual_excluded`. */
-  code: string
+  code: Code
   /** The item, adjustment or veto concerned. */
-  path: string
+  path: Path
   /** One sentence. */
   message: string
 }
+
+/** A stable code from kpichain's catalogue (see the README's code table). */
+export type Code = "parse_error" | "unknown_field" | "missing_field" | "empty_field" | "duplicate_id" | "invalid_id" | "invalid_scale" | "unknown_indicator" | "invalid_weight" | "weights_do_not_sum" | "empty_scorecard" | "targets_out_of_order" | "missing_target" | "missing_threshold" | "missing_stretch" | "scores_out_of_order" | "bounds_out_of_order" | "ratio_cap_required" | "band_empty" | "bands_gap" | "bands_overlap" | "empty_table" | "invalid_step" | "invalid_points" | "formula_invalid" | "formula_cycle" | "veto_without_effect" | "empty_grades" | "duplicate_grade_min" | "duplicate_catch_all_grade" | "grades_do_not_cover" | "invalid_coefficient" | "unknown_grade" | "invalid_source" | "unknown_role" | "unknown_item" | "linkage_cycle" | "duplicate_variant" | "variant_with_two_selectors" | "variant_without_selector" | "missing_time_zone" | "duplicate_record_set" | "duplicate_field" | "bad_field_name" | "duplicate_measure" | "unknown_record_set" | "unknown_column" | "wrong_field_kind" | "bad_condition" | "empty_condition" | "bad_scale" | "no_versions" | "versions_out_of_order" | "duplicate_version" | "invalid_date" | "unreadable_plan_file" | "unknown_format" | "missing_period" | "invalid_period" | "no_version_in_force" | "invalid_number" | "number_out_of_range" | "invalid_type" | "invalid_row" | "duplicate_subject" | "duplicate_actual" | "duplicate_target" | "duplicate_unit" | "unknown_subject" | "unknown_unit" | "unit_cycle" | "missing_unit" | "missing_column" | "column_length" | "unsupported_column_type" | "unreadable_table" | "too_many_errors" | "bad_value" | "wrong_cell_count" | "missing_value" | "missing_time" | "time_zone_mismatch" | "missing_subject" | "negative_duration" | "other_subjects" | "period_out_of_range" | "missing_actual" | "no_items_left" | "no_grade" | "arithmetic_overflow" | "missing_actual_zero" | "missing_actual_excluded" | "adjustment_capped" | "veto_not_evaluated" | "undefined_achievement" | "outside_bands" | "supplied_replaces_derived" | "derived_no_records" | "derived_zero_denominator" | "derived_zero_base" | "derived_no_value" | "no_records" | "zero_denominator" | "zero_base" | "io_error" | "internal_error"
+
+/** Where the problem is, e.g. `roles[2].items[1].weight`; empty for the whole document. */
+export type Path = string
 
 /** Where an item's actual came from, when not from the subject itself. */
 export interface ItemSource {
@@ -1054,7 +1060,7 @@ export interface CellProblem {
   /** The field, absent when the record as a whole is malformed (wrong number of cells). */
   field?: string | null
   /** Stable code: `bad_value`, `missing_value` or `wrong_cell_count`. */
-  code: string
+  code: Code
   /** Why the cell was refused, quoting it. */
   reason: string
 }
@@ -1064,7 +1070,7 @@ export interface MeasureReport {
   /** The indicator. */
   indicator: string
   /** Where the measure is, e.g. `measures[2]`. */
-  path: string
+  path: Path
   /** How many actuals it gave. */
   actuals: number
   /** Subjects without a value and records left out, with reasons. */
@@ -1079,9 +1085,9 @@ export interface MeasureReport {
  */
 export interface MeasureNote {
   /** Stable code, e.g. `zero_denominator`. */
-  code: string
+  code: Code
   /** The calculation concerned, e.g. `measures[0].measure.value.denominator`. */
-  path: string
+  path: Path
   /** The period concerned, when the note is about one. */
   period?: Period | null
   /** How many records the note is about (record notes). */

@@ -21,10 +21,10 @@ impl Scorer {
     fn evaluate(&self, text: &str) -> Outcome<Evaluation> {
         let prepared = inputs::prepare(text)?;
         let outcome = match self {
-            Scorer::Plan(p) => p.evaluate(&prepared.inputs),
-            Scorer::Versions(v) => v.evaluate(&prepared.inputs),
+            Scorer::Plan(p) => p.evaluate(prepared.inputs()),
+            Scorer::Versions(v) => v.evaluate(prepared.inputs()),
         };
-        outcome.map_err(|e| Failure::from(prepared.map_issues(e)))
+        outcome.map_err(|e| Failure::from(prepared.relocate(e)))
     }
 
     fn explain(&self, evaluation: &Evaluation, result: &SubjectResult) -> Explanation {

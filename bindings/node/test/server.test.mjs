@@ -102,13 +102,15 @@ describe(`example service (${company.source})`, () => {
 
   test('NaN values answer 400 naming the subject and indicator', async () => {
     const [first] = company.inputs.actuals
-    const withNaN = { ...company.inputs, actuals: [{ ...first, value: NaN }, ...company.inputs.actuals.slice(1)] }
-    // JSON.stringify writes NaN as null: the service reports the value by subject and indicator.
+    // A client's JSON.stringify would write NaN as null (no value); a client that sends it as
+    // the text "NaN" gets the core's invalid_number, naming the subject and indicator.
+    const withNaN = { ...company.inputs, actuals: [{ ...first, value: 'NaN' }, ...company.inputs.actuals.slice(1)] }
     const { status, body } = await send('POST', '/score', scoreBody(withNaN))
     assert.equal(status, 400)
     assert.equal(body.code, 'KPI_INPUT_INVALID')
+    assert.equal(body.errors[0].code, 'invalid_number')
     assert.equal(body.errors[0].path, 'actuals[0].value')
-    assert.match(body.errors[0].message, new RegExp(`subject '${first.subject}', indicator '${first.indicator}'`))
+    assert.match(body.errors[0].message, new RegExp(`subject '${first.subject}' for indicator '${first.indicator}'`))
     // A bare NaN literal is not JSON at all.
     const literal = JSON.stringify(scoreBody(company.inputs)).replace(`"value":"${first.value}"`, '"value":NaN')
     assert.ok(literal.includes('NaN'))

@@ -8,6 +8,7 @@ pub mod diff;
 mod error;
 mod evaluate;
 mod fixed;
+mod intake;
 pub mod formula;
 pub mod measure;
 mod model;
@@ -17,6 +18,7 @@ mod versions;
 pub use compile::CompiledPlan;
 pub use error::{Code, Error, InputError, Issue, Origin, Path, PlanError, Segment, UnknownCode};
 pub use evaluate::*;
+pub use intake::{Cell, Intake, NumberProblem, Place};
 pub use model::*;
 pub use rust_decimal::Decimal;
 pub use schema::{

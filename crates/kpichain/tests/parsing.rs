@@ -138,7 +138,7 @@ fn actual_values_are_exact_and_validated() {
     assert!(
         err.issues[0]
             .message
-            .starts_with("subject 'E1', indicator 'x': "),
+            .starts_with("the actual of subject 'E1' for indicator 'x' is invalid: "),
         "{}",
         err.issues[0].message
     );

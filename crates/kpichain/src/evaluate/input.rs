@@ -1,13 +1,12 @@
 //! What an evaluation takes: who holds which role, and the measured values for one period.
 
-use crate::error::Code;
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::error::{InputError, Issue};
+use crate::error::InputError;
 
 /// The inputs of one evaluation: assignments, actuals and optional per-subject targets.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -124,45 +123,11 @@ pub struct TargetOverride {
 }
 
 impl Inputs {
-    /// Reads inputs from JSON text (numbers or decimal strings, parsed exactly).
+    /// Reads inputs from JSON text (numbers or decimal strings, parsed exactly), through
+    /// [`Intake::from_json`](crate::Intake::from_json): `actuals` rows may be long or wide, and
+    /// a `null` value is no actual.
     pub fn from_json(text: &str) -> Result<Inputs, InputError> {
-        let mut de = serde_json::Deserializer::from_str(text);
-        let inputs: Inputs = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-            let path = crate::model::clean_path(e.path().to_string());
-            let mut message = crate::model::friendly(e.inner().to_string());
-            if let Some(whose) = row_owner(text, &path) {
-                message = format!("{whose}: {message}");
-            }
-            InputError {
-                issues: vec![Issue::new(Code::ParseError, path, message)],
-            }
-        })?;
-        de.end().map_err(|e| InputError {
-            issues: vec![Issue::new(Code::ParseError, "", e.to_string())],
-        })?;
-        Ok(inputs)
-    }
-}
-
-/// For an error inside `actuals[i]` or `targets[i]`, names the row's subject and indicator
-/// (read again from the text, which only happens on error).
-fn row_owner(text: &str, path: &str) -> Option<String> {
-    let (list, rest) = path.split_once('[')?;
-    if list != "actuals" && list != "targets" {
-        return None;
-    }
-    let index: usize = rest.split_once(']')?.0.parse().ok()?;
-    let doc: serde_json::Value = serde_json::from_str(text).ok()?;
-    let row = doc.get(list)?.get(index)?;
-    let field = |k: &str| {
-        row.get(k)
-            .and_then(serde_json::Value::as_str)
-            .map(str::to_string)
-    };
-    match (field("subject"), field("indicator")) {
-        (Some(s), Some(i)) => Some(format!("subject '{s}', indicator '{i}'")),
-        (Some(s), None) => Some(format!("subject '{s}'")),
-        _ => None,
+        crate::intake::Intake::from_json(text).map(crate::intake::Intake::into_inputs)
     }
 }
 
