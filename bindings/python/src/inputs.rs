@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use kpichain::{CompiledPlan, Inputs, Issue};
+use kpichain::{Inputs, Issue};
 
 use crate::numbers::NumProblem;
 
@@ -166,15 +166,6 @@ impl Converted {
             }
         }
     }
-}
-
-/// The plan's indicator ids, for telling indicator columns from other columns.
-pub(crate) fn indicator_ids(plan: &CompiledPlan) -> HashSet<String> {
-    plan.plan()
-        .indicators
-        .iter()
-        .map(|i| i.id.clone())
-        .collect()
 }
 
 /// What a column of a wide table is.
