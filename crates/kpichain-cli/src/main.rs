@@ -198,38 +198,37 @@ fn load_scheme(path: &Path) -> Result<Scheme, Failure> {
 
 fn validate(path: &Path) -> Result<(), Failure> {
     let scheme = load_scheme(path)?;
-    let compiled = match (scheme.as_plan(), scheme.as_versions()) {
-        (Some(p), _) => p,
-        (None, Some(v)) => {
-            let mut text = format!(
-                "ok: plan {} with {} ({}), fingerprint {}\n",
-                v.document().id,
-                count(v.document().versions.len(), "version"),
-                v.document().span.as_str(),
-                v.fingerprint()
-            );
-            for (from, p) in v.versions() {
-                text.push_str(&format!(
-                    "  from {from}: version {} ({}, {}), fingerprint {}\n",
-                    p.plan().version,
-                    count(p.plan().roles.len(), "role"),
-                    count(p.plan().indicators.len(), "indicator"),
-                    p.fingerprint()
-                ));
-            }
-            return output::write(&text, None);
+    let mut text = String::new();
+    if let Some(v) = scheme.as_versions() {
+        text.push_str(&format!(
+            "ok: plan {} with {} ({}), fingerprint {}\n",
+            v.document().id,
+            count(v.document().versions.len(), "version"),
+            v.document().span.as_str(),
+            v.fingerprint()
+        ));
+        for (from, p) in v.versions() {
+            text.push_str(&format!(
+                "  from {from}: version {} ({}, {}), fingerprint {}\n",
+                p.plan().version,
+                count(p.plan().roles.len(), "role"),
+                count(p.plan().indicators.len(), "indicator"),
+                p.fingerprint()
+            ));
         }
-        (None, None) => return Err(Failure::Internal("a scheme without a plan".to_string())),
-    };
-    let plan = compiled.plan();
-    let text = format!(
-        "ok: plan {} version {} ({}, {}), fingerprint {}\n",
-        plan.id,
-        plan.version,
-        count(plan.roles.len(), "role"),
-        count(plan.indicators.len(), "indicator"),
-        compiled.fingerprint()
-    );
+    } else {
+        for compiled in scheme.plans() {
+            let plan = compiled.plan();
+            text.push_str(&format!(
+                "ok: plan {} version {} ({}, {}), fingerprint {}\n",
+                plan.id,
+                plan.version,
+                count(plan.roles.len(), "role"),
+                count(plan.indicators.len(), "indicator"),
+                compiled.fingerprint()
+            ));
+        }
+    }
     output::write(&text, None)
 }
 
