@@ -18,6 +18,12 @@ export declare class NativePlan {
   static fromText(text: string, format?: 'json' | 'toml' | undefined | null): NativePlan
   /** Reads, parses and compiles a plan file (`.json` or `.toml`; other names by content). */
   static fromFile(path: string): NativePlan
+  /**
+   * A plan given as text or as a file path, read as `compile` in JavaScript does: a
+   * string without a `format` that neither starts with `{` nor has a line break, and ends
+   * in `.json` or `.toml`, is the path of a plan file; anything else is the plan's text.
+   */
+  static load(source: string, format?: 'json' | 'toml' | undefined | null): NativePlan
   /** The plan's id. */
   get id(): string
   /** The plan's version. */
@@ -112,6 +118,12 @@ export declare class NativeVersions {
 }
 
 /**
+ * The message of an error with `issues`, as the core writes it (`invalid input: …`), for
+ * errors raised in JavaScript before the inputs reach the core.
+ */
+export declare function __errorMessage(code: string, errors: Array<IssueIn>): string
+
+/**
  * Panics inside the binding on purpose, synchronously or on the thread pool, so that tests
  * can check a panic becomes a `KPI_PANIC` error instead of ending the process. Not part of
  * the public API.
@@ -142,6 +154,16 @@ export declare function diffSchema(): string
 
 /** The JSON Schema of evaluation inputs (assignments, long-format actuals, targets), as JSON text. */
 export declare function inputsSchema(): string
+
+/** A problem as JavaScript describes it. */
+export interface IssueIn {
+  /** Stable machine-readable code. */
+  code: string
+  /** Where the problem is; empty for the whole document. */
+  path: string
+  /** One sentence. */
+  message: string
+}
 
 /** Total milliseconds spent in each stage by `__benchNative`. */
 export interface NativeTimings {

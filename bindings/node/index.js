@@ -837,6 +837,7 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.NativePlan = nativeBinding.NativePlan
 module.exports.NativeVersions = nativeBinding.NativeVersions
+module.exports.__errorMessage = nativeBinding.__errorMessage
 module.exports.__panicForTests = nativeBinding.__panicForTests
 module.exports.deriveActuals = nativeBinding.deriveActuals
 module.exports.diffPlans = nativeBinding.diffPlans

@@ -232,7 +232,11 @@ export declare function isKpichainError(value: unknown): value is KpichainError
 
 // ---- plans -----------------------------------------------------------------------------------
 
-/** A plan as an object, or as JSON or TOML text (UTF-8 bytes are accepted too). */
+/**
+ * A plan as an object, or as JSON or TOML text (UTF-8 bytes are accepted too); `compile` also
+ * takes the path of a plan file (a string that neither starts with `{` nor has a line break,
+ * ending in `.json` or `.toml`).
+ */
 export type PlanSource = Plan | string | Uint8Array
 
 export interface PlanOptions {
@@ -246,7 +250,10 @@ export declare function validate(source: PlanSource, options?: PlanOptions): Iss
 /** Every problem of a plan file; throws `KPI_IO_ERROR` when the file cannot be read. */
 export declare function validateFile(path: string): Issue[]
 
-/** Compiles a plan; throws a `KpichainError` (`KPI_PLAN_INVALID`) listing every problem. */
+/**
+ * Compiles a plan (an object, its text, or a plan file's path); throws a `KpichainError`
+ * (`KPI_PLAN_INVALID`) listing every problem, or `KPI_IO_ERROR` when a file cannot be read.
+ */
 export declare function compile(source: PlanSource, options?: PlanOptions): CompiledPlan
 
 /** Reads and compiles a plan file (`.json` or `.toml`). */

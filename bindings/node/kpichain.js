@@ -8,12 +8,9 @@ const native = require('./index.js')
 
 const INPUT_INVALID = 'KPI_INPUT_INVALID'
 
-/** Builds the same error shape the native layer throws: `message`, `code`, `errors`. */
+/** Builds the same error shape the native layer throws: `message` (the core's text), `code`, `errors`. */
 function kpichainError(code, errors) {
-  const head = code === INPUT_INVALID ? 'invalid input' : 'invalid plan'
-  const lines = errors.map((e) => (e.path ? `${e.path}: ${e.message} [${e.code}]` : `${e.message} [${e.code}]`))
-  const message = lines.length === 1 ? `${head}: ${lines[0]}` : `${head}: ${lines.length} problems\n  - ${lines.join('\n  - ')}`
-  const error = new Error(message)
+  const error = new Error(native.__errorMessage(code, errors))
   error.code = code
   error.errors = errors
   return error
@@ -30,7 +27,7 @@ function planText(source, format) {
   if (typeof source === 'string') return [source, format]
   if (source instanceof Uint8Array) return [Buffer.from(source.buffer, source.byteOffset, source.byteLength).toString('utf8'), format]
   if (source !== null && typeof source === 'object' && !Array.isArray(source)) return [JSON.stringify(source, exact), 'json']
-  throw new TypeError('a plan is an object, JSON or TOML text, or (with compileFile/validateFile) a file path')
+  throw new TypeError('a plan is an object, JSON or TOML text, or (with compile, compileFile or validateFile) a file path')
 }
 
 function formatOf(options) {
@@ -50,10 +47,16 @@ function validateFile(path) {
   return JSON.parse(native.validatePlanFile(String(path)))
 }
 
-/** Compiles a plan (object, JSON text or TOML text). Throws `KPI_PLAN_INVALID` listing every problem. */
+/**
+ * Compiles a plan: an object, JSON or TOML text, or the path of a plan file (a string that
+ * neither starts with `{` nor has a line break, ending in `.json` or `.toml`). Throws
+ * `KPI_PLAN_INVALID` listing every problem, `KPI_IO_ERROR` when a file cannot be read.
+ */
 function compile(source, options) {
-  const [text, format] = planText(source, formatOf(options))
-  return new CompiledPlan(native.NativePlan.fromText(text, format))
+  const format = formatOf(options)
+  if (typeof source === 'string') return new CompiledPlan(native.NativePlan.load(source, format))
+  const [text, textFormat] = planText(source, format)
+  return new CompiledPlan(native.NativePlan.fromText(text, textFormat))
 }
 
 /** Reads and compiles a plan file (`.json` or `.toml`). */

@@ -88,6 +88,47 @@ impl From<InputError> for Failure {
     }
 }
 
+impl From<kpichain_io::LoadError> for Failure {
+    fn from(e: kpichain_io::LoadError) -> Self {
+        match e {
+            kpichain_io::LoadError::Plan(e) => Failure::from(e),
+            other => Failure::new(IO_ERROR, Issue::new(Code::IoError, "", other.to_string())),
+        }
+    }
+}
+
+/// The message of an error with `issues`, as the core writes it (`invalid input: …`), for
+/// errors raised in JavaScript before the inputs reach the core.
+#[napi_derive::napi(js_name = "__errorMessage", catch_unwind)]
+pub fn error_message(code: String, errors: Vec<IssueIn>) -> String {
+    let issues = errors
+        .into_iter()
+        .map(|e| {
+            Issue::new(
+                e.code.parse().unwrap_or(Code::InternalError),
+                e.path,
+                e.message,
+            )
+        })
+        .collect();
+    if code == PLAN_INVALID {
+        PlanError { issues }.to_string()
+    } else {
+        InputError { issues }.to_string()
+    }
+}
+
+/// A problem as JavaScript describes it.
+#[napi_derive::napi(object)]
+pub struct IssueIn {
+    /// Stable machine-readable code.
+    pub code: String,
+    /// Where the problem is; empty for the whole document.
+    pub path: String,
+    /// One sentence.
+    pub message: String,
+}
+
 /// Runs `f`, turning a panic into a `KPI_PANIC` failure so that no panic can unwind into
 /// Node (the last line of defence; the core itself is written not to panic).
 pub fn guard<T>(f: impl FnOnce() -> Outcome<T>) -> Outcome<T> {

@@ -19,6 +19,7 @@ mod plan;
 mod scorer;
 mod versions;
 
+pub use failure::{IssueIn, error_message};
 pub use plan::{NativePlan, ScoreTask};
 pub use versions::NativeVersions;
 
@@ -148,8 +149,7 @@ pub fn validate_plan(env: Env, text: String, format: Option<String>) -> Result<S
 #[napi(catch_unwind)]
 pub fn validate_plan_file(env: Env, path: String) -> Result<String> {
     run(&env, || {
-        let (text, format) = read_plan_file(&path)?;
-        issues_json(parse_plan(&text, format).and_then(compile))
+        issues_json(read_plan_file(&path).and_then(compile))
     })
 }
 
@@ -215,26 +215,9 @@ fn compile(plan: Plan) -> Outcome<CompiledPlan> {
     Ok(CompiledPlan::compile(plan)?)
 }
 
-fn read_plan_file(path: &str) -> Outcome<(String, Option<&'static str>)> {
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Failure::new(
-            failure::IO_ERROR,
-            Issue::new(
-                Code::IoError,
-                "",
-                format!("cannot read plan file '{path}': {e}"),
-            ),
-        )
-    })?;
-    let lower = path.to_ascii_lowercase();
-    let format = if lower.ends_with(".toml") {
-        Some("toml")
-    } else if lower.ends_with(".json") {
-        Some("json")
-    } else {
-        None
-    };
-    Ok((text, format))
+/// Reads a plan file through `kpichain_io` (format by extension, byte order mark ignored).
+fn read_plan_file(path: &str) -> Outcome<Plan> {
+    kpichain_io::read_plan(path).map_err(Failure::from)
 }
 
 fn issues_json(compiled: Outcome<CompiledPlan>) -> Outcome<String> {

@@ -2,8 +2,8 @@
 //! pool, with synchronous and Promise-returning scoring.
 
 use crate::failure::{Failure, Outcome, guard, run};
-use crate::scorer::Scorer;
-use kpichain::CompiledPlan;
+use crate::scorer;
+use kpichain::{CompiledPlan, Scheme};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use std::sync::Arc;
@@ -19,6 +19,11 @@ impl NativePlan {
     /// Wraps a compiled plan.
     pub(crate) fn from_compiled(inner: Arc<CompiledPlan>) -> NativePlan {
         NativePlan { inner }
+    }
+
+    /// This plan as the scheme that scores and explains.
+    fn scheme(&self) -> Scheme {
+        Scheme::from(self.inner.clone())
     }
 }
 
@@ -44,8 +49,31 @@ impl NativePlan {
     #[napi(factory, catch_unwind)]
     pub fn from_file(env: Env, path: String) -> Result<NativePlan> {
         run(&env, || {
-            let (text, format) = crate::read_plan_file(&path)?;
-            let plan = crate::parse_plan(&text, format)?;
+            let plan = crate::read_plan_file(&path)?;
+            Ok(NativePlan {
+                inner: Arc::new(crate::compile(plan)?),
+            })
+        })
+    }
+
+    /// A plan given as text or as a file path, read as `compile` in JavaScript does: a
+    /// string without a `format` that neither starts with `{` nor has a line break, and ends
+    /// in `.json` or `.toml`, is the path of a plan file; anything else is the plan's text.
+    #[napi(
+        factory,
+        catch_unwind,
+        ts_args_type = "source: string, format?: 'json' | 'toml' | undefined | null"
+    )]
+    pub fn load(env: Env, source: String, format: Option<String>) -> Result<NativePlan> {
+        run(&env, || {
+            let path = format.is_none()
+                && !kpichain_io::is_text(&source)
+                && kpichain::Format::of_name(&source).is_some();
+            let plan = if path {
+                crate::read_plan_file(&source)?
+            } else {
+                crate::parse_plan(&source, format.as_deref())?
+            };
             Ok(NativePlan {
                 inner: Arc::new(crate::compile(plan)?),
             })
@@ -85,7 +113,7 @@ impl NativePlan {
     #[napi(catch_unwind)]
     pub fn score(&self, env: Env, inputs: String, explain: Option<bool>) -> Result<Latin1String> {
         run(&env, || {
-            Scorer::Plan(self.inner.clone()).score_json(&inputs, explain.unwrap_or(false))
+            scorer::score_json(&self.scheme(), &inputs, explain.unwrap_or(false))
         })
     }
 
@@ -94,7 +122,7 @@ impl NativePlan {
     #[napi(catch_unwind, ts_return_type = "Promise<string>")]
     pub fn score_async(&self, inputs: String, explain: Option<bool>) -> AsyncTask<ScoreTask> {
         AsyncTask::new(ScoreTask::new(
-            Scorer::Plan(Arc::clone(&self.inner)),
+            self.scheme(),
             inputs,
             explain.unwrap_or(false),
         ))
@@ -110,7 +138,7 @@ impl NativePlan {
         subject: Option<String>,
     ) -> Result<Latin1String> {
         run(&env, || {
-            Scorer::Plan(self.inner.clone()).explain_json(&inputs, subject.as_deref())
+            scorer::explain_json(&self.scheme(), &inputs, subject.as_deref())
         })
     }
 
@@ -165,15 +193,15 @@ pub struct NativeTimings {
 /// Scoring on the libuv thread pool. The plan (or versions) is shared through its `Arc`;
 /// the inputs text is owned by the task.
 pub struct ScoreTask {
-    scorer: Scorer,
+    scheme: Scheme,
     inputs: String,
     explain: bool,
 }
 
 impl ScoreTask {
-    pub(crate) fn new(scorer: Scorer, inputs: String, explain: bool) -> ScoreTask {
+    pub(crate) fn new(scheme: Scheme, inputs: String, explain: bool) -> ScoreTask {
         ScoreTask {
-            scorer,
+            scheme,
             inputs,
             explain,
         }
@@ -186,7 +214,9 @@ impl Task for ScoreTask {
 
     fn compute(&mut self) -> Result<Self::Output> {
         let text = std::mem::take(&mut self.inputs);
-        Ok(guard(|| self.scorer.score_json(&text, self.explain)))
+        Ok(guard(|| {
+            scorer::score_json(&self.scheme, &text, self.explain)
+        }))
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> Result<Self::JsValue> {

@@ -1,83 +1,64 @@
-//! What scores a batch: a compiled plan or effective-dated versions of one, shared (`Arc`)
-//! between the JavaScript thread and the thread pool.
+//! Scoring and explaining a batch given as inputs JSON with a `Scheme` (a plan or
+//! effective-dated versions of one), for `NativePlan` and `NativeVersions` alike.
 
 use crate::failure::{self, Failure, Outcome};
 use crate::inputs;
 use crate::json::to_ascii_json;
 use kpichain::Code;
-use kpichain::{CompiledPlan, CompiledVersions, Evaluation, Explanation, Issue, SubjectResult};
+use kpichain::{Evaluation, Explanation, Issue, Scheme};
 use napi::bindgen_prelude::Latin1String;
 use serde::Serialize;
-use std::sync::Arc;
 
-/// A plan or a document of versions.
-#[derive(Clone)]
-pub enum Scorer {
-    Plan(Arc<CompiledPlan>),
-    Versions(Arc<CompiledVersions>),
+fn evaluate(scheme: &Scheme, text: &str) -> Outcome<Evaluation> {
+    let prepared = inputs::prepare(text)?;
+    scheme
+        .evaluate(prepared.inputs())
+        .map_err(|e| Failure::from(prepared.relocate(e)))
 }
 
-impl Scorer {
-    fn evaluate(&self, text: &str) -> Outcome<Evaluation> {
-        let prepared = inputs::prepare(text)?;
-        let outcome = match self {
-            Scorer::Plan(p) => p.evaluate(prepared.inputs()),
-            Scorer::Versions(v) => v.evaluate(prepared.inputs()),
-        };
-        outcome.map_err(|e| Failure::from(prepared.relocate(e)))
+/// Scores `text` (the inputs JSON) and returns the evaluation as JSON text; with `explain`,
+/// each result carries its `explanation` (structured, plus `text`).
+pub fn score_json(scheme: &Scheme, text: &str, explain: bool) -> Outcome<Latin1String> {
+    let evaluation = evaluate(scheme, text)?;
+    if !explain {
+        return to_ascii_json(&evaluation);
     }
-
-    fn explain(&self, evaluation: &Evaluation, result: &SubjectResult) -> Explanation {
-        match self {
-            Scorer::Plan(p) => p.explain_in(evaluation, result),
-            Scorer::Versions(v) => v.explain(evaluation, result),
-        }
-    }
-
-    /// Scores `text` (the inputs JSON) and returns the evaluation as JSON text; with
-    /// `explain`, each result carries its `explanation` (structured, plus `text`).
-    pub fn score_json(&self, text: &str, explain: bool) -> Outcome<Latin1String> {
-        let evaluation = self.evaluate(text)?;
-        if !explain {
-            return to_ascii_json(&evaluation);
-        }
-        let mut value =
-            serde_json::to_value(&evaluation).map_err(|e| Failure::internal(e.to_string()))?;
-        if let Some(results) = value.get_mut("results").and_then(|r| r.as_array_mut()) {
-            for (slot, result) in results.iter_mut().zip(&evaluation.results) {
-                let out = explanation_out(&self.explain(&evaluation, result))?;
-                if let Some(obj) = slot.as_object_mut() {
-                    obj.insert("explanation".to_string(), out);
-                }
+    let mut value =
+        serde_json::to_value(&evaluation).map_err(|e| Failure::internal(e.to_string()))?;
+    if let Some(results) = value.get_mut("results").and_then(|r| r.as_array_mut()) {
+        for (slot, result) in results.iter_mut().zip(&evaluation.results) {
+            let out = explanation_out(&scheme.explain(&evaluation, result))?;
+            if let Some(obj) = slot.as_object_mut() {
+                obj.insert("explanation".to_string(), out);
             }
         }
-        to_ascii_json(&value)
     }
+    to_ascii_json(&value)
+}
 
-    /// Scores `text` and returns the explanations (all subjects, or only `subject`).
-    pub fn explain_json(&self, text: &str, subject: Option<&str>) -> Outcome<Latin1String> {
-        let evaluation = self.evaluate(text)?;
-        let chosen: Vec<_> = evaluation
-            .results
-            .iter()
-            .filter(|r| subject.is_none_or(|s| *r.subject == *s))
-            .collect();
-        if let (Some(s), true) = (subject, chosen.is_empty()) {
-            return Err(Failure::new(
-                failure::INPUT_INVALID,
-                Issue::new(
-                    Code::UnknownSubject,
-                    "",
-                    format!("subject '{s}' has no assignment in these inputs"),
-                ),
-            ));
-        }
-        let explanations = chosen
-            .into_iter()
-            .map(|r| explanation_out(&self.explain(&evaluation, r)))
-            .collect::<Outcome<Vec<_>>>()?;
-        to_ascii_json(&explanations)
+/// Scores `text` and returns the explanations (all subjects, or only `subject`).
+pub fn explain_json(scheme: &Scheme, text: &str, subject: Option<&str>) -> Outcome<Latin1String> {
+    let evaluation = evaluate(scheme, text)?;
+    let chosen: Vec<_> = evaluation
+        .results
+        .iter()
+        .filter(|r| subject.is_none_or(|s| *r.subject == *s))
+        .collect();
+    if let (Some(s), true) = (subject, chosen.is_empty()) {
+        return Err(Failure::new(
+            failure::INPUT_INVALID,
+            Issue::new(
+                Code::UnknownSubject,
+                "",
+                format!("subject '{s}' has no assignment in these inputs"),
+            ),
+        ));
     }
+    let explanations = chosen
+        .into_iter()
+        .map(|r| explanation_out(&scheme.explain(&evaluation, r)))
+        .collect::<Outcome<Vec<_>>>()?;
+    to_ascii_json(&explanations)
 }
 
 /// An explanation as JavaScript receives it: the structured fields plus the text (pro-rata

@@ -1,62 +1,20 @@
 //! `NativeVersions`: a plan with effective-dated versions, compiled once and scored like a
 //! plan with the version(s) in force for the inputs' period.
 
-use crate::failure::{self, Failure, Outcome, run};
+use crate::failure::{Failure, Outcome, run};
 use crate::plan::{NativePlan, ScoreTask};
-use crate::scorer::Scorer;
-use kpichain::Code;
-use kpichain::{CompiledPlan, CompiledVersions, Issue, PlanError};
+use crate::scorer;
+use kpichain::{CompiledVersions, Scheme};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use serde::Serialize;
-use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 /// A compiled plan with effective-dated versions. Immutable; safe to score from many requests
 /// at once.
 #[napi]
 pub struct NativeVersions {
     inner: Arc<CompiledVersions>,
-    /// Each version as a standalone compiled plan, compiled on first use.
-    plans: OnceLock<Vec<Arc<CompiledPlan>>>,
-}
-
-fn io_failure(what: &str, path: &Path, e: &std::io::Error) -> Failure {
-    Failure::new(
-        failure::IO_ERROR,
-        Issue::new(
-            Code::IoError,
-            "",
-            format!("cannot read {what} '{}': {e}", path.display()),
-        ),
-    )
-}
-
-/// Reads and compiles a versions file; the core resolves each version's `plan` that is a
-/// string as the path of a plan file (`.json`, `.toml`, or by content) relative to the
-/// document's folder. A file that cannot be read is an I/O failure.
-fn from_file(path: &str) -> Outcome<NativeVersions> {
-    let path = Path::new(path);
-    let text = std::fs::read_to_string(path).map_err(|e| io_failure("versions file", path, &e))?;
-    let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    let mut unreadable: Option<Failure> = None;
-    let compiled = CompiledVersions::from_text_with(&text, |name| {
-        let plan_path = dir.join(name);
-        std::fs::read_to_string(&plan_path).map_err(|e| {
-            if unreadable.is_none() {
-                unreadable = Some(io_failure("plan file", &plan_path, &e));
-            }
-            e.to_string()
-        })
-    });
-    match (compiled, unreadable) {
-        (_, Some(io)) => Err(io),
-        (Ok(c), None) => Ok(NativeVersions {
-            inner: Arc::new(c),
-            plans: OnceLock::new(),
-        }),
-        (Err(e), None) => Err(Failure::from(e)),
-    }
 }
 
 /// One version as JavaScript lists it.
@@ -71,35 +29,26 @@ impl NativeVersions {
     fn compile(text: &str) -> Outcome<NativeVersions> {
         Ok(NativeVersions {
             inner: Arc::new(CompiledVersions::from_text(text)?),
-            plans: OnceLock::new(),
         })
     }
 
-    /// Each version as a standalone compiled plan (compiled again once: the versions compiled
-    /// inside `CompiledVersions` cannot be shared as `Arc`s).
-    fn plans(&self) -> Outcome<&[Arc<CompiledPlan>]> {
-        if let Some(p) = self.plans.get() {
-            return Ok(p);
-        }
-        let compiled = self
-            .inner
-            .versions()
-            .map(|(_, p)| CompiledPlan::compile(p.plan().clone()).map(Arc::new))
-            .collect::<std::result::Result<Vec<_>, PlanError>>()?;
-        let _ = self.plans.set(compiled);
-        Ok(self.plans.get().map(Vec::as_slice).unwrap_or_default())
+    /// Reads a versions file through `kpichain_io`: a version's `plan` that is a string is a
+    /// plan file relative to it; a file that cannot be read is an I/O failure.
+    fn load(path: &str) -> Outcome<NativeVersions> {
+        Ok(NativeVersions {
+            inner: Arc::new(kpichain_io::load_versions(path)?),
+        })
     }
 
-    fn plan_named(&self, version: &str) -> Outcome<Option<NativePlan>> {
-        Ok(self
-            .plans()?
-            .iter()
-            .find(|p| p.plan().version == version)
-            .map(|p| NativePlan::from_compiled(p.clone())))
+    /// The version labelled `version` as a standalone plan (the compiled version, shared).
+    fn plan_named(&self, version: &str) -> Option<NativePlan> {
+        self.inner
+            .version(version)
+            .map(|p| NativePlan::from_compiled(p.clone()))
     }
 
-    fn scorer(&self) -> Scorer {
-        Scorer::Versions(self.inner.clone())
+    fn scheme(&self) -> Scheme {
+        Scheme::from(self.inner.clone())
     }
 }
 
@@ -117,7 +66,7 @@ impl NativeVersions {
     /// (JSON or TOML) relative to it. Throws `KPI_IO_ERROR` when a file cannot be read.
     #[napi(factory, catch_unwind)]
     pub fn from_file(env: Env, path: String) -> Result<NativeVersions> {
-        run(&env, || from_file(&path))
+        run(&env, || NativeVersions::load(&path))
     }
 
     /// The versioned plan's id.
@@ -167,17 +116,16 @@ impl NativeVersions {
 
     /// The version labelled `version` as a standalone plan, or `null`.
     #[napi(catch_unwind)]
-    pub fn version(&self, env: Env, version: String) -> Result<Option<NativePlan>> {
-        run(&env, || self.plan_named(&version))
+    pub fn version(&self, version: String) -> Option<NativePlan> {
+        self.plan_named(&version)
     }
 
     /// The version in force on `day` (`YYYY-MM-DD`), or `null`.
     #[napi(catch_unwind)]
-    pub fn in_force(&self, env: Env, day: String) -> Result<Option<NativePlan>> {
-        run(&env, || match self.inner.in_force(&day) {
-            Some(p) => self.plan_named(&p.plan().version),
-            None => Ok(None),
-        })
+    pub fn in_force(&self, day: String) -> Option<NativePlan> {
+        self.inner
+            .in_force(&day)
+            .map(|p| NativePlan::from_compiled(p.clone()))
     }
 
     /// The plan JSON of the version whose record sets are read for `period` (the one in force
@@ -210,7 +158,7 @@ impl NativeVersions {
     #[napi(catch_unwind)]
     pub fn score(&self, env: Env, inputs: String, explain: Option<bool>) -> Result<Latin1String> {
         run(&env, || {
-            self.scorer().score_json(&inputs, explain.unwrap_or(false))
+            scorer::score_json(&self.scheme(), &inputs, explain.unwrap_or(false))
         })
     }
 
@@ -218,7 +166,7 @@ impl NativeVersions {
     #[napi(catch_unwind, ts_return_type = "Promise<string>")]
     pub fn score_async(&self, inputs: String, explain: Option<bool>) -> AsyncTask<ScoreTask> {
         AsyncTask::new(ScoreTask::new(
-            self.scorer(),
+            self.scheme(),
             inputs,
             explain.unwrap_or(false),
         ))
@@ -234,7 +182,7 @@ impl NativeVersions {
         subject: Option<String>,
     ) -> Result<Latin1String> {
         run(&env, || {
-            self.scorer().explain_json(&inputs, subject.as_deref())
+            scorer::explain_json(&self.scheme(), &inputs, subject.as_deref())
         })
     }
 }

@@ -4,7 +4,7 @@ use kpichain::Plan;
 use kpichain::diff::{PlanDiff, diff_plans};
 use pyo3::prelude::*;
 
-use crate::errors::{guard, plan_error};
+use crate::errors::guard;
 use crate::plan::{PyPlan, parse, source};
 use crate::result::json_loads;
 
@@ -93,7 +93,7 @@ fn plan_of(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Plan> {
     if let Ok(p) = obj.cast::<PyPlan>() {
         return Ok(p.get().inner.plan().clone());
     }
-    parse(source(py, obj)?).map_err(|e| plan_error(py, &e))
+    parse(py, source(obj, "a plan")?)
 }
 
 /// What changed from plan ``before`` to plan ``after``: each a :class:`Plan`, a dict, JSON or

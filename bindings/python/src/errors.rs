@@ -42,22 +42,17 @@ pub(crate) fn issues_to_py<'py>(py: Python<'py>, issues: &[Issue]) -> PyResult<B
     Ok(list)
 }
 
+/// The exception's message: the core's own summary of the issues.
 fn summary(kind: Kind, issues: &[Issue]) -> String {
-    let what = match kind {
-        Kind::Plan => "invalid plan",
-        Kind::Input => "invalid input",
-        Kind::Internal => "internal error",
-    };
-    match issues {
-        [one] => format!("{what}: {one}"),
-        _ => {
-            let mut text = format!("{what}: {} problems", issues.len());
-            for issue in issues {
-                text.push_str("\n  - ");
-                text.push_str(&issue.to_string());
-            }
-            text
-        }
+    let issues = issues.to_vec();
+    match kind {
+        Kind::Plan => kpichain::PlanError { issues }.to_string(),
+        Kind::Input => kpichain::InputError { issues }.to_string(),
+        Kind::Internal => issues
+            .iter()
+            .map(|i| format!("internal error: {i}"))
+            .collect::<Vec<_>>()
+            .join("\n"),
     }
 }
 
@@ -87,6 +82,18 @@ pub(crate) fn to_pyerr(py: Python<'_>, kind: Kind, issues: &[Issue]) -> PyErr {
 /// `kpichain.PlanError` from a core `PlanError`.
 pub(crate) fn plan_error(py: Python<'_>, e: &kpichain::PlanError) -> PyErr {
     to_pyerr(py, Kind::Plan, &e.issues)
+}
+
+/// `OSError` (e.g. `FileNotFoundError`) naming the file that cannot be read, or
+/// `kpichain.PlanError` for a file that was read.
+pub(crate) fn load_error(py: Python<'_>, e: kpichain_io::LoadError) -> PyErr {
+    match e {
+        kpichain_io::LoadError::Plan(e) => plan_error(py, &e),
+        kpichain_io::LoadError::Io { kind, .. } => {
+            PyErr::from(std::io::Error::new(kind, e.to_string()))
+        }
+        other => PyErr::from(std::io::Error::other(other.to_string())),
+    }
 }
 
 /// `kpichain.InputError` from a core `InputError`.

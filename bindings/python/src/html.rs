@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-use kpichain::{CompiledPlan, Evaluation, Explanation, ItemStatus, SubjectResult};
+use kpichain::{Evaluation, Explanation, ItemStatus, Scheme, SubjectResult};
 use rust_decimal::Decimal;
 
 const STYLE: &str = "<style>\
@@ -43,27 +43,16 @@ fn dec(d: Option<Decimal>) -> String {
 }
 
 /// The table of an evaluation (first `max_rows` subjects).
-/// `plan` gives the role names and the grade scale (for versions, the version applied last).
-pub(crate) fn evaluation(
-    eval: &Evaluation,
-    plan: Option<&CompiledPlan>,
-    max_rows: usize,
-) -> String {
-    let roles: HashMap<&str, &str> = plan
+/// The scheme gives the role names and the grade scale (for versions, the version applied last).
+pub(crate) fn evaluation(eval: &Evaluation, scheme: &Scheme, max_rows: usize) -> String {
+    let roles: HashMap<&str, &str> = scheme
+        .plan_for_names(eval)
+        .plan()
+        .roles
         .iter()
-        .flat_map(|p| p.plan().roles.iter())
         .map(|r| (r.id.as_str(), r.name.as_str()))
         .collect();
-    let mut counts: Vec<(String, usize)> = plan
-        .iter()
-        .flat_map(|p| p.plan().grades.iter())
-        .map(|g| (g.grade.clone(), 0))
-        .collect();
-    for r in &eval.results {
-        if let Some(c) = counts.iter_mut().find(|(g, _)| *g == *r.grade) {
-            c.1 = c.1.saturating_add(1);
-        }
-    }
+    let counts = scheme.grade_counts(eval);
     let any_payout = eval.results.iter().any(|r| r.payout.is_some());
     let mut h = String::with_capacity(4096);
     h.push_str("<div class=\"kpichain\">");

@@ -4,7 +4,7 @@
 use kpichain::Code;
 use std::collections::HashSet;
 
-use kpichain::{CompiledPlan, Inputs, Issue};
+use kpichain::{Inputs, Issue};
 
 use crate::numbers::NumProblem;
 
@@ -177,15 +177,6 @@ impl Converted {
             }
         }
     }
-}
-
-/// The plan's indicator ids, for telling indicator columns from other columns.
-pub(crate) fn indicator_ids(plan: &CompiledPlan) -> HashSet<String> {
-    plan.plan()
-        .indicators
-        .iter()
-        .map(|i| i.id.clone())
-        .collect()
 }
 
 /// What a column of a wide table is.

@@ -21,7 +21,6 @@ mod pyjson;
 mod records;
 mod result;
 mod rows;
-mod scorer;
 mod table;
 mod versions;
 

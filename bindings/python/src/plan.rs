@@ -3,110 +3,98 @@
 
 use kpichain::Code;
 use std::collections::HashSet;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use kpichain::measure::RecordSets;
-use kpichain::{CompiledPlan, Evaluation, Inputs, Issue, Plan, PlanError};
+use kpichain::{CompiledPlan, Evaluation, Format, Inputs, Issue, Plan, PlanError, Scheme};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 
-use crate::errors::{self, Kind, detached, guard, input_error, plan_error};
+use crate::errors::{self, Kind, detached, guard, input_error, load_error, plan_error};
 use crate::frame::{self, Table};
 use crate::inputs::{Collector, Converted, Layout, Origins};
 use crate::result::{PyEvaluation, json_loads};
-use crate::scorer::Scorer;
 use crate::{pyjson, records, rows};
 
-/// Where a plan comes from.
+/// Where a plan (or a versions document) comes from.
 pub(crate) enum Source {
-    Json(String),
-    Toml(String),
-    Text(String),
-    /// A dict, already serialized to JSON text (or the problems found doing so).
-    Dict(Result<String, Vec<Issue>>),
+    /// Text in a known format (a dict is serialized to JSON), or sniffed (`None`).
+    Text(String, Option<Format>),
+    /// A dict that has no JSON form: the problems found.
+    Invalid(Vec<Issue>),
+    /// A file, read by `kpichain_io`.
+    File(PathBuf),
 }
 
-pub(crate) fn read_file(py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<Source> {
-    let p = py.import("pathlib")?.getattr("Path")?.call1((path,))?;
-    let suffix: String = p
-        .getattr("suffix")?
-        .extract::<String>()?
-        .to_ascii_lowercase();
-    let text: String = p
-        .call_method(
-            "read_text",
-            (),
-            Some(&[("encoding", "utf-8")].into_py_dict(py)?),
-        )?
-        .extract()?;
-    Ok(match suffix.as_str() {
-        ".json" => Source::Json(text),
-        ".toml" => Source::Toml(text),
-        _ => Source::Text(text),
+/// A dict (or any mapping) as JSON text, or the problems found writing it.
+pub(crate) fn dict_source(obj: &Bound<'_, PyAny>) -> PyResult<Source> {
+    Ok(match pyjson::to_json_text(obj)? {
+        Ok(t) => Source::Text(t, Some(Format::Json)),
+        Err(issues) => Source::Invalid(issues),
     })
 }
 
-use pyo3::types::IntoPyDict;
+fn path_of(obj: &Bound<'_, PyAny>) -> PyResult<PathBuf> {
+    obj.extract()
+}
 
-/// dict → its JSON; Path/os.PathLike → the file; str → JSON text (starts with `{`), TOML text
-/// (has a line break) or a file path (anything else); bytes → text.
-pub(crate) fn source(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Source> {
+/// dict → its JSON; Path/os.PathLike → the file; str → text (JSON when it starts with `{`,
+/// TOML when it has a line break) or else a file path; bytes → text.
+pub(crate) fn source(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Source> {
     if obj.cast::<PyDict>().is_ok() || obj.cast::<pyo3::types::PyMapping>().is_ok() {
-        return Ok(Source::Dict(pyjson::to_json_text(obj)?));
+        return dict_source(obj);
     }
     if let Ok(b) = obj.cast::<PyBytes>() {
         let text = std::str::from_utf8(b.as_bytes())
-            .map_err(|e| PyValueError::new_err(format!("plan bytes are not UTF-8: {e}")))?;
-        return Ok(Source::Text(text.to_string()));
+            .map_err(|e| PyValueError::new_err(format!("{what} bytes are not UTF-8: {e}")))?;
+        return Ok(Source::Text(text.to_string(), None));
     }
     if let Ok(s) = obj.cast::<PyString>() {
         let s = s.to_cow()?;
-        let t = s.trim_start();
-        if t.starts_with('{') {
-            return Ok(Source::Json(s.into_owned()));
+        if kpichain_io::is_text(&s) {
+            return Ok(Source::Text(s.into_owned(), None));
         }
-        if s.contains('\n') {
-            return Ok(Source::Toml(s.into_owned()));
-        }
-        return read_file(py, obj);
+        return Ok(Source::File(path_of(obj)?));
     }
     if obj.hasattr("__fspath__")? {
-        return read_file(py, obj);
+        return Ok(Source::File(path_of(obj)?));
     }
     Err(PyTypeError::new_err(format!(
-        "a plan is loaded from a dict, JSON or TOML text, or a file path; got {}",
+        "{what} is loaded from a dict, JSON or TOML text, or a file path; got {}",
         obj.get_type().name()?
     )))
 }
 
-/// Reads a plan without compiling it (for diffs, and for the versions of a document, which
-/// are compiled together).
-pub(crate) fn parse(source: Source) -> Result<Plan, PlanError> {
-    match source {
-        Source::Dict(Err(issues)) => Err(PlanError { issues }),
-        Source::Dict(Ok(t)) | Source::Json(t) => Plan::from_json(&t),
-        Source::Toml(t) => Plan::from_toml(&t),
-        Source::Text(t) => Plan::from_text(&t),
-    }
+/// Reads a plan without compiling it (for diffs).
+pub(crate) fn parse(py: Python<'_>, source: Source) -> PyResult<Plan> {
+    let parsed = match source {
+        Source::Invalid(issues) => Err(kpichain_io::LoadError::Plan(PlanError { issues })),
+        Source::Text(t, format) => Format::parse_plan(format, &t).map_err(Into::into),
+        Source::File(path) => kpichain_io::read_plan(path),
+    };
+    parsed.map_err(|e| load_error(py, e))
 }
 
+/// Reads and compiles a plan (with the interpreter released).
 fn compile(py: Python<'_>, source: Source) -> PyResult<Result<CompiledPlan, PlanError>> {
-    let text = match source {
-        Source::Dict(Err(issues)) => return Ok(Err(PlanError { issues })),
-        Source::Dict(Ok(t)) | Source::Json(t) => (t, 0u8),
-        Source::Toml(t) => (t, 1),
-        Source::Text(t) => (t, 2),
-    };
-    detached(py, move || {
-        let (text, kind) = text;
-        let plan = match kind {
-            0 => Plan::from_json(&text),
-            1 => Plan::from_toml(&text),
-            _ => Plan::from_text(&text),
-        }?;
-        CompiledPlan::compile(plan)
-    })
+    let outcome = detached(
+        py,
+        move || -> Result<CompiledPlan, kpichain_io::LoadError> {
+            let plan = match source {
+                Source::Invalid(issues) => return Err(PlanError { issues }.into()),
+                Source::Text(t, format) => Format::parse_plan(format, &t)?,
+                Source::File(path) => kpichain_io::read_plan(path)?,
+            };
+            Ok(CompiledPlan::compile(plan)?)
+        },
+    )?;
+    match outcome {
+        Ok(c) => Ok(Ok(c)),
+        Err(kpichain_io::LoadError::Plan(e)) => Ok(Err(e)),
+        Err(e) => Err(load_error(py, e)),
+    }
 }
 
 fn build(py: Python<'_>, source: Source) -> PyResult<PyPlan> {
@@ -202,6 +190,13 @@ pub struct PyPlan {
     pub(crate) inner: Arc<CompiledPlan>,
 }
 
+impl PyPlan {
+    /// This plan as the scheme that scores, explains and renders its results.
+    pub(crate) fn scheme(&self) -> Scheme {
+        Scheme::from(self.inner.clone())
+    }
+}
+
 #[pymethods]
 impl PyPlan {
     /// Loads and compiles a plan from a dict, JSON text, TOML text or a file path
@@ -210,32 +205,32 @@ impl PyPlan {
     /// or ``.toml`` are read as such.
     #[staticmethod]
     fn load(py: Python<'_>, source: &Bound<'_, PyAny>) -> PyResult<PyPlan> {
-        guard(py, || build(py, self::source(py, source)?))
+        guard(py, || build(py, self::source(source, "a plan")?))
     }
 
     /// Compiles a plan given as a dict (as parsed from JSON, or built in Python). Numbers may
     /// be ``Decimal``, ``int``, ``str`` or ``float`` (by its shortest repr).
     #[staticmethod]
     fn from_dict(py: Python<'_>, plan: &Bound<'_, PyAny>) -> PyResult<PyPlan> {
-        guard(py, || build(py, Source::Dict(pyjson::to_json_text(plan)?)))
+        guard(py, || build(py, dict_source(plan)?))
     }
 
     /// Compiles a plan from JSON text.
     #[staticmethod]
     fn from_json(py: Python<'_>, text: String) -> PyResult<PyPlan> {
-        guard(py, || build(py, Source::Json(text)))
+        guard(py, || build(py, Source::Text(text, Some(Format::Json))))
     }
 
     /// Compiles a plan from TOML text.
     #[staticmethod]
     fn from_toml(py: Python<'_>, text: String) -> PyResult<PyPlan> {
-        guard(py, || build(py, Source::Toml(text)))
+        guard(py, || build(py, Source::Text(text, Some(Format::Toml))))
     }
 
     /// Compiles a plan from a file (``.json``, ``.toml``, or sniffed from the content).
     #[staticmethod]
     fn from_file(py: Python<'_>, path: &Bound<'_, PyAny>) -> PyResult<PyPlan> {
-        guard(py, || build(py, read_file(py, path)?))
+        guard(py, || build(py, Source::File(path_of(path)?)))
     }
 
     /// The plan's id.
@@ -339,8 +334,7 @@ impl PyPlan {
         units: Option<&Bound<'_, PyAny>>,
         records: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<PyEvaluation> {
-        let scorer = Scorer::Plan(self.inner.clone());
-        let parts = ScoreArgs {
+        let args = ScoreArgs {
             assignments,
             actuals,
             targets,
@@ -349,14 +343,14 @@ impl PyPlan {
             units,
             records,
         };
-        score_with(py, &scorer, parts)
+        score_with(py, self.scheme(), args)
     }
 
     /// Evaluates inputs given in the core's JSON shape — ``{"period", "assignments",
     /// "actuals", "targets", "units", "records"}`` — as a dict or as JSON text. This is the lowest-level entry:
     /// JSON text is parsed and evaluated entirely in Rust with the GIL released.
     fn evaluate(&self, py: Python<'_>, inputs: &Bound<'_, PyAny>) -> PyResult<PyEvaluation> {
-        evaluate_with(py, &Scorer::Plan(self.inner.clone()), inputs)
+        evaluate_with(py, self.scheme(), inputs)
     }
 
     /// Benchmark hook (not public API): times the core alone on inputs JSON text, as a Rust
@@ -424,7 +418,7 @@ pub(crate) struct ScoreArgs<'a, 'py> {
 /// interpreter, tables and records are converted and the batch is scored without it.
 pub(crate) fn score_with(
     py: Python<'_>,
-    scorer: &Scorer,
+    scheme: Scheme,
     args: ScoreArgs<'_, '_>,
 ) -> PyResult<PyEvaluation> {
     guard(py, || {
@@ -442,7 +436,11 @@ pub(crate) fn score_with(
                 "layout must be 'auto', 'long' or 'wide', not {layout:?}"
             ))
         })?;
-        let indicators = scorer.indicators();
+        let indicators: HashSet<String> = scheme
+            .indicator_ids()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
         let combined = actuals.is_none();
         let mut c = Collector::default();
         let mut inputs = Inputs {
@@ -492,12 +490,12 @@ pub(crate) fn score_with(
         }
         // Records are read as the plan (or the version in force at the period's start)
         // declares them. Without such a plan the evaluation fails on the period anyway.
-        let record_sets = match (records, scorer.records_plan(inputs.period.as_deref())) {
-            (Some(r), Some(plan)) => records::collect(py, plan, r, &mut c)?,
+        let record_sets = match (records, scheme.plan_for(inputs.period.as_deref())) {
+            (Some(r), Ok(plan)) => records::collect(py, plan, r, &mut c)?,
             _ => Vec::new(),
         };
 
-        let owned = scorer.clone();
+        let owned = scheme.clone();
         let outcome = detached(py, move || -> Result<Evaluation, Vec<Issue>> {
             finish_tables(
                 pending,
@@ -508,9 +506,9 @@ pub(crate) fn score_with(
                 &mut inputs,
                 &mut origins,
             );
-            let record_sets = match owned.records_plan(inputs.period.as_deref()) {
-                Some(plan) => records::build(plan, record_sets, &mut c),
-                None => RecordSets::new(),
+            let record_sets = match owned.plan_for(inputs.period.as_deref()) {
+                Ok(plan) => records::build(plan, record_sets, &mut c),
+                Err(_) => RecordSets::new(),
             };
             if !c.is_empty() {
                 return Err(c.into_issues());
@@ -524,7 +522,7 @@ pub(crate) fn score_with(
                 })
         })?;
         match outcome {
-            Ok(eval) => Ok(PyEvaluation::new(eval, scorer.clone())),
+            Ok(eval) => Ok(PyEvaluation::new(eval, scheme)),
             Err(issues) => Err(errors::to_pyerr(py, Kind::Input, &issues)),
         }
     })
@@ -533,7 +531,7 @@ pub(crate) fn score_with(
 /// Evaluates inputs in the core's JSON shape (a dict, or JSON text parsed in Rust).
 pub(crate) fn evaluate_with(
     py: Python<'_>,
-    scorer: &Scorer,
+    scheme: Scheme,
     inputs: &Bound<'_, PyAny>,
 ) -> PyResult<PyEvaluation> {
     guard(py, || {
@@ -545,15 +543,30 @@ pub(crate) fn evaluate_with(
                 Err(issues) => return Err(errors::to_pyerr(py, Kind::Input, &issues)),
             }
         };
-        let owned = scorer.clone();
+        let owned = scheme.clone();
         let outcome = detached(py, move || {
             Inputs::from_json(&text).and_then(|i| owned.evaluate(&i))
         })?;
         match outcome {
-            Ok(eval) => Ok(PyEvaluation::new(eval, scorer.clone())),
+            Ok(eval) => Ok(PyEvaluation::new(eval, scheme)),
             Err(e) => Err(input_error(py, &e)),
         }
     })
+}
+
+/// The explanation, as text, of one subject's result (by subject id or position) in
+/// `evaluation`, by `scheme`.
+pub(crate) fn explain_with(
+    scheme: &Scheme,
+    evaluation: &PyEvaluation,
+    subject: &Bound<'_, PyAny>,
+) -> PyResult<String> {
+    let eval = &evaluation.eval;
+    let result = eval
+        .results
+        .get(evaluation.position(subject)?)
+        .ok_or_else(|| pyo3::exceptions::PyKeyError::new_err("result index out of range"))?;
+    Ok(scheme.explain(eval, result).to_string())
 }
 
 /// Loads and compiles a plan (same as :meth:`Plan.load`).
@@ -571,7 +584,7 @@ pub(crate) fn validate<'py>(
     source: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyList>> {
     guard(py, || {
-        let s = self::source(py, source)?;
+        let s = self::source(source, "a plan")?;
         match compile(py, s)? {
             Ok(_) => Ok(PyList::empty(py)),
             Err(e) => errors::issues_to_py(py, &e.issues),

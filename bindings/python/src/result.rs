@@ -5,14 +5,13 @@
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-use kpichain::{Evaluation, Explanation, ItemResult, ItemStatus, SubjectResult};
+use kpichain::{Evaluation, Explanation, ItemResult, ItemStatus, Scheme, SubjectResult};
 use pyo3::exceptions::{PyIndexError, PyKeyError, PyTypeError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
 use crate::errors::guard;
 use crate::numbers::{opt_to_py, to_py};
-use crate::scorer::Scorer;
 use crate::{html, table};
 
 /// Parses JSON text into Python objects with the standard `json` module.
@@ -54,15 +53,15 @@ fn status_str(s: ItemStatus) -> &'static str {
 #[pyclass(frozen, module = "kpichain._kpichain", name = "Evaluation")]
 pub struct PyEvaluation {
     pub(crate) eval: Arc<Evaluation>,
-    pub(crate) scorer: Scorer,
+    pub(crate) scheme: Scheme,
     index: OnceLock<HashMap<Arc<str>, usize>>,
 }
 
 impl PyEvaluation {
-    pub(crate) fn new(eval: Evaluation, scorer: Scorer) -> PyEvaluation {
+    pub(crate) fn new(eval: Evaluation, scheme: Scheme) -> PyEvaluation {
         PyEvaluation {
             eval: Arc::new(eval),
-            scorer,
+            scheme,
             index: OnceLock::new(),
         }
     }
@@ -70,7 +69,7 @@ impl PyEvaluation {
     fn subject(&self, i: usize) -> PySubjectResult {
         PySubjectResult {
             eval: self.eval.clone(),
-            scorer: self.scorer.clone(),
+            scheme: self.scheme.clone(),
             index: i,
             segment: None,
         }
@@ -187,7 +186,7 @@ impl PyEvaluation {
     fn __iter__(slf: PyRef<'_, Self>) -> ResultIterator {
         ResultIterator {
             eval: slf.eval.clone(),
-            scorer: slf.scorer.clone(),
+            scheme: slf.scheme.clone(),
             next: std::sync::atomic::AtomicUsize::new(0),
         }
     }
@@ -200,25 +199,8 @@ impl PyEvaluation {
     /// Number of subjects per grade, in the order of the plan's grade scale (for versions,
     /// the scale of the version applied last).
     fn grade_counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let mut counts: Vec<(&str, usize)> = self
-            .scorer
-            .render_plan(&self.eval)
-            .map(|p| {
-                p.plan()
-                    .grades
-                    .iter()
-                    .map(|g| (g.grade.as_str(), 0usize))
-                    .collect()
-            })
-            .unwrap_or_default();
-        for r in &self.eval.results {
-            match counts.iter_mut().find(|(g, _)| *g == &*r.grade) {
-                Some(c) => c.1 = c.1.saturating_add(1),
-                None => counts.push((&r.grade, 1)),
-            }
-        }
         let d = PyDict::new(py);
-        for (g, n) in counts {
+        for (g, n) in self.scheme.grade_counts(&self.eval) {
             d.set_item(g, n)?;
         }
         Ok(d)
@@ -299,7 +281,7 @@ impl PyEvaluation {
 
     /// HTML table for Jupyter.
     fn _repr_html_(&self) -> String {
-        html::evaluation(&self.eval, self.scorer.render_plan(&self.eval), 50)
+        html::evaluation(&self.eval, &self.scheme, 50)
     }
 
     fn __repr__(&self) -> String {
@@ -335,7 +317,7 @@ fn import_optional<'py>(
 #[pyclass(frozen, module = "kpichain._kpichain")]
 pub struct ResultIterator {
     eval: Arc<Evaluation>,
-    scorer: Scorer,
+    scheme: Scheme,
     next: std::sync::atomic::AtomicUsize,
 }
 
@@ -349,7 +331,7 @@ impl ResultIterator {
         let i = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         (i < self.eval.results.len()).then(|| PySubjectResult {
             eval: self.eval.clone(),
-            scorer: self.scorer.clone(),
+            scheme: self.scheme.clone(),
             index: i,
             segment: None,
         })
@@ -364,7 +346,7 @@ impl ResultIterator {
 #[pyclass(frozen, module = "kpichain._kpichain", name = "SubjectResult")]
 pub struct PySubjectResult {
     eval: Arc<Evaluation>,
-    scorer: Scorer,
+    scheme: Scheme,
     index: usize,
     /// The pro-rata segment this is the result of, for a segment's own result.
     segment: Option<usize>,
@@ -393,10 +375,8 @@ impl PySubjectResult {
                 .and_then(|r| r.segments.get(s))
         });
         match segment {
-            Some(s) => self
-                .scorer
-                .explain_segment(&self.eval, &s.version, &s.result),
-            None => self.scorer.explain(&self.eval, self.r()),
+            Some(s) => self.scheme.explain_segment(&self.eval, s),
+            None => self.scheme.explain(&self.eval, self.r()),
         }
     }
 }
@@ -604,7 +584,7 @@ impl PySubjectResult {
                 "result",
                 PySubjectResult {
                     eval: self.eval.clone(),
-                    scorer: self.scorer.clone(),
+                    scheme: self.scheme.clone(),
                     index: self.index,
                     segment: Some(k),
                 },

@@ -19,7 +19,7 @@ use clap::Parser;
 use cli::{Cli, Command, DiffFormat, ExplainFormat, InputArgs, SchemaKind, ScoreFormat};
 use error::{Failure, count};
 use inputs::{Loaded, plan_issue};
-use kpichain::{CompiledPlan, CompiledVersions, Evaluation, Plan};
+use kpichain::{CompiledPlan, Evaluation, Scheme};
 use progress::Progress;
 use std::io::Write;
 use std::path::Path;
@@ -64,12 +64,11 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             format,
             out,
         } => {
-            let (scorer, _, eval) = evaluate(inputs, &progress)?;
-            let compiled = scorer.render_plan(&eval);
+            let (scheme, _, eval) = evaluate(inputs, &progress)?;
             let text = match format {
-                ScoreFormat::Table => render::table(compiled, &eval),
+                ScoreFormat::Table => render::table(&scheme, &eval),
                 ScoreFormat::Json => render::json(&eval)?,
-                ScoreFormat::Csv => render::csv(compiled, &eval)?,
+                ScoreFormat::Csv => render::csv(scheme.plan_for_names(&eval), &eval)?,
             };
             output::write(&text, out.as_deref())
         }
@@ -79,7 +78,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             format,
             out,
         } => {
-            let (scorer, loaded, eval) = evaluate(inputs, &progress)?;
+            let (scheme, loaded, eval) = evaluate(inputs, &progress)?;
             let Some(result) = eval.results.iter().find(|r| *r.subject == **subject) else {
                 return Err(Failure::user(format!(
                     "subject '{subject}' is not in {} ({} assigned); check the id",
@@ -87,10 +86,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
                     count(eval.results.len(), "subject")
                 )));
             };
-            let explanation = match &scorer {
-                Scorer::Plan(plan) => plan.explain_in(&eval, result),
-                Scorer::Versions(v) => v.explain(&eval, result),
-            };
+            let explanation = scheme.explain(&eval, result);
             let text = match format {
                 ExplainFormat::Text => explanation.to_string(),
                 ExplainFormat::Json => render::json(&explanation)?,
@@ -108,18 +104,16 @@ fn run(cli: &Cli) -> Result<(), Failure> {
                     let (before, after) = compile_both(before, after)?;
                     vec![kpichain::diff::diff_plans(before.plan(), after.plan())]
                 }
-                None => match load_scorer(before)? {
-                    Scorer::Versions(v) => {
-                        let plans: Vec<&CompiledPlan> = v.versions().map(|(_, p)| p).collect();
-                        plans
-                            .windows(2)
-                            .filter_map(|w| match w {
-                                [a, b] => Some(kpichain::diff::diff_plans(a.plan(), b.plan())),
-                                _ => None,
-                            })
-                            .collect()
-                    }
-                    Scorer::Plan(_) => {
+                None => match load_scheme(before)? {
+                    scheme if scheme.as_versions().is_some() => scheme
+                        .plans()
+                        .windows(2)
+                        .filter_map(|w| match w {
+                            [a, b] => Some(kpichain::diff::diff_plans(a.plan(), b.plan())),
+                            _ => None,
+                        })
+                        .collect(),
+                    _ => {
                         return Err(Failure::user(format!(
                             "{} is a single plan; give a second plan to compare it with, or a document of versions",
                             before.display()
@@ -145,43 +139,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
 }
 
 /// The reason of an I/O error in words, without the `(os error N)` suffix.
-pub(crate) fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file or directory".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => {
-            let text = e.to_string();
-            match text.find(" (os error") {
-                Some(at) => text.get(..at).unwrap_or(&text).to_string(),
-                None => text,
-            }
-        }
-    }
-}
-
-/// Reads and parses a plan file: by extension (`.json`, `.toml`), else by its first character.
-fn read_plan(path: &Path) -> Result<Plan, Failure> {
-    let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::InvalidData {
-            Failure::user(format!("cannot read {file}: the plan is not UTF-8 text"))
-        } else {
-            Failure::user(format!("cannot read {file}: {}", io_reason(&e)))
-        }
-    })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let parsed = match path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
-        Some("json") => Plan::from_json(text),
-        Some("toml") => Plan::from_toml(text),
-        _ => Plan::from_text(text),
-    };
-    parsed.map_err(|e| plan_failure(&file, &e))
-}
+pub(crate) use kpichain_io::reason as io_reason;
 
 fn plan_failure(file: &str, e: &kpichain::PlanError) -> Failure {
     let problems = e.issues.iter().map(|i| plan_issue(file, i)).collect();
@@ -194,8 +152,16 @@ fn plan_failure(file: &str, e: &kpichain::PlanError) -> Failure {
     )
 }
 
+fn load_failure(path: &Path, e: kpichain_io::LoadError) -> Failure {
+    match e {
+        kpichain_io::LoadError::Plan(e) => plan_failure(&path.display().to_string(), &e),
+        other => Failure::user(other),
+    }
+}
+
+/// Reads and compiles a single plan (not a document of versions).
 fn compile(path: &Path) -> Result<CompiledPlan, Failure> {
-    let plan = read_plan(path)?;
+    let plan = kpichain_io::read_plan(path).map_err(|e| load_failure(path, e))?;
     CompiledPlan::compile(plan).map_err(|e| plan_failure(&path.display().to_string(), &e))
 }
 
@@ -224,119 +190,45 @@ fn compile_both(before: &Path, after: &Path) -> Result<(CompiledPlan, CompiledPl
     }
 }
 
-/// A single plan, or effective-dated versions of one.
-enum Scorer {
-    Plan(Box<CompiledPlan>),
-    Versions(CompiledVersions),
-}
-
-impl Scorer {
-    /// The compiled plan whose record sets are read for `period`: the plan, or the version
-    /// in force on the period's first day.
-    fn for_period(&self, period: Option<&str>) -> Result<&CompiledPlan, Failure> {
-        match self {
-            Scorer::Plan(p) => Ok(p),
-            Scorer::Versions(v) => {
-                let Some(period) = period else {
-                    return Err(Failure::user(
-                        "a plan with versions needs --period (e.g. 2022-03) to choose the version in force".to_string(),
-                    ));
-                };
-                let parsed: kpichain::measure::Period = period
-                    .parse()
-                    .map_err(|e| Failure::user(format!("--period: {e}")))?;
-                v.for_period(period).ok_or_else(|| {
-                    Failure::user(format!(
-                        "no version of plan '{}' is in force on {}, the first day of {period}",
-                        v.document().id,
-                        parsed.first_day()
-                    ))
-                })
-            }
-        }
-    }
-
-    /// The plan whose names render the results: the version applied last.
-    fn render_plan<'a>(&'a self, eval: &Evaluation) -> &'a CompiledPlan {
-        match self {
-            Scorer::Plan(p) => p,
-            Scorer::Versions(v) => eval
-                .versions
-                .last()
-                .and_then(|a| v.version(&a.version))
-                .or_else(|| v.versions().last().map(|(_, p)| p))
-                .unwrap_or_else(|| unreachable_plan(v)),
-        }
-    }
-}
-
-/// A compiled versions document always has a version; this is never reached.
-fn unreachable_plan(v: &CompiledVersions) -> &CompiledPlan {
-    // `CompiledVersions::compile` rejects a document without versions.
-    v.versions().map(|(_, p)| p).next().unwrap_or_else(|| {
-        let _ = writeln!(
-            std::io::stderr(),
-            "internal error: versions without a version"
-        );
-        std::process::exit(i32::from(error::EXIT_INTERNAL))
-    })
-}
-
-/// Reads a plan, or a document of versions (a JSON object with `versions`) whose versions'
-/// `plan` may be the path of a plan file relative to the document.
-fn load_scorer(path: &Path) -> Result<Scorer, Failure> {
-    let file = path.display().to_string();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| Failure::user(format!("cannot read {file}: {}", io_reason(&e))))?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-    let doc: Option<serde_json::Value> = if text.trim_start().starts_with('{') {
-        serde_json::from_str(text).ok()
-    } else {
-        None
-    };
-    if doc.filter(|d| d.get("versions").is_some()).is_none() {
-        return compile(path).map(|p| Scorer::Plan(Box::new(p)));
-    }
-    let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    CompiledVersions::from_text_with(text, |name| {
-        std::fs::read_to_string(dir.join(name)).map_err(|e| io_reason(&e))
-    })
-    .map(Scorer::Versions)
-    .map_err(|e| plan_failure(&file, &e))
+/// Reads a plan, or a document of versions whose versions' `plan` may be the path of a plan
+/// file relative to the document.
+fn load_scheme(path: &Path) -> Result<Scheme, Failure> {
+    kpichain_io::load(path).map_err(|e| load_failure(path, e))
 }
 
 fn validate(path: &Path) -> Result<(), Failure> {
-    let compiled = match load_scorer(path)? {
-        Scorer::Plan(p) => p,
-        Scorer::Versions(v) => {
-            let mut text = format!(
-                "ok: plan {} with {} ({}), fingerprint {}\n",
-                v.document().id,
-                count(v.document().versions.len(), "version"),
-                v.document().span.as_str(),
-                v.fingerprint()
-            );
-            for (from, p) in v.versions() {
-                text.push_str(&format!(
-                    "  from {from}: version {} ({}, {}), fingerprint {}\n",
-                    p.plan().version,
-                    count(p.plan().roles.len(), "role"),
-                    count(p.plan().indicators.len(), "indicator"),
-                    p.fingerprint()
-                ));
-            }
-            return output::write(&text, None);
+    let scheme = load_scheme(path)?;
+    let mut text = String::new();
+    if let Some(v) = scheme.as_versions() {
+        text.push_str(&format!(
+            "ok: plan {} with {} ({}), fingerprint {}\n",
+            v.document().id,
+            count(v.document().versions.len(), "version"),
+            v.document().span.as_str(),
+            v.fingerprint()
+        ));
+        for (from, p) in v.versions() {
+            text.push_str(&format!(
+                "  from {from}: version {} ({}, {}), fingerprint {}\n",
+                p.plan().version,
+                count(p.plan().roles.len(), "role"),
+                count(p.plan().indicators.len(), "indicator"),
+                p.fingerprint()
+            ));
         }
-    };
-    let plan = compiled.plan();
-    let text = format!(
-        "ok: plan {} version {} ({}, {}), fingerprint {}\n",
-        plan.id,
-        plan.version,
-        count(plan.roles.len(), "role"),
-        count(plan.indicators.len(), "indicator"),
-        compiled.fingerprint()
-    );
+    } else {
+        for compiled in scheme.plans() {
+            let plan = compiled.plan();
+            text.push_str(&format!(
+                "ok: plan {} version {} ({}, {}), fingerprint {}\n",
+                plan.id,
+                plan.version,
+                count(plan.roles.len(), "role"),
+                count(plan.indicators.len(), "indicator"),
+                compiled.fingerprint()
+            ));
+        }
+    }
     output::write(&text, None)
 }
 
@@ -344,10 +236,10 @@ fn validate(path: &Path) -> Result<(), Failure> {
 fn evaluate(
     args: &InputArgs,
     progress: &Progress,
-) -> Result<(Scorer, Loaded, Evaluation), Failure> {
+) -> Result<(Scheme, Loaded, Evaluation), Failure> {
     let plan_file = args.plan.display().to_string();
     // Check the plan and all input files before failing, so every problem is listed at once.
-    let compiled = load_scorer(&args.plan);
+    let compiled = load_scheme(&args.plan);
     let loaded = inputs::load(args, progress);
     let (compiled, loaded) = match (compiled, loaded) {
         (Ok(c), Ok(l)) => (c, l),
@@ -377,16 +269,13 @@ fn evaluate(
     let records = if args.records.is_empty() {
         kpichain::measure::RecordSets::new()
     } else {
-        records::load(
-            compiled.for_period(args.period.as_deref())?,
-            &args.records,
-            progress,
-        )?
+        match compiled.plan_for(args.period.as_deref()) {
+            Ok(plan) => records::load(plan, &args.records, progress)?,
+            // No version for the period: the evaluation reports why, as without records.
+            Err(_) => kpichain::measure::RecordSets::new(),
+        }
     };
-    let result = match &compiled {
-        Scorer::Plan(p) => p.evaluate_records(&loaded.inputs, &records),
-        Scorer::Versions(v) => v.evaluate_records(&loaded.inputs, &records),
-    };
+    let result = compiled.evaluate_records(&loaded.inputs, &records);
     if let Some(s) = spinner {
         s.finish_and_clear();
     }

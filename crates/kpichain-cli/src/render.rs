@@ -2,7 +2,7 @@
 
 use crate::error::Failure;
 use comfy_table::{Cell, CellAlignment, Table, presets};
-use kpichain::{CompiledPlan, Evaluation, Plan, SubjectResult};
+use kpichain::{CompiledPlan, Evaluation, Plan, Scheme, SubjectResult};
 use std::collections::HashMap;
 
 /// Display names the plan gives to roles, grades, adjustments and vetoes.
@@ -75,8 +75,8 @@ fn notes(names: &Names, r: &SubjectResult) -> String {
 }
 
 /// The evaluation as a readable table, with the grade distribution and every warning.
-pub fn table(compiled: &CompiledPlan, eval: &Evaluation) -> String {
-    let plan = compiled.plan();
+pub fn table(scheme: &Scheme, eval: &Evaluation) -> String {
+    let plan = scheme.plan_for_names(eval).plan();
     let names = Names::of(plan);
     let with_payout = eval.results.iter().any(|r| r.payout.is_some());
 
@@ -144,11 +144,11 @@ pub fn table(compiled: &CompiledPlan, eval: &Evaluation) -> String {
     out.push('\n');
 
     // Grade distribution, in the plan's order, and the payout total.
-    let mut counts: Vec<String> = Vec::new();
-    for g in &plan.grades {
-        let n = eval.results.iter().filter(|r| *r.grade == *g.grade).count();
-        counts.push(format!("{} {n}", g.grade));
-    }
+    let counts: Vec<String> = scheme
+        .grade_counts(eval)
+        .iter()
+        .map(|(g, n)| format!("{g} {n}"))
+        .collect();
     let mut line = format!("grades: {}", counts.join(" · "));
     if with_payout {
         if let Some(total) = eval.payout_total() {

@@ -8,11 +8,12 @@ pub mod diff;
 mod error;
 mod evaluate;
 mod fixed;
-mod intake;
 pub mod formula;
+mod intake;
 pub mod measure;
 mod model;
 mod schema;
+mod scheme;
 mod versions;
 
 pub use compile::CompiledPlan;
@@ -24,6 +25,7 @@ pub use rust_decimal::Decimal;
 pub use schema::{
     diff_schema, explanation_schema, inputs_schema, plan_schema, result_schema, versions_schema,
 };
+pub use scheme::{Format, Scheme};
 pub use versions::{CompiledVersions, PlanVersion, PlanVersions, SpanRule};
 
 impl From<PlanError> for InputError {
@@ -40,6 +42,7 @@ mod send_sync {
         assert_send_sync::<crate::CompiledPlan>();
         assert_send_sync::<crate::Evaluation>();
         assert_send_sync::<crate::CompiledVersions>();
+        assert_send_sync::<crate::Scheme>();
         assert_send_sync::<crate::ScoreTable<'static>>();
         assert_send_sync::<crate::TableBuffers>();
     }

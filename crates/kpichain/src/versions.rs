@@ -42,6 +42,7 @@ use crate::error::{InputError, Issue, PlanError};
 use crate::evaluate::{AppliedVersion, Evaluation, Explanation, Inputs, Segment, SubjectResult};
 use crate::measure::{Period, RecordSets, parse_date};
 use crate::model::Plan;
+use crate::scheme::Format;
 
 /// A plan with effective-dated versions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -92,13 +93,16 @@ impl SpanRule {
     }
 }
 
-/// Compiled, validated versions. `Send + Sync`.
+/// Compiled, validated versions. `Send + Sync`. Each version's compiled plan is shared
+/// (`Arc`), so it can be handed out as a plan of its own without compiling it again.
 #[derive(Debug)]
 pub struct CompiledVersions {
     doc: PlanVersions,
     fingerprint: String,
     /// First day of each version (days since 1970-01-01) and its compiled plan.
-    versions: Vec<(i32, CompiledPlan)>,
+    versions: Vec<(i32, Arc<CompiledPlan>)>,
+    /// The last version (a compiled document always has one).
+    latest: Arc<CompiledPlan>,
 }
 
 fn day_text(days: i32) -> String {
@@ -169,7 +173,7 @@ impl CompiledVersions {
             match CompiledPlan::compile(v.plan.clone()) {
                 Ok(c) => {
                     if let Some(d) = day {
-                        versions.push((d, c));
+                        versions.push((d, Arc::new(c)));
                     }
                 }
                 Err(e) => {
@@ -178,9 +182,10 @@ impl CompiledVersions {
                 }
             }
         }
-        if !issues.is_empty() {
-            return Err(PlanError { issues });
-        }
+        let latest = match versions.last() {
+            Some((_, c)) if issues.is_empty() => c.clone(),
+            _ => return Err(PlanError { issues }),
+        };
         let canonical = serde_json::to_vec(&doc).unwrap_or_default();
         let digest = Sha256::digest(&canonical);
         let mut fingerprint = String::from("sha256:");
@@ -191,6 +196,7 @@ impl CompiledVersions {
             doc,
             fingerprint,
             versions,
+            latest,
         })
     }
 
@@ -245,14 +251,7 @@ impl CompiledVersions {
                     }
                 };
                 let plan_text = plan_text.strip_prefix('\u{feff}').unwrap_or(&plan_text);
-                let lower = name.to_ascii_lowercase();
-                let parsed = if lower.ends_with(".toml") {
-                    Plan::from_toml(plan_text)
-                } else if lower.ends_with(".json") {
-                    Plan::from_json(plan_text)
-                } else {
-                    Plan::from_text(plan_text)
-                };
+                let parsed = Format::parse_plan(Format::of_name(&name), plan_text);
                 match parsed.and_then(|p| {
                     serde_json::to_value(&p).map_err(|e| PlanError {
                         issues: vec![Issue::new(Code::ParseError, "", e.to_string())],
@@ -307,12 +306,17 @@ impl CompiledVersions {
     }
 
     /// The compiled versions with their first day (`YYYY-MM-DD`), in order.
-    pub fn versions(&self) -> impl Iterator<Item = (String, &CompiledPlan)> {
+    pub fn versions(&self) -> impl Iterator<Item = (String, &Arc<CompiledPlan>)> {
         self.versions.iter().map(|(d, c)| (day_text(*d), c))
     }
 
+    /// The last version (the one in force from the latest effective date on).
+    pub fn latest(&self) -> &Arc<CompiledPlan> {
+        &self.latest
+    }
+
     /// The compiled plan of version `version` (its plan's `version` label).
-    pub fn version(&self, version: &str) -> Option<&CompiledPlan> {
+    pub fn version(&self, version: &str) -> Option<&Arc<CompiledPlan>> {
         self.versions
             .iter()
             .map(|(_, c)| c)
@@ -333,13 +337,35 @@ impl CompiledVersions {
     /// The version in force on the first day of `period` (`2022-03`, `2022-Q1`, `2022`): the
     /// one whose declared record sets are read for it. `None` for text that is not a period
     /// or a period before the first version.
-    pub fn for_period(&self, period: &str) -> Option<&CompiledPlan> {
+    pub fn for_period(&self, period: &str) -> Option<&Arc<CompiledPlan>> {
         let period: Period = period.parse().ok()?;
         self.in_force(&period.first_day())
     }
 
+    /// Like [`CompiledVersions::for_period`], saying why there is no version: no period
+    /// (`missing_period`), text that is not a period (`invalid_period`), or a period before
+    /// the first version (`no_version_in_force`), with the same issue `evaluate` reports.
+    pub fn plan_for(&self, period: Option<&str>) -> Result<&Arc<CompiledPlan>, Issue> {
+        let period = parse_period(period)?;
+        let first = period.first_day();
+        self.in_force(&first)
+            .ok_or_else(|| self.not_in_force(period, &first))
+    }
+
+    /// `no_version_in_force` for `period`, whose first day is `first`.
+    fn not_in_force(&self, period: Period, first: &str) -> Issue {
+        Issue::new(
+            Code::NoVersionInForce,
+            "period",
+            format!(
+                "no version of plan '{}' is in force on {first}, the first day of {period}",
+                self.doc.id
+            ),
+        )
+    }
+
     /// The version in force on a day (`YYYY-MM-DD`).
-    pub fn in_force(&self, day: &str) -> Option<&CompiledPlan> {
+    pub fn in_force(&self, day: &str) -> Option<&Arc<CompiledPlan>> {
         let d = parse_date(day).ok()?;
         self.versions
             .iter()
@@ -369,17 +395,7 @@ impl CompiledVersions {
             .versions
             .iter()
             .rposition(|(from, _)| *from <= start)
-            .ok_or_else(|| {
-                Issue::new(
-                    Code::NoVersionInForce,
-                    "period",
-                    format!(
-                        "no version of plan '{}' is in force on {}, the first day of {period}",
-                        self.doc.id,
-                        day_text(start)
-                    ),
-                )
-            })?;
+            .ok_or_else(|| self.not_in_force(period, &day_text(start)))?;
         if self.doc.span == SpanRule::PeriodStart {
             return Ok(vec![(first, start, end)]);
         }
@@ -412,16 +428,7 @@ impl CompiledVersions {
         let fail = |issue: Issue| InputError {
             issues: vec![issue],
         };
-        let text = inputs.period.as_deref().ok_or_else(|| {
-            fail(Issue::new(
-                Code::MissingPeriod,
-                "period",
-                "a versioned plan needs the period (e.g. \"2022-03\") to choose the version in force",
-            ))
-        })?;
-        let period: Period = text
-            .parse()
-            .map_err(|e: String| fail(Issue::new(Code::InvalidPeriod, "period", e)))?;
+        let period = parse_period(inputs.period.as_deref()).map_err(fail)?;
         let segments = self.segments(period).map_err(fail)?;
         let total_days: i64 = segments
             .iter()
@@ -506,13 +513,9 @@ impl CompiledVersions {
                 .versions
                 .first()
                 .map_or(evaluation.plan_version.as_str(), |v| v.version.as_str());
-            return match plan_of(version).or_else(|| self.versions.last().map(|(_, c)| c)) {
-                Some(plan) => plan.explain_in(evaluation, result),
-                None => Explanation {
-                    period: evaluation.period.clone(),
-                    ..Explanation::bare(result)
-                },
-            };
+            return plan_of(version)
+                .unwrap_or(&self.latest)
+                .explain_in(evaluation, result);
         }
         let mut base = Explanation::bare(result);
         base.period = evaluation.period.clone();
@@ -552,6 +555,20 @@ impl CompiledVersions {
             .collect();
         base
     }
+}
+
+/// The period of a versioned evaluation: `missing_period` without one, `invalid_period` for
+/// text that is not a period.
+fn parse_period(text: Option<&str>) -> Result<Period, Issue> {
+    let text = text.ok_or_else(|| {
+        Issue::new(
+            Code::MissingPeriod,
+            "period",
+            "a versioned plan needs the period (e.g. \"2022-03\") to choose the version in force",
+        )
+    })?;
+    text.parse()
+        .map_err(|e: String| Issue::new(Code::InvalidPeriod, "period", e))
 }
 
 /// One subject's pro-rata result: the day-weighted mean of the versions' totals, graded

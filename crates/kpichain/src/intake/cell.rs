@@ -56,8 +56,7 @@ impl NumberProblem {
     }
 }
 
-const RANGE: &str =
-    "beyond the decimal range (magnitude below 7.9e28, at most 28 decimal places)";
+const RANGE: &str = "beyond the decimal range (magnitude below 7.9e28, at most 28 decimal places)";
 
 fn positive_zero(mut d: Decimal) -> Decimal {
     if d.is_zero() {
@@ -169,7 +168,9 @@ impl Cell<'_> {
             Cell::Float(f) if f.is_infinite() => Err(infinite()),
             Cell::Float(f) => from_f64_shortest(f)
                 .map(|d| Some(positive_zero(d)))
-                .map_err(|_| NumberProblem::new(Code::NumberOutOfRange, format!("is {f}, {RANGE}"))),
+                .map_err(|_| {
+                    NumberProblem::new(Code::NumberOutOfRange, format!("is {f}, {RANGE}"))
+                }),
             Cell::Bool(_) => Err(NumberProblem::new(
                 Code::InvalidType,
                 "is a bool; give a number".to_string(),
@@ -226,17 +227,26 @@ mod tests {
         assert_eq!(code(Cell::Bool(false)), Err(Code::InvalidType));
         assert_eq!(code(Cell::Text("1e400")), Err(Code::NumberOutOfRange));
         assert_eq!(code(Cell::Float(1e30)), Err(Code::NumberOutOfRange));
-        assert_eq!(code(Cell::Int(10_i128.pow(30))), Err(Code::NumberOutOfRange));
+        assert_eq!(
+            code(Cell::Int(10_i128.pow(30))),
+            Err(Code::NumberOutOfRange)
+        );
         assert_eq!(
             code(Cell::Text("40.0000000000000000000000000001")),
             Err(Code::NumberOutOfRange)
         );
         assert_eq!(
-            code(Cell::Decimal { mantissa: 1250, scale: 30 }),
+            code(Cell::Decimal {
+                mantissa: 1250,
+                scale: 30
+            }),
             Err(Code::NumberOutOfRange)
         );
         assert_eq!(
-            code(Cell::Decimal { mantissa: 12_500, scale: 30 }),
+            code(Cell::Decimal {
+                mantissa: 12_500,
+                scale: 30
+            }),
             Ok(Some(Decimal::new(125, 28)))
         );
         assert_eq!(code(Cell::Float(-0.0)), Ok(Some(Decimal::ZERO)));

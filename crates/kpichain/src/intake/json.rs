@@ -128,6 +128,9 @@ fn parse_issue(path: &Path, err: &dyn fmt::Display) -> Issue {
     )
 }
 
+/// The numbers found in a row: (position in the list of numeric fields, value).
+type Numbers = Vec<(usize, Option<rust_decimal::Decimal>)>;
+
 /// A row of `assignments` or `targets` whose numbers are read as cells: the numeric fields
 /// are taken out and checked with the number policy, the rest is read by serde.
 fn numbered_row<T: serde::de::DeserializeOwned>(
@@ -136,15 +139,15 @@ fn numbered_row<T: serde::de::DeserializeOwned>(
     numbers: &[&str],
     whose: impl Fn(&serde_json::Map<String, serde_json::Value>) -> String,
     issues: &mut Vec<Issue>,
-) -> Option<(T, Vec<(usize, Option<rust_decimal::Decimal>)>)> {
-    let mut map: serde_json::Map<String, serde_json::Value> =
-        match serde_json::from_str(raw.get()) {
-            Ok(m) => m,
-            Err(e) => {
-                issues.push(parse_issue(&path, &e));
-                return None;
-            }
-        };
+) -> Option<(T, Numbers)> {
+    let mut map: serde_json::Map<String, serde_json::Value> = match serde_json::from_str(raw.get())
+    {
+        Ok(m) => m,
+        Err(e) => {
+            issues.push(parse_issue(&path, &e));
+            return None;
+        }
+    };
     // An integer subject id is the id's digits; an empty optional field is no value.
     if let Some(serde_json::Value::Number(n)) = map.get("subject") {
         if n.is_i64() || n.is_u64() {
@@ -252,7 +255,8 @@ pub(crate) fn read(text: &str) -> Result<Intake, InputError> {
     for (i, row) in raw.targets.iter().enumerate() {
         let path = Path::root().key("targets").index(i);
         let fields = ["target", "threshold", "stretch"];
-        let Some((mut t, nums)) = numbered_row::<TargetNames>(row, path.clone(), &fields, whose, &mut issues)
+        let Some((mut t, nums)) =
+            numbered_row::<TargetNames>(row, path.clone(), &fields, whose, &mut issues)
         else {
             continue;
         };
@@ -261,7 +265,10 @@ pub(crate) fn read(text: &str) -> Result<Intake, InputError> {
             issues.push(Issue::new(
                 Code::MissingField,
                 path.key("target"),
-                format!("the target of subject '{}' for indicator '{}' is missing", t.subject, t.indicator),
+                format!(
+                    "the target of subject '{}' for indicator '{}' is missing",
+                    t.subject, t.indicator
+                ),
             ));
             continue;
         };
