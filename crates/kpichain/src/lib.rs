@@ -19,7 +19,9 @@ mod versions;
 pub use compile::CompiledPlan;
 pub use error::{Code, Error, InputError, Issue, Origin, Path, PlanError, Segment, UnknownCode};
 pub use evaluate::*;
-pub use intake::{Cell, Intake, NumberProblem, Place};
+pub use intake::{
+    ASSIGNMENT_FIELDS, Cell, Intake, IntakeBuilder, MAX_ISSUES, NumberProblem, Place,
+};
 pub use model::*;
 pub use rust_decimal::Decimal;
 pub use schema::{

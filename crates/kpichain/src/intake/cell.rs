@@ -139,7 +139,7 @@ pub fn from_parts(mantissa: i128, scale: u32) -> Result<Decimal, NumberProblem> 
         })
 }
 
-impl Cell<'_> {
+impl<'a> Cell<'a> {
     /// The number in the cell, or `None` when the cell holds no value (null or blank text).
     ///
     /// The one number policy of kpichain: text, integers and decimals are exact; a float is
@@ -185,7 +185,7 @@ impl Cell<'_> {
     /// The cell as an id or a label (a subject id, a role, a unit): text as given, integers
     /// in decimal digits (a subject `1001` is `"1001"`); `None` for no value. A float is
     /// accepted only when it is a whole number (`1001.0` from a column with gaps).
-    pub fn text(&self) -> Result<Option<std::borrow::Cow<'_, str>>, NumberProblem> {
+    pub fn text(&self) -> Result<Option<std::borrow::Cow<'a, str>>, NumberProblem> {
         use std::borrow::Cow;
         match *self {
             Cell::Null => Ok(None),

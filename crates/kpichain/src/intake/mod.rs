@@ -5,8 +5,10 @@
 
 mod cell;
 mod json;
+mod rows;
 
 pub use cell::{Cell, NumberProblem};
+pub use rows::{ASSIGNMENT_FIELDS, IntakeBuilder, MAX_ISSUES};
 
 use std::sync::Arc;
 
@@ -16,6 +18,9 @@ use crate::evaluate::Inputs;
 /// Where one actual came from among the caller's rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Place {
+    /// The caller's list or table the actual came from: `actuals`, or `assignments` for a
+    /// combined table (assignments with one column per indicator).
+    pub list: &'static str,
     /// The caller's row (0-based) in its list or table of actuals.
     pub row: usize,
     /// The indicator column of a wide row; `None` for a long row (`subject, indicator, value`).
@@ -28,6 +33,7 @@ impl Place {
     /// A long row.
     pub fn long(row: usize) -> Place {
         Place {
+            list: "actuals",
             row,
             column: None,
             origin: None,
@@ -37,10 +43,18 @@ impl Place {
     /// The cell of a wide row in the column `column`.
     pub fn wide(row: usize, column: Arc<str>) -> Place {
         Place {
+            list: "actuals",
             row,
             column: Some(column),
             origin: None,
         }
+    }
+
+    /// The same place, in the caller's list `list`.
+    #[must_use]
+    pub fn in_list(mut self, list: &'static str) -> Place {
+        self.list = list;
+        self
     }
 
     /// The same place, with the caller's name for it.
@@ -77,12 +91,26 @@ impl Place {
 pub struct Intake {
     inputs: Inputs,
     places: Vec<Place>,
+    rows: Rows,
+}
+
+/// The caller's row and origin of each assignment, target and unit, in the core's order
+/// (empty when they are the same as the caller's).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Rows {
+    pub(crate) assignments: Vec<(usize, Option<Origin>)>,
+    pub(crate) targets: Vec<(usize, Option<Origin>)>,
+    pub(crate) units: Vec<(usize, Option<Origin>)>,
 }
 
 impl Intake {
     /// Inputs and the caller's place of each actual, in the same order.
     pub fn new(inputs: Inputs, places: Vec<Place>) -> Intake {
-        Intake { inputs, places }
+        Intake {
+            inputs,
+            places,
+            rows: Rows::default(),
+        }
     }
 
     /// Reads inputs from JSON text: the [`Inputs`] shape, with `actuals` rows long
@@ -117,16 +145,30 @@ impl Intake {
     }
 
     fn relocate_issue(&self, issue: &mut Issue) {
-        let (i, rest) = match issue.path.segments() {
-            [Segment::Key(list), Segment::Index(i), rest @ ..] if &**list == "actuals" => {
-                (*i, rest.to_vec())
-            }
+        let (list, i, rest) = match issue.path.segments() {
+            [Segment::Key(list), Segment::Index(i), rest @ ..] => (&**list, *i, rest.to_vec()),
             _ => return,
         };
+        let rows = match list {
+            "assignments" => &self.rows.assignments,
+            "targets" => &self.rows.targets,
+            "units" => &self.rows.units,
+            _ => &Vec::new(),
+        };
+        if let Some((row, origin)) = rows.get(i) {
+            issue.path = Path::root().key(list).index(*row).join(&Path::from(rest));
+            if issue.origin.is_none() {
+                issue.origin.clone_from(origin);
+            }
+            return;
+        }
+        if list != "actuals" {
+            return;
+        }
         let Some(place) = self.places.get(i) else {
             return;
         };
-        let at = Path::root().key("actuals").index(place.row);
+        let at = Path::root().key(place.list).index(place.row);
         issue.path = match (&place.column, rest.as_slice()) {
             (None, _) => at.join(&Path::from(rest)),
             (Some(_), [Segment::Key(k)]) if &**k == "subject" => at.key("subject"),

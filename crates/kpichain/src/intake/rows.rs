@@ -1,0 +1,374 @@
+//! Rows of cells in the caller's layout → [`Intake`]: what Python rows and data frames, CSV
+//! files and other tables feed to the core.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use super::{Cell, Intake, NumberProblem, Place, Rows};
+use crate::error::{Code, InputError, Issue, Origin, Path};
+use crate::evaluate::{Actual, Assignment, Inputs, TargetOverride, Unit};
+
+/// At most this many problems are listed; the rest are counted in one `too_many_errors`.
+pub const MAX_ISSUES: usize = 100;
+
+/// The fields of an assignment row; other columns are attributes, or actuals in a
+/// combined table (see [`IntakeBuilder::indicators`]).
+pub const ASSIGNMENT_FIELDS: [&str; 7] = [
+    "subject",
+    "role",
+    "name",
+    "unit",
+    "region",
+    "manager",
+    "bonus_base",
+];
+
+/// Builds an [`Intake`] from rows of [`Cell`]s, one call per row, with the caller's row
+/// number and (optionally) its own name for the row ([`Origin`]). Every problem is collected
+/// and [`finish`](IntakeBuilder::finish) reports them all at once (at most [`MAX_ISSUES`]).
+///
+/// The layouts:
+/// - **assignments**: `subject`, `role`, and optionally `name`, `unit`, `region`, `manager`,
+///   `bonus_base`; any other column is an attribute — or, in a *combined* table, an actual
+///   when the column is an indicator of the plan ([`indicators`](Self::indicators));
+/// - **actuals**, *long*: `subject`, `indicator`, `value`; *wide*: `subject` and one column
+///   per indicator;
+/// - **targets**: `subject`, `indicator`, `target`, and optionally `threshold`, `stretch`;
+/// - **units**: `id`, and optionally `name`, `parent`, `region`.
+///
+/// Numbers follow [`Cell::number`]; ids are text or integers ([`Cell::text`]); a null or
+/// blank cell is no value (no actual, an absent optional field).
+///
+/// ```
+/// use kpichain::{Cell, IntakeBuilder};
+/// let mut b = IntakeBuilder::new();
+/// b.assignment(0, None, &[("subject", Cell::Int(1001)), ("role", Cell::Text("rep"))]);
+/// b.actual(0, None, &[("subject", Cell::Int(1001)), ("sales", Cell::Float(0.1))]);
+/// b.actual(1, None, &[("subject", Cell::Text("1001")), ("repeat", Cell::Text("12,5"))]);
+/// let err = b.finish().unwrap_err();
+/// assert_eq!(err.issues[0].code.as_str(), "invalid_number");
+/// assert_eq!(err.issues[0].path.to_string(), "actuals[1].repeat");
+/// ```
+#[derive(Debug, Default)]
+pub struct IntakeBuilder {
+    inputs: Inputs,
+    places: Vec<Place>,
+    rows: Rows,
+    indicators: HashSet<Arc<str>>,
+    issues: Vec<Issue>,
+    dropped: usize,
+}
+
+fn owner(subject: Option<&str>) -> String {
+    match subject {
+        Some(s) => format!("subject '{s}'"),
+        None => "the row".to_string(),
+    }
+}
+
+impl IntakeBuilder {
+    /// An empty builder.
+    pub fn new() -> IntakeBuilder {
+        IntakeBuilder::default()
+    }
+
+    /// The plan's indicator ids: columns of an assignments row with these names are actuals
+    /// (a *combined* table: one row per subject with its role and its values).
+    pub fn indicators<S: Into<Arc<str>>>(&mut self, ids: impl IntoIterator<Item = S>) {
+        self.indicators = ids.into_iter().map(Into::into).collect();
+    }
+
+    /// Records a problem the caller found itself (a row that is not a record, say).
+    pub fn issue(&mut self, issue: Issue) {
+        if self.issues.len() < MAX_ISSUES {
+            self.issues.push(issue);
+        } else {
+            self.dropped = self.dropped.saturating_add(1);
+        }
+    }
+
+    fn problem(&mut self, path: Path, origin: &Option<Origin>, p: NumberProblem, what: &str) {
+        self.issue(Issue::new(p.code, path, p.message(what)).with_origin(origin.clone()));
+    }
+
+    /// The period assessed (`2022-03`); no value leaves it unset.
+    pub fn period(&mut self, cell: Cell<'_>) {
+        match cell.text() {
+            Ok(p) => self.inputs.period = p.map(|p| p.trim().to_string()),
+            Err(p) => self.problem(Path::root().key("period"), &None, p, "the period"),
+        }
+    }
+
+    fn text(
+        &mut self,
+        at: &Path,
+        origin: &Option<Origin>,
+        field: &str,
+        cell: Option<Cell<'_>>,
+        required: bool,
+    ) -> Option<String> {
+        let path = at.clone().key(field);
+        match cell.map(|c| c.text()) {
+            Some(Ok(Some(t))) => return Some(t.trim().to_string()),
+            Some(Err(p)) => self.problem(path, origin, p, &format!("`{field}`")),
+            Some(Ok(None)) | None if required => self.issue(
+                Issue::new(Code::MissingField, path, format!("`{field}` is required"))
+                    .with_origin(origin.clone()),
+            ),
+            _ => {}
+        }
+        None
+    }
+
+    fn number(
+        &mut self,
+        at: &Path,
+        origin: &Option<Origin>,
+        field: &str,
+        cell: Option<Cell<'_>>,
+        what: &str,
+    ) -> Option<rust_decimal::Decimal> {
+        match cell.map(|c| c.number()) {
+            Some(Ok(d)) => d,
+            Some(Err(p)) => {
+                self.problem(at.clone().key(field), origin, p, what);
+                None
+            }
+            None => None,
+        }
+    }
+
+    /// One assignment row (see the type docs for its columns).
+    pub fn assignment(&mut self, row: usize, origin: Option<Origin>, fields: &[(&str, Cell<'_>)]) {
+        let at = Path::root().key("assignments").index(row);
+        let get = |name: &str| fields.iter().find(|(k, _)| *k == name).map(|(_, c)| *c);
+        let subject = self.text(&at, &origin, "subject", get("subject"), true);
+        let role = self.text(&at, &origin, "role", get("role"), true);
+        let mut a = Assignment {
+            name: self.text(&at, &origin, "name", get("name"), false),
+            unit: self.text(&at, &origin, "unit", get("unit"), false),
+            region: self.text(&at, &origin, "region", get("region"), false),
+            manager: self.text(&at, &origin, "manager", get("manager"), false),
+            ..Assignment::default()
+        };
+        let whose = format!("the bonus_base of {}", owner(subject.as_deref()));
+        a.bonus_base = self.number(&at, &origin, "bonus_base", get("bonus_base"), &whose);
+        let shared: Option<Arc<str>> = subject.as_deref().map(Arc::from);
+        for (key, cell) in fields {
+            if ASSIGNMENT_FIELDS.contains(key) {
+                continue;
+            }
+            if self.indicators.contains(*key) {
+                if let Some(s) = &shared {
+                    let place = Place::wide(row, Arc::from(*key)).in_list("assignments");
+                    self.value(&at, s, key, *cell, place.with_origin(origin.clone()));
+                }
+                continue;
+            }
+            match cell.text() {
+                Ok(Some(t)) => {
+                    a.attributes.insert((*key).to_string(), t.into_owned());
+                }
+                Ok(None) => {}
+                Err(_) => {
+                    let shown = match cell {
+                        Cell::Bool(b) => b.to_string(),
+                        Cell::Float(f) => f.to_string(),
+                        Cell::Decimal { .. } => match cell.number() {
+                            Ok(Some(d)) => d.to_string(),
+                            _ => String::new(),
+                        },
+                        _ => String::new(),
+                    };
+                    if shown.is_empty() {
+                        self.problem(
+                            at.clone().key(*key),
+                            &origin,
+                            NumberProblem {
+                                code: Code::InvalidType,
+                                reason: "is neither text nor a number".to_string(),
+                            },
+                            &format!("the attribute `{key}`"),
+                        );
+                    } else {
+                        a.attributes.insert((*key).to_string(), shown);
+                    }
+                }
+            }
+        }
+        if let (Some(s), Some(r)) = (shared, role) {
+            a.subject = s;
+            a.role = r;
+            self.rows.assignments.push((row, origin));
+            self.inputs.assignments.push(a);
+        }
+    }
+
+    /// One actual read from a cell; no value is no actual.
+    fn value(
+        &mut self,
+        at: &Path,
+        subject: &Arc<str>,
+        indicator: &str,
+        cell: Cell<'_>,
+        place: Place,
+    ) {
+        match cell.number() {
+            Ok(None) => {}
+            Ok(Some(value)) => {
+                self.inputs.actuals.push(Actual {
+                    subject: subject.clone(),
+                    indicator: Arc::from(indicator),
+                    value,
+                });
+                self.places.push(place);
+            }
+            Err(p) => {
+                let path = match &place.column {
+                    Some(c) => at.clone().key(&**c),
+                    None => at.clone().key("value"),
+                };
+                let what = format!("the actual of subject '{subject}' for indicator '{indicator}'");
+                self.problem(path, &place.origin, p, &what);
+            }
+        }
+    }
+
+    /// One actuals row: long (`subject`, `indicator`, `value`) when it has an `indicator`
+    /// column, else wide (`subject` and one column per indicator).
+    pub fn actual(&mut self, row: usize, origin: Option<Origin>, fields: &[(&str, Cell<'_>)]) {
+        let at = Path::root().key("actuals").index(row);
+        let get = |name: &str| fields.iter().find(|(k, _)| *k == name).map(|(_, c)| *c);
+        let Some(subject) = self.text(&at, &origin, "subject", get("subject"), true) else {
+            return;
+        };
+        let subject: Arc<str> = Arc::from(subject);
+        if let Some(indicator) = get("indicator") {
+            let Some(indicator) = self.text(&at, &origin, "indicator", Some(indicator), true)
+            else {
+                return;
+            };
+            if let Some((key, _)) = fields
+                .iter()
+                .find(|(k, _)| !matches!(*k, "subject" | "indicator" | "value"))
+            {
+                self.issue(
+                    Issue::new(
+                        Code::UnknownField,
+                        at.clone().key(*key),
+                        format!("unknown field `{key}` in a long-format row (expected `subject`, `indicator`, `value`; a row without `indicator` is read as wide format)"),
+                    )
+                    .with_origin(origin.clone()),
+                );
+                return;
+            }
+            let cell = get("value").unwrap_or(Cell::Null);
+            let place = Place::long(row).with_origin(origin);
+            self.value(&at, &subject, &indicator, cell, place);
+            return;
+        }
+        for (key, cell) in fields {
+            if *key == "subject" {
+                continue;
+            }
+            let place = Place::wide(row, Arc::from(*key)).with_origin(origin.clone());
+            self.value(&at, &subject, key, *cell, place);
+        }
+    }
+
+    /// One per-subject target row.
+    pub fn target(&mut self, row: usize, origin: Option<Origin>, fields: &[(&str, Cell<'_>)]) {
+        let at = Path::root().key("targets").index(row);
+        let get = |name: &str| fields.iter().find(|(k, _)| *k == name).map(|(_, c)| *c);
+        let subject = self.text(&at, &origin, "subject", get("subject"), true);
+        let indicator = self.text(&at, &origin, "indicator", get("indicator"), true);
+        let whose = |f: &str| {
+            format!(
+                "the {f} of {} for indicator '{}'",
+                owner(subject.as_deref()),
+                indicator.as_deref().unwrap_or("?")
+            )
+        };
+        let target = self.number(&at, &origin, "target", get("target"), &whose("target"));
+        let threshold = self.number(
+            &at,
+            &origin,
+            "threshold",
+            get("threshold"),
+            &whose("threshold"),
+        );
+        let stretch = self.number(&at, &origin, "stretch", get("stretch"), &whose("stretch"));
+        let (Some(subject), Some(indicator)) = (subject, indicator) else {
+            return;
+        };
+        let Some(target) = target else {
+            if get("target").is_none_or(|c| matches!(c.number(), Ok(None))) {
+                self.issue(
+                    Issue::new(
+                        Code::MissingField,
+                        at.clone().key("target"),
+                        "`target` is required",
+                    )
+                    .with_origin(origin),
+                );
+            }
+            return;
+        };
+        self.rows.targets.push((row, origin));
+        self.inputs.targets.push(TargetOverride {
+            subject: subject.into(),
+            indicator: indicator.into(),
+            target,
+            threshold,
+            stretch,
+        });
+    }
+
+    /// One org unit row.
+    pub fn unit(&mut self, row: usize, origin: Option<Origin>, fields: &[(&str, Cell<'_>)]) {
+        let at = Path::root().key("units").index(row);
+        let get = |name: &str| fields.iter().find(|(k, _)| *k == name).map(|(_, c)| *c);
+        let id = self.text(&at, &origin, "id", get("id"), true);
+        let unit = Unit {
+            id: id.clone().unwrap_or_default(),
+            name: self.text(&at, &origin, "name", get("name"), false),
+            parent: self.text(&at, &origin, "parent", get("parent"), false),
+            region: self.text(&at, &origin, "region", get("region"), false),
+        };
+        if id.is_some() {
+            self.rows.units.push((row, origin));
+            self.inputs.units.push(unit);
+        }
+    }
+
+    /// Raw records of a record set, as JSON objects (the plan declares their fields).
+    pub fn records(
+        &mut self,
+        set: &str,
+        rows: Vec<std::collections::BTreeMap<String, serde_json::Value>>,
+    ) {
+        self.inputs.records.insert(set.to_string(), rows);
+    }
+
+    /// The inputs, or every problem found.
+    pub fn finish(mut self) -> Result<Intake, InputError> {
+        if self.dropped > 0 {
+            self.issues.push(Issue::new(
+                Code::TooManyErrors,
+                Path::root(),
+                format!(
+                    "{} more problems of the same kinds were not listed",
+                    self.dropped
+                ),
+            ));
+        }
+        if !self.issues.is_empty() {
+            return Err(InputError {
+                issues: self.issues,
+            });
+        }
+        let mut intake = Intake::new(self.inputs, self.places);
+        intake.rows = self.rows;
+        Ok(intake)
+    }
+}
