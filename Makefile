@@ -52,7 +52,7 @@ bench:
 	$(CARGO) bench -p kpichain-bench
 
 schema:
-	KPICHAIN_BLESS=1 $(CARGO) test -q -p kpichain --test schema
+	KPICHAIN_BLESS=1 $(CARGO) test -q -p kpichain --test schema --test codes
 
 fmt:
 	$(CARGO) fmt --all

@@ -298,7 +298,7 @@ fn load_versions_reads_only_versions_documents() {
     assert_eq!(versions.latest().plan().version, "t");
     let plan = write(dir.path(), "plan.json", &json_plan("1"));
     match kpichain_io::load_versions(&plan).unwrap_err() {
-        LoadError::Plan(e) => assert_eq!(e.issues[0].code, "parse_error"),
+        LoadError::Plan(e) => assert_eq!(e.issues[0].code, "unknown_field"),
         other => panic!("{other}"),
     }
 }

@@ -12,6 +12,7 @@ pub mod formula;
 mod intake;
 pub mod measure;
 mod model;
+mod read;
 mod schema;
 mod scheme;
 mod versions;

@@ -278,20 +278,12 @@ impl CompiledVersions {
 
     /// Reads (JSON text) and compiles.
     pub fn from_text(text: &str) -> Result<CompiledVersions, PlanError> {
-        let mut de = serde_json::Deserializer::from_str(text);
-        let doc: PlanVersions = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-            let path = crate::model::clean_path(e.path().to_string());
-            PlanError {
-                issues: vec![Issue::new(
-                    Code::ParseError,
-                    path,
-                    crate::model::friendly(e.inner().to_string()),
-                )],
-            }
-        })?;
-        de.end().map_err(|e| PlanError {
-            issues: vec![Issue::new(Code::ParseError, "", e.to_string())],
-        })?;
+        let value =
+            crate::read::json_value(text, "versions document").map_err(|issue| PlanError {
+                issues: vec![issue],
+            })?;
+        let doc: PlanVersions =
+            crate::read::all_problems(value).map_err(|issues| PlanError { issues })?;
         CompiledVersions::compile(doc)
     }
 

@@ -62,6 +62,8 @@ codes! {
     ParseError = "parse_error", "plan";
     /// A field that the format does not know (a misspelling, or a field of another rule type).
     UnknownField = "unknown_field", "plan";
+    /// A name that is not one of the allowed ones (a rule `type`, a `direction`, a mode).
+    UnknownVariant = "unknown_variant", "plan";
     /// A field the format requires is absent.
     MissingField = "missing_field", "plan";
     /// A required text field is empty.

@@ -124,7 +124,7 @@ fn parse_issue(path: &Path, err: &dyn fmt::Display) -> Issue {
     Issue::new(
         Code::ParseError,
         path.clone(),
-        crate::model::friendly(err.to_string()),
+        crate::read::friendly(&err.to_string()),
     )
 }
 
@@ -186,7 +186,7 @@ fn numbered_row<T: serde::de::DeserializeOwned>(
         Ok(t) if ok => Some((t, found)),
         Ok(_) => None,
         Err(e) => {
-            let inner = Path::parse(&crate::model::clean_path(e.path().to_string()));
+            let inner = crate::read::clean_path(&e.path().to_string());
             issues.push(parse_issue(&path.join(&inner), e.inner()));
             None
         }
@@ -231,7 +231,7 @@ pub(crate) fn read(text: &str) -> Result<Intake, InputError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut de = serde_json::Deserializer::from_str(text);
     let raw: RawInputs<'_> = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = Path::parse(&crate::model::clean_path(e.path().to_string()));
+        let path = crate::read::clean_path(&e.path().to_string());
         InputError {
             issues: vec![parse_issue(&path, e.inner())],
         }

@@ -1,7 +1,6 @@
 //! Measure definitions (取数口径): serde structs, the single source of truth of the measure
 //! format in every language.
 
-use crate::error::Code;
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -10,7 +9,7 @@ use std::str::FromStr;
 
 use super::time::text_type;
 use crate::decimal::{RoundingMode, parse_decimal};
-use crate::error::{InputError, Issue};
+use crate::error::InputError;
 
 /// A measure bound to the indicator whose actuals it derives.
 ///
@@ -414,21 +413,13 @@ impl JsonSchema for Literal {
 /// Reads a JSON array of measure definitions, reporting where it is wrong with the paths
 /// [`derive_actuals`](super::derive_actuals) uses (e.g. `measures[2].measure.value`).
 pub fn parse_measures(text: &str) -> Result<Vec<MeasureDef>, InputError> {
-    let mut de = serde_json::Deserializer::from_str(text);
-    let defs: Vec<MeasureDef> = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = format!("measures{}", crate::model::clean_path(e.path().to_string()));
-        InputError {
-            issues: vec![Issue::new(
-                Code::ParseError,
-                path,
-                crate::model::friendly(e.inner().to_string()),
-            )],
-        }
+    let under = crate::error::Path::root().key("measures");
+    let value = crate::read::json_value(text, "measure list").map_err(|issue| InputError {
+        issues: vec![issue.under(&under)],
     })?;
-    de.end().map_err(|e| InputError {
-        issues: vec![Issue::new(Code::ParseError, "", e.to_string())],
-    })?;
-    Ok(defs)
+    crate::read::all_problems(value).map_err(|issues| InputError {
+        issues: issues.into_iter().map(|i| i.under(&under)).collect(),
+    })
 }
 
 /// The JSON Schema of a list of measure definitions, as pretty-printed JSON text.

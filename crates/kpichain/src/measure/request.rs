@@ -66,15 +66,11 @@ pub struct RowSet {
 
 /// Runs a [`DeriveRequest`] given as JSON text; other keys of the document are ignored.
 pub fn derive_json(text: &str) -> Result<Derived, InputError> {
-    let mut de = serde_json::Deserializer::from_str(text);
+    let value = crate::read::json_value(text, "request").map_err(|issue| InputError {
+        issues: vec![issue],
+    })?;
     let request: DeriveRequest =
-        serde_path_to_error::deserialize(&mut de).map_err(|e| InputError {
-            issues: vec![Issue::new(
-                Code::ParseError,
-                crate::model::clean_path(e.path().to_string()),
-                crate::model::friendly(e.inner().to_string()),
-            )],
-        })?;
+        crate::read::all_problems(value).map_err(|issues| InputError { issues })?;
     derive_request(&request)
 }
 
@@ -89,7 +85,7 @@ pub fn derive_request(request: &DeriveRequest) -> Result<Derived, InputError> {
             issues: vec![Issue::new(
                 Code::ParseError,
                 format!("records.{name}"),
-                crate::model::friendly(e.to_string()),
+                crate::read::friendly(&e.to_string()),
             )],
         })?;
         let schema = Schema::new(set.fields.clone())?;

@@ -12,7 +12,6 @@ pub use rule::{
 };
 
 use crate::decimal::RoundingMode;
-use crate::error::Code;
 use crate::error::{Issue, PlanError};
 use crate::measure::{BadRecordPolicy, Measure, UtcOffset};
 use rust_decimal::Decimal;
@@ -295,35 +294,9 @@ fn is_error_policy(p: &BadRecordPolicy) -> bool {
     *p == BadRecordPolicy::Error
 }
 
-/// Makes serde's wording about decimals readable for an HR user.
-pub(crate) fn friendly(raw: String) -> String {
-    raw.replace(
-        "a Decimal type representing a fixed-point number",
-        "a decimal number (a JSON number or a string such as \"12.5\")",
-    )
-    .replace(
-        "Scale exceeds the maximum precision allowed",
-        "the number has more than 28 decimal places or is too large for a decimal",
-    )
-}
-
-/// serde_json's exact-number wrapper shows up in paths; drop it.
-pub(crate) fn clean_path(path: String) -> String {
-    let path = path.replace(".$serde_json::private::Number", "");
-    if path == "." { String::new() } else { path }
-}
-
-fn parse_issue(path: String, err: &dyn std::fmt::Display, format: &str) -> PlanError {
-    let path = clean_path(path);
-    let raw = friendly(err.to_string());
-    // serde messages end with " at line L column C"; keep them, they help locate the problem.
-    let message = if path.is_empty() {
-        format!("the {format} document could not be read: {raw}")
-    } else {
-        raw
-    };
+fn plan_error(issue: Issue) -> PlanError {
     PlanError {
-        issues: vec![Issue::new(Code::ParseError, path, message)],
+        issues: vec![issue],
     }
 }
 
@@ -338,27 +311,20 @@ impl Plan {
     /// # Ok::<(), kpichain::PlanError>(())
     /// ```
     pub fn from_json(text: &str) -> Result<Plan, PlanError> {
-        let mut de = serde_json::Deserializer::from_str(text);
-        let plan: Plan = serde_path_to_error::deserialize(&mut de)
-            .map_err(|e| parse_issue(e.path().to_string(), e.inner(), "JSON"))?;
-        de.end()
-            .map_err(|e| parse_issue(String::new(), &e, "JSON"))?;
-        Ok(plan)
+        Plan::from_value(crate::read::json_value(text, "plan").map_err(plan_error)?)
     }
 
     /// Reads a plan from TOML text. Prefer quoted decimals (`weight = "12.5"`) in TOML; bare
     /// floats are taken by their shortest representation.
     pub fn from_toml(text: &str) -> Result<Plan, PlanError> {
-        let de =
-            toml::Deserializer::parse(text).map_err(|e| parse_issue(String::new(), &e, "TOML"))?;
-        serde_path_to_error::deserialize(de)
-            .map_err(|e| parse_issue(e.path().to_string(), e.inner(), "TOML"))
+        Plan::from_value(crate::read::toml_value(text, "plan").map_err(plan_error)?)
     }
 
-    /// Reads a plan from a JSON value (already parsed by the caller).
+    /// Reads a plan from a JSON value (already parsed by the caller). Every format problem
+    /// is reported — unknown fields, missing fields, bad numbers, unknown rule types — each at
+    /// its path, not only the first.
     pub fn from_value(value: serde_json::Value) -> Result<Plan, PlanError> {
-        serde_path_to_error::deserialize(value)
-            .map_err(|e| parse_issue(e.path().to_string(), &e.inner(), "JSON"))
+        crate::read::all_problems(value).map_err(|issues| PlanError { issues })
     }
 
     /// Reads a plan from text, JSON when it starts with `{` and TOML otherwise.
