@@ -93,7 +93,7 @@ fn plan_of(py: Python<'_>, obj: &Bound<'_, PyAny>) -> PyResult<Plan> {
     if let Ok(p) = obj.cast::<PyPlan>() {
         return Ok(p.get().inner.plan().clone());
     }
-    parse(py, source(obj, "a plan")?)
+    parse(py, source(obj, "a plan is")?)
 }
 
 /// What changed from plan ``before`` to plan ``after``: each a :class:`Plan`, a dict, JSON or

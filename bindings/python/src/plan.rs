@@ -42,13 +42,14 @@ fn path_of(obj: &Bound<'_, PyAny>) -> PyResult<PathBuf> {
 
 /// dict → its JSON; Path/os.PathLike → the file; str → text (JSON when it starts with `{`,
 /// TOML when it has a line break) or else a file path; bytes → text.
+/// `what` names the thing with its verb (`a plan is`), for the errors.
 pub(crate) fn source(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Source> {
     if obj.cast::<PyDict>().is_ok() || obj.cast::<pyo3::types::PyMapping>().is_ok() {
         return dict_source(obj);
     }
     if let Ok(b) = obj.cast::<PyBytes>() {
         let text = std::str::from_utf8(b.as_bytes())
-            .map_err(|e| PyValueError::new_err(format!("{what} bytes are not UTF-8: {e}")))?;
+            .map_err(|e| PyValueError::new_err(format!("the bytes are not UTF-8: {e}")))?;
         return Ok(Source::Text(text.to_string(), None));
     }
     if let Ok(s) = obj.cast::<PyString>() {
@@ -62,7 +63,7 @@ pub(crate) fn source(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Source> {
         return Ok(Source::File(path_of(obj)?));
     }
     Err(PyTypeError::new_err(format!(
-        "{what} is loaded from a dict, JSON or TOML text, or a file path; got {}",
+        "{what} loaded from a dict, text or a file path; got {}",
         obj.get_type().name()?
     )))
 }
@@ -205,7 +206,7 @@ impl PyPlan {
     /// or ``.toml`` are read as such.
     #[staticmethod]
     fn load(py: Python<'_>, source: &Bound<'_, PyAny>) -> PyResult<PyPlan> {
-        guard(py, || build(py, self::source(source, "a plan")?))
+        guard(py, || build(py, self::source(source, "a plan is")?))
     }
 
     /// Compiles a plan given as a dict (as parsed from JSON, or built in Python). Numbers may
@@ -584,7 +585,7 @@ pub(crate) fn validate<'py>(
     source: &Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyList>> {
     guard(py, || {
-        let s = self::source(source, "a plan")?;
+        let s = self::source(source, "a plan is")?;
         match compile(py, s)? {
             Ok(_) => Ok(PyList::empty(py)),
             Err(e) => errors::issues_to_py(py, &e.issues),

@@ -13,10 +13,9 @@ use crate::errors::{detached, guard, load_error};
 use crate::plan::{self, PyPlan, ScoreArgs, Source, evaluate_with, explain_with, score_with};
 use crate::result::{PyEvaluation, json_loads};
 
-/// dict → its JSON; str starting with `{` → JSON text; other str or os.PathLike → a file;
-/// bytes → JSON text.
+/// As a plan's source (dict, text, bytes or a file path), text always read as JSON.
 fn document(obj: &Bound<'_, PyAny>) -> PyResult<Source> {
-    match plan::source(obj, "plan versions")? {
+    match plan::source(obj, "plan versions are")? {
         // A versions document is JSON: TOML-looking text is read (and rejected) as JSON.
         Source::Text(t, _) => Ok(Source::Text(t, Some(Format::Json))),
         other => Ok(other),
