@@ -127,7 +127,8 @@ pub fn run_vector(path: &Path) -> Result<(), String> {
 /// The whole outcome of a vector as text, byte for byte what the core gives: the evaluation's
 /// JSON (pretty-printed, so that a difference reads line by line), or the plan or input error
 /// as its message (every issue's path, sentence and code). This is what
-/// `vectors/outputs/<name>.json` holds, and what the suite compares byte for byte.
+/// `vectors/outputs/<name>.json` holds, and what the suite compares in both arithmetic modes
+/// (`reference-arithmetic` on and off) against the same committed bytes.
 pub fn output_of(path: &Path) -> Result<String, String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
     let doc: Value = serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))?;

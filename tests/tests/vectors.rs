@@ -1,5 +1,4 @@
 //! Every golden vector must pass, and there must be enough of them.
-#![allow(clippy::unwrap_used, clippy::panic)]
 
 use kpichain_conformance::{output_of, run_vector, vectors_dir};
 
@@ -40,7 +39,8 @@ fn all_golden_vectors_pass() {
 }
 
 /// Every vector's whole outcome is the committed `vectors/outputs/<name>.json`, byte for byte.
-/// After a deliberate change to results,
+/// `make test` runs this with and without the `reference-arithmetic` feature, so the fast path
+/// and the plain `Decimal` path give the same bytes. After a deliberate change to results,
 /// refresh with `KPICHAIN_BLESS=1 cargo test -p kpichain-conformance --test vectors` and review
 /// the diff.
 #[test]
@@ -73,10 +73,15 @@ fn every_vector_gives_its_committed_output_byte_for_byte() {
     assert!(stale.is_empty(), "outputs without a vector: {stale:?}");
     assert!(
         differ.is_empty(),
-        "{} of {} vectors differ from vectors/outputs/:\n{}\n\
+        "{} of {} vectors differ from vectors/outputs/ (arithmetic: {}):\n{}\n\
          after a deliberate change: KPICHAIN_BLESS=1 cargo test -p kpichain-conformance --test vectors",
         differ.len(),
         files.len(),
+        if cfg!(feature = "reference-arithmetic") {
+            "reference"
+        } else {
+            "fast"
+        },
         differ.join("\n")
     );
 }
