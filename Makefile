@@ -10,7 +10,18 @@ RECORDS := $(foreach r,orders deliveries hr_events followups,--records $(r)=$(EX
 CHAIN_INPUTS := $(EXAMPLE)/company-a-2022.json --assignments $(EXAMPLE)/assignments.csv \
 	--units $(EXAMPLE)/units.csv --targets $(EXAMPLE)/targets.csv --actuals $(EXAMPLE)/actuals-2022.csv $(RECORDS)
 
-.PHONY: demo test rust python node bench schema fmt clean
+# Tests run under cargo-nextest when it is installed, else under `cargo test` (the same tests;
+# nextest only runs them in parallel processes). Nothing is installed behind your back.
+HAVE_NEXTEST := $(shell $(CARGO) nextest --version >/dev/null 2>&1 && echo yes)
+ifeq ($(HAVE_NEXTEST),yes)
+RUN_TESTS := $(CARGO) nextest run --no-fail-fast
+else
+RUN_TESTS := $(CARGO) test --no-fail-fast --lib --bins --tests
+endif
+# The core's plain-Decimal reference arithmetic (see README "Performance").
+REFERENCE := --features kpichain/reference-arithmetic
+
+.PHONY: demo test rust rust-reference docs python python-reference node node-reference bench schema fmt clean
 
 demo:
 	@$(CARGO) build -q -p kpichain-cli
@@ -33,20 +44,39 @@ demo:
 	@echo "== kpichain diff: what changed between the plan's versions in 2022 =="
 	@$(KPICHAIN) diff $(EXAMPLE)/company-a-2022.json
 
-test: rust python node
-	@echo "make test: all suites passed"
+# Every suite, in both arithmetic modes: the fast path (the default build) and the plain
+# `Decimal` reference (`reference-arithmetic`). The golden vectors compare every output with
+# the committed bytes in tests/vectors/outputs/, so both modes give byte-identical results.
+# The reference runs come first, so that the packages left installed are the default build.
+test: rust rust-reference docs python-reference python node-reference node
+	@echo "make test: all suites passed (fast and reference arithmetic)"
 
 rust:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
-	$(CARGO) nextest run --no-fail-fast
+	$(RUN_TESTS)
 	$(CARGO) test --doc -p kpichain
+
+# The core's own tests (unit, property, differential, integration) and the golden vectors,
+# with every number computed by the plain formula.
+rust-reference:
+	$(CARGO) clippy -p kpichain -p kpichain-conformance --all-targets $(REFERENCE) -- -D warnings
+	$(RUN_TESTS) -p kpichain -p kpichain-conformance $(REFERENCE)
+
+docs:
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps -p kpichain -p kpichain-cli
 
 python:
 	bash bindings/python/ci.sh
 
+python-reference:
+	KPICHAIN_ARITHMETIC=reference bash bindings/python/ci.sh
+
 node:
 	bash bindings/node/ci.sh
+
+node-reference:
+	KPICHAIN_ARITHMETIC=reference bash bindings/node/ci.sh
 
 bench:
 	$(CARGO) bench -p kpichain-bench

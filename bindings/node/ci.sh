@@ -2,11 +2,21 @@
 # The Node package's whole check, from a fresh clone (Rust, Node >= 20.17 and npm only):
 #   npm ci -> napi build (debug) -> generated files unchanged -> node --test -> tsc --noEmit
 # Run from anywhere: `bash bindings/node/ci.sh`. Exits non-zero on the first failure.
+# KPICHAIN_ARITHMETIC=reference builds the core with its `reference-arithmetic` feature (every
+# number by the plain Decimal formula) and runs the whole `node --test` suite against it; the
+# generated-file check, the binding's cargo tests and tsc check nothing arithmetic and are
+# skipped then. The default is `fast`.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$here"
 started=$SECONDS
+arithmetic="${KPICHAIN_ARITHMETIC:-fast}"
+case "$arithmetic" in
+  fast) features=() ;;
+  reference) features=(--features reference-arithmetic) ;;
+  *) echo "KPICHAIN_ARITHMETIC must be fast or reference, not '$arithmetic'" >&2; exit 2 ;;
+esac
 step() { printf '\n== node: %s (%ss)\n' "$1" "$((SECONDS - started))"; }
 
 step "toolchain"
@@ -32,8 +42,15 @@ for f in "${generated[@]}"; do
   if [[ -f "$f" ]]; then cp "$f" "$saved/$f"; fi
 done
 
-step "napi build (debug)"
-npx napi build --platform --js index.js --dts index.d.ts
+step "napi build (debug, $arithmetic arithmetic)"
+npx napi build --platform --js index.js --dts index.d.ts ${features[@]+"${features[@]}"}
+
+if [[ $arithmetic == reference ]]; then
+  step "node --test (reference arithmetic)"
+  RUST_BACKTRACE=0 node --test --test-reporter=spec test/
+  step "done (reference arithmetic) in $((SECONDS - started))s"
+  exit 0
+fi
 
 step "generated files"
 node scripts/gen-types.mjs

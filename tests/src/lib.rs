@@ -124,6 +124,43 @@ pub fn run_vector(path: &Path) -> Result<(), String> {
     compare(&doc, evaluation)
 }
 
+/// The whole outcome of a vector as text, byte for byte what the core gives: the evaluation's
+/// JSON (pretty-printed, so that a difference reads line by line), or the plan or input error
+/// as its message (every issue's path, sentence and code). This is what
+/// `vectors/outputs/<name>.json` holds, and what the suite compares in both arithmetic modes
+/// (`reference-arithmetic` on and off) against the same committed bytes.
+pub fn output_of(path: &Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read: {e}"))?;
+    let doc: Value = serde_json::from_str(&text).map_err(|e| format!("not JSON: {e}"))?;
+    let finish =
+        |out: serde_json::Result<String>| out.map(|out| out + "\n").map_err(|e| e.to_string());
+    let error = |e: &dyn std::fmt::Display| {
+        finish(serde_json::to_string_pretty(
+            &serde_json::json!({ "error": e.to_string() }),
+        ))
+    };
+    let inputs = || {
+        let text = doc.get("inputs").map(Value::to_string).ok_or("no inputs")?;
+        Ok::<_, String>(Inputs::from_json(&text))
+    };
+    let evaluation = if let Some(versions) = doc.get("versions") {
+        match CompiledVersions::from_text(&versions.to_string()) {
+            Ok(plan) => inputs()?.and_then(|inputs| plan.evaluate(&inputs)),
+            Err(e) => return error(&e),
+        }
+    } else {
+        let plan_text = doc.get("plan").map(Value::to_string).ok_or("no plan")?;
+        match Plan::from_json(&plan_text).and_then(CompiledPlan::compile) {
+            Ok(plan) => inputs()?.and_then(|inputs| plan.evaluate(&inputs)),
+            Err(e) => return error(&e),
+        }
+    };
+    match evaluation {
+        Ok(evaluation) => finish(serde_json::to_string_pretty(&evaluation)),
+        Err(e) => error(&e),
+    }
+}
+
 fn json_of(value: &impl serde::Serialize) -> Result<String, String> {
     serde_json::to_string(value).map_err(|e| e.to_string())
 }

@@ -59,7 +59,9 @@ impl RoundingMode {
 }
 
 /// Rounds `value` to `scale` places with `mode` and pads it to exactly that scale, so that
-/// `87.5` at scale 2 prints as `87.50`.
+/// `87.5` at scale 2 prints as `87.50`. (Values that fit 63 bits are rounded in fixed point,
+/// bit for bit as `Decimal` rounds them, unless the crate is built with the
+/// `reference-arithmetic` feature.)
 #[inline]
 pub fn round_fixed(value: Decimal, scale: u32, mode: RoundingMode) -> Decimal {
     if value.scale() == scale {
@@ -210,9 +212,12 @@ pub(crate) fn div(a: Decimal, b: Decimal) -> Arith {
     a.checked_div(b).ok_or(ArithmeticError)
 }
 
-/// Exact division by 100 by moving the decimal point, falling back to a division when the
-/// scale is already at its limit.
+/// `a ÷ 100`. With the shortcuts on ([`crate::fixed::enabled`]) the decimal point is moved
+/// (the same value), falling back to the division when the scale is already at its limit.
 pub(crate) fn div_by_100(a: Decimal) -> Arith {
+    if !crate::fixed::enabled() {
+        return div(a, HUNDRED);
+    }
     let mut r = a;
     match r.scale().checked_add(2) {
         Some(scale) if scale <= 28 && r.set_scale(scale).is_ok() => Ok(r),
@@ -220,9 +225,12 @@ pub(crate) fn div_by_100(a: Decimal) -> Arith {
     }
 }
 
-/// `a ≥ b`, compared in fixed point when both fit it.
+/// `a ≥ b`, compared in fixed point when both fit it and the shortcuts are on.
 #[inline]
 pub(crate) fn at_least(a: Decimal, b: Decimal) -> bool {
+    if !crate::fixed::enabled() {
+        return a >= b;
+    }
     match (crate::fixed::Fx::of(a), crate::fixed::Fx::of(b)) {
         (Some(x), Some(y)) => y.le(x),
         _ => a >= b,
@@ -251,7 +259,6 @@ pub(crate) fn clamp(v: Decimal, lo: Option<Decimal>, hi: Option<Decimal>) -> Dec
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used)]
     use super::*;
     use std::str::FromStr;
 

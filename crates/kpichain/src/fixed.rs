@@ -195,6 +195,37 @@ impl Fx {
         (m != i64::MIN && s <= MAX_SCALE).then_some(Fx { m, s })
     }
 
+    /// Whether rust_decimal's `checked_mul` gives `self × o` without rounding: a zero operand
+    /// (the product is zero), or the mantissas' product fits 96 bits and the scales add up to
+    /// at most 28.
+    #[inline(always)]
+    pub(crate) fn mul_is_exact_in_decimal(self, o: Fx) -> bool {
+        if self.m == 0 || o.m == 0 {
+            return true;
+        }
+        // Two magnitudes below 2^63: the product fits 126 bits.
+        let m = u128::from(self.m.unsigned_abs()).wrapping_mul(u128::from(o.m.unsigned_abs()));
+        m >> 96 == 0 && self.s.saturating_add(o.s) <= MAX_SCALE
+    }
+
+    /// The same value with trailing zeros removed while the scale is above `floor` (zero stays
+    /// zero at its scale); `None` when a non-zero value's scale is already below `floor`.
+    #[inline(always)]
+    pub(crate) fn trim_zeros_to(self, floor: u32) -> Option<Fx> {
+        if self.m == 0 {
+            return Some(self);
+        }
+        if self.s < floor {
+            return None;
+        }
+        let (mut m, mut s) = (self.m, self.s);
+        while s > floor && m.wrapping_rem(10) == 0 {
+            m = m.wrapping_div(10);
+            s = s.wrapping_sub(1);
+        }
+        Some(Fx { m, s })
+    }
+
     /// `self ÷ 100` by moving the decimal point, as [`crate::decimal::div_by_100`] does while
     /// the scale allows it.
     #[inline(always)]
@@ -293,40 +324,46 @@ pub(crate) const MODES: [RoundingMode; 7] = [
 
 #[cfg(test)]
 thread_local! {
-    /// Set by the differential tests to force the reference `Decimal` path.
+    /// Set by the in-crate differential tests to force the reference path on this thread
+    /// (see [`reference`]); the cargo feature `reference-arithmetic` forces it everywhere.
     pub(crate) static DISABLED: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Whether the fast path may be taken (always, outside the differential tests).
+/// Whether the shortcuts may be taken: the fixed-point fast path ([`Fx`] scoring, weighting,
+/// sums, rounding and comparisons) and the factors precomputed at compile time
+/// ([`crate::evaluate::rules::Factors`]). When this is `false`, every number is computed by
+/// the plain formula with `Decimal` operations only — the reference the shortcuts are proven
+/// against. It is `false` with the cargo feature `reference-arithmetic`, and on a thread
+/// inside [`reference`] (in-crate tests); otherwise `true`.
 #[inline(always)]
 pub(crate) fn enabled() -> bool {
-    #[cfg(test)]
+    #[cfg(feature = "reference-arithmetic")]
+    {
+        false
+    }
+    #[cfg(all(not(feature = "reference-arithmetic"), test))]
     {
         !DISABLED.with(std::cell::Cell::get)
     }
-    #[cfg(not(test))]
+    #[cfg(all(not(feature = "reference-arithmetic"), not(test)))]
     {
         true
     }
 }
 
-/// Runs `f` with the fast path switched off on this thread (the reference path only).
+/// Runs `f` with every shortcut switched off on this thread (the reference path only), then
+/// restores the previous setting.
 #[cfg(test)]
 pub(crate) fn reference<T>(f: impl FnOnce() -> T) -> T {
-    DISABLED.with(|d| d.set(true));
+    let before = DISABLED.with(|d| d.replace(true));
     let out = f();
-    DISABLED.with(|d| d.set(false));
+    DISABLED.with(|d| d.set(before));
     out
 }
 
 #[cfg(test)]
 mod tests {
-    #![allow(
-        clippy::unwrap_used,
-        clippy::panic,
-        clippy::indexing_slicing,
-        clippy::arithmetic_side_effects
-    )]
+    #![allow(clippy::arithmetic_side_effects)]
     use super::*;
     use crate::decimal::round_fixed;
     use proptest::prelude::*;
@@ -408,12 +445,40 @@ mod tests {
             check("add", a, b, Fx::add, |a, b| a.checked_add(b))?;
             check("sub", a, b, Fx::sub, |a, b| a.checked_sub(b))?;
             check("mul", a, b, Fx::mul, |a, b| a.checked_mul(b))?;
-            check("div_by_100", a, b, |x, _| x.div_by_100(), |a, _| crate::decimal::div_by_100(a).ok())?;
+            // Moving the decimal point, what `decimal::div_by_100` does while the shortcuts are on.
+            let moved = |a: Decimal, _| {
+                let mut r = a;
+                r.set_scale(a.scale() + 2).ok().map(|()| r)
+            };
+            check("div_by_100", a, b, |x, _| x.div_by_100(), moved)?;
+            prop_assert_eq!(crate::decimal::div_by_100(a).ok(), a.checked_div(Decimal::ONE_HUNDRED));
             prop_assert_eq!(crate::decimal::at_least(a, b), a >= b, "at_least({:?}, {:?})", a, b);
             if let (Some(x), Some(y)) = (Fx::of(a), Fx::of(b)) {
                 prop_assert_eq!(x.cmp(y), a.cmp(&b), "cmp({:?}, {:?})", a, b);
                 prop_assert_eq!(x.lt(y), a < b);
                 prop_assert_eq!(x.le(y), a <= b);
+            }
+        }
+
+        #[test]
+        fn exact_products_and_trimmed_zeros_match_rust_decimal(a in decimal(), b in decimal(), floor in 0u32..=28) {
+            let (Some(x), Some(y)) = (Fx::of(a), Fx::of(b)) else { return Ok(()) };
+            if x.mul_is_exact_in_decimal(y) {
+                // rust_decimal's product is the exact one: mantissa product, scales added.
+                let p = a.checked_mul(b).unwrap();
+                if !p.is_zero() {
+                    prop_assert_eq!(p.mantissa(), a.mantissa() * b.mantissa(), "{:?} × {:?}", a, b);
+                    prop_assert_eq!(p.scale(), a.scale() + b.scale());
+                }
+            }
+            if let Some(t) = x.trim_zeros_to(floor) {
+                prop_assert_eq!(t.dec(), a);
+                prop_assert!(t.s >= floor.min(x.s) && (t.s == floor || t.m % 10 != 0 || t.m == 0));
+                if floor == 0 && !a.is_zero() {
+                    prop_assert!(same(t.dec(), a.normalize()), "{a:?}");
+                }
+            } else {
+                prop_assert!(x.s < floor && x.m != 0);
             }
         }
 

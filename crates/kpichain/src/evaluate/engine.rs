@@ -577,7 +577,7 @@ impl CompiledPlan {
         let first = items.len();
         // Without exclusions or reordering, fast items are weighted and summed as they are
         // scored; should one not be, the weights are applied below as usual.
-        let eager = !role.any_exclude && role.identity_order;
+        let eager = !role.any_exclude && role.identity_order && crate::fixed::enabled();
         let mut eager_sum = rules::Sum::new();
         let mut eager_all = eager;
         scores.clear();
@@ -777,7 +777,8 @@ impl CompiledPlan {
             it.set_weighted(weighted);
             sum.add(weighted).map_err(|_| vec![overflow(path())])?;
         }
-        // Without adjustments or vetoes, a total still in fixed point is rounded there.
+        // Without adjustments or vetoes, a total still in fixed point is rounded there (the
+        // sum is only ever in fixed point when the shortcuts are on).
         let simple_total = if role.adjustments.is_empty() && role.vetoes.is_empty() {
             sum.fx()
                 .and_then(|t| t.round_fixed(rp.total_scale, rp.mode))
@@ -877,9 +878,11 @@ impl CompiledPlan {
         if let Some(t) = forced_total {
             total = round_fixed(t, rp.total_scale, rp.mode);
         }
+        // Grades are compared in fixed point when the shortcuts are on and the total fits.
         let total_fx = match simple_total {
             Some(rounded) => Some(rounded),
-            None => crate::fixed::Fx::of(total),
+            None if crate::fixed::enabled() => crate::fixed::Fx::of(total),
+            None => None,
         };
         let grade_index = match forced_grade.filter(|&g| g < self.grades.len()) {
             Some(g) => g,

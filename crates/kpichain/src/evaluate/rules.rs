@@ -17,15 +17,13 @@ pub(crate) struct Targets {
 }
 
 /// Factors precomputed at compile time when they are exact (a terminating decimal), so that a
-/// division becomes a multiplication giving the identical result.
+/// division becomes a multiplication giving the identical result. A shortcut: used only while
+/// [`fixed::enabled`], and only where the result is provably the plain formula's, bit for bit
+/// (see [`achievement`] and [`score_fast`]).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Factors {
     /// 100 ÷ target, for higher-is-better achievement.
     pub(crate) achievement: Option<Decimal>,
-    /// (target_score − floor_score) ÷ (target − threshold), on direction-adjusted values.
-    pub(crate) lower_slope: Option<Decimal>,
-    /// (stretch_score − target_score) ÷ (stretch − target), on direction-adjusted values.
-    pub(crate) upper_slope: Option<Decimal>,
     /// The item's numbers in fixed point, when it can be scored on the fast path.
     pub(crate) fast: Option<FastItem>,
 }
@@ -33,36 +31,15 @@ pub(crate) struct Factors {
 /// `a ÷ b` when it is a terminating decimal that fits, so that multiplying by it is exact.
 pub(crate) fn exact_quotient(a: Decimal, b: Decimal) -> Option<Decimal> {
     let q = a.checked_div(b)?;
-    (q.checked_mul(b)? == a && q.scale() <= 12).then_some(q)
+    (exact_product(q, b)? == a && q.scale() <= 12).then_some(q)
 }
 
 impl Factors {
     pub(crate) fn new(item: &CItem) -> Factors {
-        let flip = |x: Decimal| {
-            if item.direction == Direction::LowerIsBetter {
-                dec::neg(x)
-            } else {
-                x
-            }
-        };
         let mut f = Factors::default();
         if let Some(t) = item.target {
             if item.direction == Direction::HigherIsBetter && t > Decimal::ZERO {
                 f.achievement = exact_quotient(HUNDRED, t);
-            }
-        }
-        if let CRule::Linear(r) = &item.rule {
-            if let (Some(th), Some(t)) = (item.threshold, item.target) {
-                let run = flip(t).checked_sub(flip(th));
-                f.lower_slope = run
-                    .zip(r.target_score.checked_sub(r.floor_score))
-                    .and_then(|(run, rise)| exact_quotient(rise, run));
-                if let Some(st) = item.stretch {
-                    let run = flip(st).checked_sub(flip(t));
-                    f.upper_slope = run
-                        .zip(r.stretch_score.checked_sub(r.target_score))
-                        .and_then(|(run, rise)| exact_quotient(rise, run));
-                }
             }
         }
         f.fast = FastItem::new(item, &f);
@@ -74,9 +51,15 @@ impl Factors {
 ///
 /// | target | higher is better | lower is better |
 /// | --- | --- | --- |
-/// | > 0 | actual ÷ target × 100 | target ÷ actual × 100 (undefined when actual ≤ 0) |
-/// | < 0 | (1 + (actual − target) ÷ \|target\|) × 100 | (1 − (actual − target) ÷ \|target\|) × 100 |
+/// | > 0 | (actual × 100) ÷ target | (target × 100) ÷ actual (undefined when actual ≤ 0) |
+/// | < 0 | 100 + ((actual − target) × 100) ÷ \|target\| | 100 − ((actual − target) × 100) ÷ \|target\| |
 /// | = 0 | undefined | undefined |
+///
+/// Each operation is the checked `Decimal` one, in the order written, so an overflow is an
+/// error exactly when the formula overflows: for higher is better, when actual × 100 does not
+/// fit a decimal (|actual| above about 7.9 × 10²⁶). `factor` (100 ÷ target, precomputed) only
+/// replaces the division when [`fixed::enabled`] and actual × factor is an exact product: then
+/// it is the quotient's exact value, which the rounding that follows turns into the same bits.
 pub(crate) fn achievement(
     actual: Decimal,
     target: Decimal,
@@ -88,11 +71,15 @@ pub(crate) fn achievement(
     }
     let higher = direction == Direction::HigherIsBetter;
     if target.is_sign_positive() {
-        if let (true, Some(f)) = (higher, factor) {
-            return Ok(Some(dec::mul(actual, f)?));
-        }
         if higher {
-            return Ok(Some(dec::div(dec::mul(actual, HUNDRED)?, target)?));
+            let scaled = dec::mul(actual, HUNDRED)?;
+            if let Some(product) = factor
+                .filter(|_| fixed::enabled())
+                .and_then(|f| exact_product(actual, f))
+            {
+                return Ok(Some(product));
+            }
+            return Ok(Some(dec::div(scaled, target)?));
         }
         if actual <= Decimal::ZERO {
             return Ok(None);
@@ -105,6 +92,12 @@ pub(crate) fn achievement(
     } else {
         dec::sub(HUNDRED, rel)?
     }))
+}
+
+/// `a × b` when rust_decimal computes it without rounding (the scale is the sum of the scales).
+fn exact_product(a: Decimal, b: Decimal) -> Option<Decimal> {
+    let p = a.checked_mul(b)?;
+    (p.scale() == a.scale().saturating_add(b.scale())).then_some(p)
 }
 
 /// Whether the actual meets the target in the item's direction.
@@ -136,19 +129,14 @@ pub(crate) fn score(
 ) -> Result<Scored, ArithmeticError> {
     let target = t.target.unwrap_or_default();
     match &item.rule {
-        CRule::Linear(r) => {
-            let none = Factors::default();
-            let f = if t.from_plan { &item.factors } else { &none };
-            plain(linear(
-                item.direction,
-                actual,
-                t,
-                f,
-                r.floor_score,
-                r.target_score,
-                r.stretch_score,
-            )?)
-        }
+        CRule::Linear(r) => plain(linear(
+            item.direction,
+            actual,
+            t,
+            r.floor_score,
+            r.target_score,
+            r.stretch_score,
+        )?),
         CRule::Ratio(r) => match ach {
             Some(a) => plain(clamp(a, Some(r.floor), r.cap)),
             None if met(actual, target, item.direction) => Ok(Scored {
@@ -284,7 +272,6 @@ fn linear(
     direction: Direction,
     actual: Decimal,
     t: Targets,
-    f: &Factors,
     fs: Decimal,
     ts: Decimal,
     ss: Decimal,
@@ -303,31 +290,28 @@ fn linear(
     if a <= th {
         return Ok(fs);
     }
+    // The quotient is normalized (fewest places), so that its scale is the value's, not an
+    // accident of how the division ran.
     if a < tg {
-        // fs + (a − th) × (ts − fs) ÷ (tg − th): multiply first, divide last, for exactness
-        // (or multiply by the slope when it is an exact decimal).
-        return match f.lower_slope {
-            Some(slope) => dec::add(fs, dec::mul(dec::sub(a, th)?, slope)?),
-            None => dec::add(
-                fs,
-                dec::div(
-                    dec::mul(dec::sub(a, th)?, dec::sub(ts, fs)?)?,
-                    dec::sub(tg, th)?,
-                )?,
-            ),
-        };
+        // fs + ((a − th) × (ts − fs)) ÷ (tg − th): multiply first, divide last, for exactness.
+        return dec::add(
+            fs,
+            dec::div(
+                dec::mul(dec::sub(a, th)?, dec::sub(ts, fs)?)?,
+                dec::sub(tg, th)?,
+            )?
+            .normalize(),
+        );
     }
     match st {
-        Some(st) if a < st => match f.upper_slope {
-            Some(slope) => dec::add(ts, dec::mul(dec::sub(a, tg)?, slope)?),
-            None => dec::add(
-                ts,
-                dec::div(
-                    dec::mul(dec::sub(a, tg)?, dec::sub(ss, ts)?)?,
-                    dec::sub(st, tg)?,
-                )?,
-            ),
-        },
+        Some(st) if a < st => dec::add(
+            ts,
+            dec::div(
+                dec::mul(dec::sub(a, tg)?, dec::sub(ss, ts)?)?,
+                dec::sub(st, tg)?,
+            )?
+            .normalize(),
+        ),
         Some(_) => Ok(ss),
         None => Ok(ts),
     }
@@ -356,8 +340,10 @@ enum FastRule {
         bounds: Option<(Fx, Fx)>,
         /// Direction-adjusted stretch value.
         stretch: Option<Fx>,
-        lower_slope: Option<Fx>,
-        upper_slope: Option<Fx>,
+        /// From the floor score at the threshold to the target score at the target.
+        lower_slope: Option<Slope>,
+        /// From the target score at the target to the stretch score at the stretch value.
+        upper_slope: Option<Slope>,
         floor_score: Fx,
         target_score: Fx,
         stretch_score: Fx,
@@ -384,6 +370,44 @@ enum FastRule {
     },
 }
 
+/// One piece of a linear rule, `rise` score points over a `run` of direction-adjusted values,
+/// for the fast path: the plain formula `((d × rise) ÷ run).normalize()` by one multiplication.
+#[derive(Debug, Clone, Copy)]
+struct Slope {
+    /// rise ÷ run, exact (a terminating decimal).
+    slope: Fx,
+    /// The rise, to check that the plain formula's product `d × rise` is exact.
+    rise: Fx,
+}
+
+impl Slope {
+    /// The piece between the points `(from, from_score)` and `(to, to_score)`, on
+    /// direction-adjusted values as [`linear`] computes them; `None` when the slope does not
+    /// terminate or a number does not fit 63 bits.
+    fn new(from: Decimal, to: Decimal, from_score: Decimal, to_score: Decimal) -> Option<Slope> {
+        let run = to.checked_sub(from)?;
+        let rise = to_score.checked_sub(from_score)?;
+        Some(Slope {
+            slope: Fx::of(exact_quotient(rise, run)?)?,
+            rise: Fx::of(rise)?,
+        })
+    }
+
+    /// `((d × rise) ÷ run).normalize()` as [`linear`] computes it, bit for bit, or `None` when
+    /// that cannot be promised (the product `d × rise` would be rounded, or passes 63 bits).
+    ///
+    /// When `d × rise` is exact, the quotient is the exact value `d × slope` (rust_decimal's
+    /// division is exact when the quotient fits), and normalized both are that value with the
+    /// fewest places (a zero is +0 at scale 0).
+    #[inline(always)]
+    fn apply(self, d: Fx) -> Option<Fx> {
+        if !d.mul_is_exact_in_decimal(self.rise) {
+            return None;
+        }
+        d.mul(self.slope)?.trim_zeros_to(0)
+    }
+}
+
 fn fx_opt(d: Option<Decimal>) -> Option<Option<Fx>> {
     match d {
         Some(d) => Fx::of(d).map(Some),
@@ -405,6 +429,8 @@ impl FastItem {
             _ => None,
         };
         let flip = |x: Fx| if higher { x } else { x.neg() };
+        // As `linear` adjusts them, in `Decimal`.
+        let flip_dec = |x: Decimal| if higher { x } else { dec::neg(x) };
         let rule = match &item.rule {
             CRule::Linear(r) => FastRule::Linear {
                 lower: !higher,
@@ -413,8 +439,12 @@ impl FastItem {
                     _ => None,
                 },
                 stretch: fx_opt(item.stretch)?.map(flip),
-                lower_slope: fx_opt(f.lower_slope)?,
-                upper_slope: fx_opt(f.upper_slope)?,
+                lower_slope: item.threshold.zip(item.target).and_then(|(th, tg)| {
+                    Slope::new(flip_dec(th), flip_dec(tg), r.floor_score, r.target_score)
+                }),
+                upper_slope: item.target.zip(item.stretch).and_then(|(tg, st)| {
+                    Slope::new(flip_dec(tg), flip_dec(st), r.target_score, r.stretch_score)
+                }),
                 floor_score: Fx::of(r.floor_score)?,
                 target_score: Fx::of(r.target_score)?,
                 stretch_score: Fx::of(r.stretch_score)?,
@@ -514,11 +544,11 @@ pub(crate) fn score_fast(item: &CItem, actual: Decimal, rp: &RoundingPolicy) -> 
                     if a.le(th) {
                         *floor_score
                     } else if a.lt(tg) {
-                        floor_score.add(a.sub(th)?.mul((*lower_slope)?)?)?
+                        floor_score.add((*lower_slope)?.apply(a.sub(th)?)?)?
                     } else {
                         match *stretch {
                             Some(st) if a.lt(st) => {
-                                target_score.add(a.sub(tg)?.mul((*upper_slope)?)?)?
+                                target_score.add((*upper_slope)?.apply(a.sub(tg)?)?)?
                             }
                             Some(_) => *stretch_score,
                             None => *target_score,

@@ -322,7 +322,6 @@ impl RecordSetBuilder {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::super::records::Field;
     use super::*;
 

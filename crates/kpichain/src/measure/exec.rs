@@ -748,7 +748,6 @@ fn and_fields<T: Copy>(
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
     use super::*;
 
     fn hours_of(micros: &[i64], statistic: Statistic) -> String {

@@ -525,7 +525,7 @@ pub(crate) fn parse_span_days(text: &str) -> Result<i32, String> {
 
 #[cfg(test)]
 mod tests {
-    #![allow(clippy::unwrap_used, clippy::arithmetic_side_effects)]
+    #![allow(clippy::arithmetic_side_effects)]
     use super::*;
 
     const CST: UtcOffset = UtcOffset { seconds: 8 * 3600 };
