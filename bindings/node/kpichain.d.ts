@@ -4,6 +4,7 @@
 
 import type {
   Assignment,
+  Code,
   BadRecordPolicy,
   DecimalInput,
   DecimalString,
@@ -217,9 +218,16 @@ export declare const ErrorCode: {
 
 /** One problem: a stable `code`, where it is (`roles[2].items[1].weight`), and a sentence. */
 export interface Issue {
-  code: string
+  /** A code of kpichain's catalogue, e.g. `weights_do_not_sum` (see `Code`). */
+  code: Code
+  /** Where the problem is, e.g. `roles[2].items[1].weight`; empty for the whole document. */
   path: string
+  /** The path's segments: field names and list positions, e.g. `['roles', 2, 'items', 1, 'weight']`. */
+  loc: (string | number)[]
+  /** One sentence. */
   message: string
+  /** Where the row came from, in the caller's terms (a file and line, a table and row). */
+  origin?: { source: string; line?: number; row?: number; column?: string }
 }
 
 /** The errors kpichain throws: an `Error` with a `code` and every problem in `errors`. */

@@ -60,7 +60,33 @@ impl Failure {
             let mut item = Object::new(env)?;
             item.set("code", issue.code.as_str())?;
             item.set("path", issue.path.to_string())?;
+            let segments = issue.path.segments();
+            let mut loc = env.create_array(u32::try_from(segments.len()).unwrap_or(u32::MAX))?;
+            for (j, segment) in segments.iter().enumerate() {
+                let j = u32::try_from(j).unwrap_or(u32::MAX);
+                match segment {
+                    kpichain::Segment::Key(k) => loc.set(j, &**k)?,
+                    kpichain::Segment::Index(n) => {
+                        loc.set(j, u32::try_from(*n).unwrap_or(u32::MAX))?
+                    }
+                }
+            }
+            item.set("loc", loc)?;
             item.set("message", issue.message)?;
+            if let Some(origin) = issue.origin {
+                let mut o = Object::new(env)?;
+                o.set("source", &*origin.source)?;
+                if let Some(line) = origin.line {
+                    o.set("line", line as f64)?;
+                }
+                if let Some(row) = origin.row {
+                    o.set("row", row as f64)?;
+                }
+                if let Some(column) = origin.column.as_deref() {
+                    o.set("column", column)?;
+                }
+                item.set("origin", o)?;
+            }
             list.set(u32::try_from(i).unwrap_or(u32::MAX), item)?;
         }
         error.set("errors", list)?;

@@ -15,7 +15,10 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// One problem found in a plan or in the inputs of an evaluation.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+///
+/// In JSON: `{"code", "path", "loc", "message", "origin"?}`, where `loc` is the path's
+/// segments (field names as strings, list positions as integers).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 pub struct Issue {
     /// Stable machine-readable code, e.g. `weights_do_not_sum`.
     pub code: Code,
@@ -52,6 +55,73 @@ impl Issue {
     pub fn under(mut self, prefix: &Path) -> Self {
         self.path = self.path.prefixed(prefix);
         self
+    }
+}
+
+/// How an [`Issue`] is written in JSON.
+#[derive(Serialize, schemars::JsonSchema)]
+#[schemars(rename = "Issue")]
+struct IssueOut<'a> {
+    /// Stable machine-readable code, e.g. `weights_do_not_sum`.
+    code: Code,
+    /// Where the problem is, e.g. `roles[2].items[1].weight`; empty for the whole document.
+    path: &'a Path,
+    /// The path's segments: field names as strings, list positions as integers.
+    #[schemars(with = "Vec<LocItem>")]
+    loc: Loc<'a>,
+    /// One sentence describing the problem.
+    message: &'a str,
+    /// Where the row concerned came from, in the caller's terms, when the caller said so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    origin: Option<&'a Origin>,
+}
+
+/// A segment of `loc`: a field name or a list position.
+#[derive(schemars::JsonSchema)]
+#[allow(dead_code)]
+#[serde(untagged)]
+enum LocItem {
+    /// A field name.
+    Key(String),
+    /// A list position.
+    Index(u64),
+}
+
+struct Loc<'a>(&'a Path);
+
+impl Serialize for Loc<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.0.segments().len()))?;
+        for segment in self.0.segments() {
+            match segment {
+                Segment::Key(k) => seq.serialize_element(&**k)?,
+                Segment::Index(i) => seq.serialize_element(i)?,
+            }
+        }
+        seq.end()
+    }
+}
+
+impl Serialize for Issue {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        IssueOut {
+            code: self.code,
+            path: &self.path,
+            loc: Loc(&self.path),
+            message: &self.message,
+            origin: self.origin.as_ref(),
+        }
+        .serialize(s)
+    }
+}
+
+impl schemars::JsonSchema for Issue {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Issue".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        IssueOut::json_schema(generator)
     }
 }
 
