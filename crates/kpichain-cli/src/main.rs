@@ -9,17 +9,18 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod cli;
 mod error;
 mod inputs;
-mod number;
 mod output;
 mod progress;
 mod records;
 mod render;
 
 use clap::Parser;
-use cli::{Cli, Command, DiffFormat, ExplainFormat, InputArgs, SchemaKind, ScoreFormat};
+use cli::{
+    Cli, Command, DiffFormat, ExplainFormat, InputArgs, SchemaKind, ScoreFormat, ValidateFormat,
+};
 use error::{Failure, count};
-use inputs::{Loaded, plan_issue};
-use kpichain::{CompiledPlan, Evaluation, Scheme};
+use inputs::Loaded;
+use kpichain::{Code, CompiledPlan, ErrorKind, Evaluation, Issue, Scheme};
 use progress::Progress;
 use std::io::Write;
 use std::path::Path;
@@ -38,7 +39,12 @@ fn main() -> ExitCode {
     match std::panic::catch_unwind(|| run(&cli)) {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(failure)) => {
-            let _ = std::io::stderr().write_all(failure.render().as_bytes());
+            let text = if cli.command.json_errors() {
+                failure.render_json()
+            } else {
+                failure.render()
+            };
+            let _ = std::io::stderr().write_all(text.as_bytes());
             ExitCode::from(failure.exit_code())
         }
         Err(_) => ExitCode::from(error::EXIT_INTERNAL),
@@ -48,7 +54,7 @@ fn main() -> ExitCode {
 fn run(cli: &Cli) -> Result<(), Failure> {
     let progress = Progress::new(cli.quiet);
     match &cli.command {
-        Command::Validate { plan } => validate(plan),
+        Command::Validate { plan, format } => validate(plan, *format),
         Command::Schema { which } => {
             let text = match which {
                 SchemaKind::Plan => kpichain::plan_schema(),
@@ -56,6 +62,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
                 SchemaKind::Results => kpichain::result_schema(),
                 SchemaKind::Diff => kpichain::diff_schema(),
                 SchemaKind::Versions => kpichain::versions_schema(),
+                SchemaKind::Error => kpichain::error_schema(),
             };
             output::write(&text, None)
         }
@@ -80,11 +87,14 @@ fn run(cli: &Cli) -> Result<(), Failure> {
         } => {
             let (scheme, loaded, eval) = evaluate(inputs, &progress)?;
             let Some(result) = eval.results.iter().find(|r| *r.subject == **subject) else {
-                return Err(Failure::user(format!(
+                let message = format!(
                     "subject '{subject}' is not in {} ({} assigned); check the id",
-                    loaded.assignments.file,
+                    loaded.assignments,
                     count(eval.results.len(), "subject")
-                )));
+                );
+                let issue = Issue::new(Code::UnknownSubject, kpichain::Path::root(), message)
+                    .with_origin(Some(error::file("--subject")));
+                return Err(Failure::one(ErrorKind::InputInvalid, issue));
             };
             let explanation = scheme.explain(&eval, result);
             let text = match format {
@@ -114,7 +124,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
                         })
                         .collect(),
                     _ => {
-                        return Err(Failure::user(format!(
+                        return Err(Failure::usage(format!(
                             "{} is a single plan; give a second plan to compare it with, or a document of versions",
                             before.display()
                         )));
@@ -138,31 +148,33 @@ fn run(cli: &Cli) -> Result<(), Failure> {
     }
 }
 
-/// The reason of an I/O error in words, without the `(os error N)` suffix.
-pub(crate) use kpichain_io::reason as io_reason;
-
-fn plan_failure(file: &str, e: &kpichain::PlanError) -> Failure {
-    let problems = e.issues.iter().map(|i| plan_issue(file, i)).collect();
-    Failure::problems(
-        problems,
-        format!(
-            "{file} is not a valid plan ({})",
-            count(e.issues.len(), "problem")
-        ),
-    )
+fn plan_failure(file: &str, e: kpichain::PlanError) -> Failure {
+    let n = e.issues.len();
+    let origin = Some(error::file(file));
+    let issues = e
+        .issues
+        .into_iter()
+        .map(|i| i.with_origin(origin.clone()))
+        .collect();
+    let summary = format!("{file} is not a valid plan ({})", count(n, "problem"));
+    Failure::many(ErrorKind::PlanInvalid, issues, summary)
 }
 
 fn load_failure(path: &Path, e: kpichain_io::LoadError) -> Failure {
     match e {
-        kpichain_io::LoadError::Plan(e) => plan_failure(&path.display().to_string(), &e),
-        other => Failure::user(other),
+        kpichain_io::LoadError::Plan(e) => plan_failure(&path.display().to_string(), e),
+        kpichain_io::LoadError::Io { path, reason, .. } => Failure::io(
+            error::file(path.display()),
+            format!("cannot read the file: {reason}"),
+        ),
+        other => Failure::io(error::file(path.display()), other.to_string()),
     }
 }
 
 /// Reads and compiles a single plan (not a document of versions).
 fn compile(path: &Path) -> Result<CompiledPlan, Failure> {
     let plan = kpichain_io::read_plan(path).map_err(|e| load_failure(path, e))?;
-    CompiledPlan::compile(plan).map_err(|e| plan_failure(&path.display().to_string(), &e))
+    CompiledPlan::compile(plan).map_err(|e| plan_failure(&path.display().to_string(), e))
 }
 
 /// Compiles two plans, listing the problems of both before failing.
@@ -170,23 +182,7 @@ fn compile_both(before: &Path, after: &Path) -> Result<(CompiledPlan, CompiledPl
     match (compile(before), compile(after)) {
         (Ok(b), Ok(a)) => Ok((b, a)),
         (Err(e), Ok(_)) | (Ok(_), Err(e)) => Err(e),
-        (
-            Err(Failure::User {
-                problems: mut first,
-                summary: first_summary,
-            }),
-            Err(Failure::User {
-                problems: mut second,
-                summary: second_summary,
-            }),
-        ) => {
-            first.append(&mut second);
-            Err(Failure::problems(
-                first,
-                format!("{first_summary}; {second_summary}"),
-            ))
-        }
-        (Err(e), Err(_)) => Err(e),
+        (Err(first), Err(second)) => Err(first.and(second, |a, b| format!("{a}; {b}"))),
     }
 }
 
@@ -196,8 +192,11 @@ fn load_scheme(path: &Path) -> Result<Scheme, Failure> {
     kpichain_io::load(path).map_err(|e| load_failure(path, e))
 }
 
-fn validate(path: &Path) -> Result<(), Failure> {
+fn validate(path: &Path, format: ValidateFormat) -> Result<(), Failure> {
     let scheme = load_scheme(path)?;
+    if format == ValidateFormat::Json {
+        return output::write(&render::json(&validated(&scheme))?, None);
+    }
     let mut text = String::new();
     if let Some(v) = scheme.as_versions() {
         text.push_str(&format!(
@@ -232,6 +231,34 @@ fn validate(path: &Path) -> Result<(), Failure> {
     output::write(&text, None)
 }
 
+/// What `validate --format json` prints: the plan's id, version and fingerprint, and for a
+/// document of versions each version's with the date it is in force from.
+fn validated(scheme: &Scheme) -> serde_json::Value {
+    let plan = |p: &CompiledPlan, from: Option<String>| {
+        serde_json::json!({
+            "from": from,
+            "id": p.plan().id,
+            "version": p.plan().version,
+            "roles": p.plan().roles.len(),
+            "indicators": p.plan().indicators.len(),
+            "fingerprint": p.fingerprint(),
+        })
+    };
+    match scheme.as_versions() {
+        Some(v) => serde_json::json!({
+            "id": v.document().id,
+            "span": v.document().span.as_str(),
+            "fingerprint": v.fingerprint(),
+            "versions": v.versions().map(|(from, p)| plan(p, Some(from.to_string())))
+                .collect::<Vec<_>>(),
+        }),
+        None => scheme
+            .plans()
+            .first()
+            .map_or(serde_json::Value::Null, |p| plan(p, None)),
+    }
+}
+
 /// Compiles the plan, reads the inputs and evaluates; every problem names its file and line.
 fn evaluate(
     args: &InputArgs,
@@ -239,30 +266,17 @@ fn evaluate(
 ) -> Result<(Scheme, Loaded, Evaluation), Failure> {
     let plan_file = args.plan.display().to_string();
     // Check the plan and all input files before failing, so every problem is listed at once.
-    let compiled = load_scheme(&args.plan);
-    let loaded = inputs::load(args, progress);
-    let (compiled, loaded) = match (compiled, loaded) {
+    let (compiled, loaded) = match (load_scheme(&args.plan), inputs::load(args, progress)) {
         (Ok(c), Ok(l)) => (c, l),
         (Err(e), Ok(_)) | (Ok(_), Err(e)) => return Err(e),
-        (
-            Err(Failure::User {
-                problems: mut a,
-                summary,
-            }),
-            Err(Failure::User {
-                problems: mut b, ..
-            }),
-        ) => {
-            a.append(&mut b);
-            return Err(Failure::problems(
-                a,
-                format!("{summary}, and the input files are invalid; nothing was scored"),
-            ));
+        (Err(plan), Err(inputs)) => {
+            return Err(plan.and(inputs, |a, _| {
+                format!("{a}, and the input files are invalid; nothing was scored")
+            }));
         }
-        (Err(e), Err(_)) => return Err(e),
     };
     let spinner = progress.spinner(
-        loaded.inputs.assignments.len(),
+        loaded.intake.inputs().assignments.len(),
         PROGRESS_SUBJECTS,
         "scoring",
     );
@@ -275,25 +289,25 @@ fn evaluate(
             Err(_) => kpichain::measure::RecordSets::new(),
         }
     };
-    let result = compiled.evaluate_records(&loaded.inputs, &records);
+    let result = compiled.evaluate_records(loaded.intake.inputs(), &records);
     if let Some(s) = spinner {
         s.finish_and_clear();
     }
     match result {
         Ok(eval) => Ok((compiled, loaded, eval)),
         Err(e) => {
-            let problems = e
+            let e = loaded.intake.relocate(e);
+            let n = e.issues.len();
+            let issues = e
                 .issues
-                .iter()
-                .map(|i| loaded.describe(i, &plan_file))
+                .into_iter()
+                .map(|i| inputs::place(i, &plan_file))
                 .collect();
-            Err(Failure::problems(
-                problems,
-                format!(
-                    "the inputs do not fit the plan ({}); nothing was scored",
-                    count(e.issues.len(), "problem")
-                ),
-            ))
+            let summary = format!(
+                "the inputs do not fit the plan ({}); nothing was scored",
+                count(n, "problem")
+            );
+            Err(Failure::many(ErrorKind::InputInvalid, issues, summary))
         }
     }
 }
