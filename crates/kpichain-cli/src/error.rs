@@ -10,9 +10,6 @@ pub const EXIT_USER: u8 = 1;
 /// Exit code for internal failures (bugs, standard output not writable).
 pub const EXIT_INTERNAL: u8 = 3;
 
-/// Most problems listed in text before the summary line; the rest are counted.
-const MAX_LISTED: usize = 200;
-
 /// Why a command failed.
 #[derive(Debug)]
 pub struct Failure {
@@ -113,13 +110,9 @@ impl Failure {
         if let (None, [one]) = (&self.summary, self.issues.as_slice()) {
             return format!("error: {}\n", line(one));
         }
-        for issue in self.issues.iter().take(MAX_LISTED) {
+        for issue in &self.issues {
             out.push_str(&line(issue));
             out.push('\n');
-        }
-        let rest = self.issues.len().saturating_sub(MAX_LISTED);
-        if rest > 0 {
-            out.push_str(&format!("… and {rest} more problems\n"));
         }
         out.push_str(&format!("error: {}\n", self.message()));
         out

@@ -10,15 +10,6 @@ use kpichain::{Cell, Code, Intake, IntakeBuilder, Issue, Origin, Path, Segment};
 use kpichain_io::records::csv_issue;
 use serde_json::Value;
 
-/// The inputs read from the files, and the name of the assignments file.
-#[derive(Debug)]
-pub struct Loaded {
-    /// What the core evaluates, with the origin of every row.
-    pub intake: Intake,
-    /// The assignments file, as given.
-    pub assignments: String,
-}
-
 /// The four input files and their columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Table {
@@ -106,7 +97,7 @@ impl Sink<'_> {
 
 /// Reads every input file named on the command line; reports the problems of all files at
 /// once, and nothing is evaluated when any is invalid.
-pub fn load(args: &InputArgs, progress: &Progress) -> Result<Loaded, Failure> {
+pub fn load(args: &InputArgs, progress: &Progress) -> Result<Intake, Failure> {
     let mut builder = IntakeBuilder::new();
     if let Some(p) = &args.period {
         builder.period(Cell::Text(p));
@@ -149,21 +140,14 @@ pub fn load(args: &InputArgs, progress: &Progress) -> Result<Loaded, Failure> {
             sink.issue(Code::MissingPeriod, file(&name), message);
         }
     }
-    match builder.finish() {
-        Ok(intake) => Ok(Loaded {
-            intake,
-            assignments: args.assignments.display().to_string(),
-        }),
-        Err(e) => {
-            let n = e.issues.len();
-            let issues = e.issues.into_iter().map(at_column).collect();
-            let summary = format!(
-                "the input files are invalid ({}); nothing was scored",
-                count(n, "problem")
-            );
-            Err(Failure::inputs(issues, summary))
-        }
-    }
+    builder.finish().map_err(|e| {
+        let n = count(e.issues.len(), "problem");
+        let issues = e.issues.into_iter().map(at_column).collect();
+        Failure::inputs(
+            issues,
+            format!("the input files are invalid ({n}); nothing was scored"),
+        )
+    })
 }
 
 /// The issue with its origin narrowed to the field its path names (`actuals[16].value` at
@@ -193,18 +177,11 @@ fn at_column(mut issue: Issue) -> Issue {
 
 /// CSV or JSON, decided by the extension, else by the first non-blank character.
 fn is_json(path: &std::path::Path, text: &[u8]) -> bool {
-    match path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .as_deref()
-    {
+    let ext = path.extension().and_then(|e| e.to_str());
+    match ext.map(str::to_ascii_lowercase).as_deref() {
         Some("json") => true,
         Some("csv" | "txt" | "tsv") => false,
-        _ => text
-            .iter()
-            .find(|b| !b.is_ascii_whitespace())
-            .is_some_and(|b| *b == b'[' || *b == b'{'),
+        _ => matches!(text.trim_ascii_start().first(), Some(b'[' | b'{')),
     }
 }
 
@@ -230,12 +207,11 @@ fn read_json(name: &str, bytes: &[u8], sink: &mut Sink<'_>) {
             return sink.issue(Code::ParseError, file(name), message);
         }
         Err(e) => {
-            let at = Origin::line(name, e.line() as u64);
-            return sink.issue(
-                Code::ParseError,
-                at,
-                format!("the file is not valid JSON: {e}"),
+            let (at, message) = (
+                Origin::line(name, e.line() as u64),
+                format!("not JSON: {e}"),
             );
+            return sink.issue(Code::ParseError, at, message);
         }
     };
     for (i, item) in items.iter().enumerate() {
@@ -252,23 +228,15 @@ fn read_json(name: &str, bytes: &[u8], sink: &mut Sink<'_>) {
                 }
                 _ if sink.table != Table::Actuals && !sink.table.known(key) => {
                     let at = origin.clone().column(key.as_str());
-                    let expected = sink.table.expected();
-                    sink.issue(
-                        Code::UnknownField,
-                        at,
-                        format!("unknown field `{key}`; the fields are {expected}"),
-                    );
+                    let message =
+                        format!("unknown field; the fields are {}", sink.table.expected());
+                    sink.issue(Code::UnknownField, at, message);
                 }
                 _ => entries.push((key.as_str(), value)),
             }
         }
-        let numbers: Vec<String> = entries
-            .iter()
-            .map(|(_, v)| match v {
-                Value::Number(n) => n.to_string(),
-                _ => String::new(),
-            })
-            .collect();
+        let number = |v: &Value| v.as_number().map(ToString::to_string).unwrap_or_default();
+        let numbers: Vec<String> = entries.iter().map(|(_, v)| number(v)).collect();
         let fields = entries
             .iter()
             .zip(&numbers)

@@ -19,7 +19,6 @@ use cli::{
     Cli, Command, DiffFormat, ExplainFormat, InputArgs, SchemaKind, ScoreFormat, ValidateFormat,
 };
 use error::{Failure, count};
-use inputs::Loaded;
 use kpichain::{Code, CompiledPlan, ErrorKind, Evaluation, Issue, Scheme};
 use progress::Progress;
 use std::io::Write;
@@ -71,7 +70,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             format,
             out,
         } => {
-            let (scheme, _, eval) = evaluate(inputs, &progress)?;
+            let (scheme, eval) = evaluate(inputs, &progress)?;
             let text = match format {
                 ScoreFormat::Table => render::table(&scheme, &eval),
                 ScoreFormat::Json => render::json(&eval)?,
@@ -85,11 +84,11 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             format,
             out,
         } => {
-            let (scheme, loaded, eval) = evaluate(inputs, &progress)?;
+            let (scheme, eval) = evaluate(inputs, &progress)?;
             let Some(result) = eval.results.iter().find(|r| *r.subject == **subject) else {
                 let message = format!(
                     "subject '{subject}' is not in {} ({} assigned); check the id",
-                    loaded.assignments,
+                    inputs.assignments.display(),
                     count(eval.results.len(), "subject")
                 );
                 let issue = Issue::new(Code::UnknownSubject, kpichain::Path::root(), message)
@@ -149,15 +148,16 @@ fn run(cli: &Cli) -> Result<(), Failure> {
 }
 
 fn plan_failure(file: &str, e: kpichain::PlanError) -> Failure {
-    let n = e.issues.len();
-    let origin = Some(error::file(file));
-    let issues = e
-        .issues
-        .into_iter()
-        .map(|i| i.with_origin(origin.clone()))
-        .collect();
-    let summary = format!("{file} is not a valid plan ({})", count(n, "problem"));
-    Failure::many(ErrorKind::PlanInvalid, issues, summary)
+    let summary = format!(
+        "{file} is not a valid plan ({})",
+        count(e.issues.len(), "problem")
+    );
+    let at = |i: Issue| i.with_origin(Some(error::file(file)));
+    Failure::many(
+        ErrorKind::PlanInvalid,
+        e.issues.into_iter().map(at).collect(),
+        summary,
+    )
 }
 
 fn load_failure(path: &Path, e: kpichain_io::LoadError) -> Failure {
@@ -197,76 +197,68 @@ fn validate(path: &Path, format: ValidateFormat) -> Result<(), Failure> {
     if format == ValidateFormat::Json {
         return output::write(&render::json(&validated(&scheme))?, None);
     }
-    let mut text = String::new();
-    if let Some(v) = scheme.as_versions() {
-        text.push_str(&format!(
-            "ok: plan {} with {} ({}), fingerprint {}\n",
-            v.document().id,
-            count(v.document().versions.len(), "version"),
-            v.document().span.as_str(),
-            v.fingerprint()
-        ));
-        for (from, p) in v.versions() {
-            text.push_str(&format!(
-                "  from {from}: version {} ({}, {}), fingerprint {}\n",
-                p.plan().version,
-                count(p.plan().roles.len(), "role"),
-                count(p.plan().indicators.len(), "indicator"),
-                p.fingerprint()
-            ));
+    let sizes = |p: &CompiledPlan| {
+        let (roles, indicators) = (p.plan().roles.len(), p.plan().indicators.len());
+        let (roles, indicators) = (count(roles, "role"), count(indicators, "indicator"));
+        format!("{roles}, {indicators}), fingerprint {}\n", p.fingerprint())
+    };
+    let text = match scheme.as_versions() {
+        Some(v) => {
+            let doc = v.document();
+            let (n, span) = (count(doc.versions.len(), "version"), doc.span.as_str());
+            let mut text = format!(
+                "ok: plan {} with {n} ({span}), fingerprint {}\n",
+                doc.id,
+                v.fingerprint()
+            );
+            for (from, p) in v.versions() {
+                text.push_str(&format!(
+                    "  from {from}: version {} ({}",
+                    p.plan().version,
+                    sizes(p)
+                ));
+            }
+            text
         }
-    } else {
-        for compiled in scheme.plans() {
-            let plan = compiled.plan();
-            text.push_str(&format!(
-                "ok: plan {} version {} ({}, {}), fingerprint {}\n",
-                plan.id,
-                plan.version,
-                count(plan.roles.len(), "role"),
-                count(plan.indicators.len(), "indicator"),
-                compiled.fingerprint()
-            ));
-        }
-    }
+        None => scheme
+            .plans()
+            .iter()
+            .map(|p| {
+                format!(
+                    "ok: plan {} version {} ({}",
+                    p.plan().id,
+                    p.plan().version,
+                    sizes(p)
+                )
+            })
+            .collect(),
+    };
     output::write(&text, None)
 }
 
-/// What `validate --format json` prints: the plan's id, version and fingerprint, and for a
-/// document of versions each version's with the date it is in force from.
+/// What `validate --format json` prints: the id, version and fingerprint of the plan, or of
+/// each version (with the date it is in force from) and the document's fingerprint.
 fn validated(scheme: &Scheme) -> serde_json::Value {
-    let plan = |p: &CompiledPlan, from: Option<String>| {
-        serde_json::json!({
-            "from": from,
-            "id": p.plan().id,
-            "version": p.plan().version,
-            "roles": p.plan().roles.len(),
-            "indicators": p.plan().indicators.len(),
-            "fingerprint": p.fingerprint(),
-        })
+    let plan = |p: &CompiledPlan| {
+        let plan = p.plan();
+        serde_json::json!({"id": plan.id, "version": plan.version, "fingerprint": p.fingerprint()})
     };
     match scheme.as_versions() {
         Some(v) => serde_json::json!({
             "id": v.document().id,
-            "span": v.document().span.as_str(),
             "fingerprint": v.fingerprint(),
-            "versions": v.versions().map(|(from, p)| plan(p, Some(from.to_string())))
-                .collect::<Vec<_>>(),
+            "versions": v.versions().map(|(from, p)| (from.to_string(), plan(p)))
+                .collect::<std::collections::BTreeMap<_, _>>(),
         }),
-        None => scheme
-            .plans()
-            .first()
-            .map_or(serde_json::Value::Null, |p| plan(p, None)),
+        None => serde_json::json!(scheme.plans().first().map(|p| plan(p))),
     }
 }
 
 /// Compiles the plan, reads the inputs and evaluates; every problem names its file and line.
-fn evaluate(
-    args: &InputArgs,
-    progress: &Progress,
-) -> Result<(Scheme, Loaded, Evaluation), Failure> {
+fn evaluate(args: &InputArgs, progress: &Progress) -> Result<(Scheme, Evaluation), Failure> {
     let plan_file = args.plan.display().to_string();
     // Check the plan and all input files before failing, so every problem is listed at once.
-    let (compiled, loaded) = match (load_scheme(&args.plan), inputs::load(args, progress)) {
+    let (compiled, intake) = match (load_scheme(&args.plan), inputs::load(args, progress)) {
         (Ok(c), Ok(l)) => (c, l),
         (Err(e), Ok(_)) | (Ok(_), Err(e)) => return Err(e),
         (Err(plan), Err(inputs)) => {
@@ -276,7 +268,7 @@ fn evaluate(
         }
     };
     let spinner = progress.spinner(
-        loaded.intake.inputs().assignments.len(),
+        intake.inputs().assignments.len(),
         PROGRESS_SUBJECTS,
         "scoring",
     );
@@ -289,14 +281,14 @@ fn evaluate(
             Err(_) => kpichain::measure::RecordSets::new(),
         }
     };
-    let result = compiled.evaluate_records(loaded.intake.inputs(), &records);
+    let result = compiled.evaluate_records(intake.inputs(), &records);
     if let Some(s) = spinner {
         s.finish_and_clear();
     }
     match result {
-        Ok(eval) => Ok((compiled, loaded, eval)),
+        Ok(eval) => Ok((compiled, eval)),
         Err(e) => {
-            let e = loaded.intake.relocate(e);
+            let e = intake.relocate(e);
             let n = e.issues.len();
             let issues = e
                 .issues
