@@ -17,7 +17,17 @@ Files:
   --records NAME=FILE reads a record set the plan declares (`records` in the plan): CSV with
   a header naming its fields, or JSON lines; bad records stop the run or are skipped and
   counted, as the plan's `bad_records` says.
-  Numbers are read exactly as decimals (never through binary floating point).
+  Numbers are read exactly as decimals (never through binary floating point); an empty
+  value is no value (a missing actual).
+
+Errors:
+  Every problem is one line on standard error: its place (`actuals.csv:17: column \"value\"`,
+  or the plan file and path `plan.json: roles[2].items`), the message and its code
+  (`[invalid_number]`), then `error: ` and a summary. With `--format json` errors are one
+  JSON document on standard error instead (schema: `kpichain schema error`):
+    {\"error\": \"plan_invalid\" | \"input_invalid\" | \"io_error\" | \"usage_error\" | \"internal_error\",
+     \"message\": \"...\", \"issues\": [{\"code\", \"path\", \"message\", \"origin\"?: {\"source\",
+     \"line\"?, \"row\"?, \"column\"?}}]}
 
 Exit codes:
   0  success
@@ -65,9 +75,12 @@ pub enum Command {
     Validate {
         /// The plan file (JSON or TOML).
         plan: PathBuf,
+        /// Output format; `json` also writes errors as JSON.
+        #[arg(long, short, value_enum, default_value_t = ValidateFormat::Text)]
+        format: ValidateFormat,
     },
-    /// Print a JSON Schema: of the plan format (default), of evaluation inputs, of results or of
-    /// plan diffs.
+    /// Print a JSON Schema: of the plan format (default), of evaluation inputs, of results, of
+    /// plan diffs, of versions documents or of error reports.
     #[command(after_help = AFTER_HELP)]
     Schema {
         /// Which schema to print.
@@ -80,7 +93,7 @@ pub enum Command {
         /// Plan and input files.
         #[command(flatten)]
         inputs: InputArgs,
-        /// Output format.
+        /// Output format; `json` also writes errors as JSON.
         #[arg(long, short, value_enum, default_value_t = ScoreFormat::Table)]
         format: ScoreFormat,
         /// Write the output to this file (atomically, only when everything succeeded)
@@ -98,7 +111,7 @@ pub enum Command {
         /// The subject (employee or org unit id) to explain.
         #[arg(long, short, value_name = "ID")]
         subject: String,
-        /// Output format.
+        /// Output format; `json` also writes errors as JSON.
         #[arg(long, short, value_enum, default_value_t = ExplainFormat::Text)]
         format: ExplainFormat,
         /// Write the output to this file (atomically) instead of standard output.
@@ -114,13 +127,26 @@ pub enum Command {
         before: PathBuf,
         /// The later plan file (JSON or TOML).
         after: Option<PathBuf>,
-        /// Output format.
+        /// Output format; `json` also writes errors as JSON.
         #[arg(long, short, value_enum, default_value_t = DiffFormat::Text)]
         format: DiffFormat,
         /// Write the output to this file (atomically) instead of standard output.
         #[arg(long, short, value_name = "FILE")]
         out: Option<PathBuf>,
     },
+}
+
+impl Command {
+    /// Whether errors are written as JSON: when the output format is JSON.
+    pub fn json_errors(&self) -> bool {
+        match self {
+            Command::Validate { format, .. } => *format == ValidateFormat::Json,
+            Command::Score { format, .. } => *format == ScoreFormat::Json,
+            Command::Explain { format, .. } => *format == ExplainFormat::Json,
+            Command::Diff { format, .. } => *format == DiffFormat::Json,
+            Command::Schema { .. } => false,
+        }
+    }
 }
 
 /// The plan and the input files of an evaluation.
@@ -152,6 +178,15 @@ pub struct InputArgs {
     /// header row, or JSON lines `.jsonl`); repeat for each set.
     #[arg(long, short = 'r', value_name = "NAME=FILE")]
     pub records: Vec<String>,
+}
+
+/// Output formats of `validate`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ValidateFormat {
+    /// `ok: plan …` and the fingerprint.
+    Text,
+    /// The id, version, fingerprint and sizes as JSON.
+    Json,
 }
 
 /// Output formats of `score`.
@@ -196,4 +231,6 @@ pub enum SchemaKind {
     Diff,
     /// Documents of effective-dated plan versions.
     Versions,
+    /// Error reports (what `--format json` writes on standard error).
+    Error,
 }

@@ -9,17 +9,17 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod cli;
 mod error;
 mod inputs;
-mod number;
 mod output;
 mod progress;
 mod records;
 mod render;
 
 use clap::Parser;
-use cli::{Cli, Command, DiffFormat, ExplainFormat, InputArgs, SchemaKind, ScoreFormat};
+use cli::{
+    Cli, Command, DiffFormat, ExplainFormat, InputArgs, SchemaKind, ScoreFormat, ValidateFormat,
+};
 use error::{Failure, count};
-use inputs::{Loaded, plan_issue};
-use kpichain::{CompiledPlan, Evaluation, Scheme};
+use kpichain::{Code, CompiledPlan, ErrorKind, Evaluation, Issue, Scheme};
 use progress::Progress;
 use std::io::Write;
 use std::path::Path;
@@ -38,7 +38,12 @@ fn main() -> ExitCode {
     match std::panic::catch_unwind(|| run(&cli)) {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(failure)) => {
-            let _ = std::io::stderr().write_all(failure.render().as_bytes());
+            let text = if cli.command.json_errors() {
+                failure.render_json()
+            } else {
+                failure.render()
+            };
+            let _ = std::io::stderr().write_all(text.as_bytes());
             ExitCode::from(failure.exit_code())
         }
         Err(_) => ExitCode::from(error::EXIT_INTERNAL),
@@ -48,7 +53,7 @@ fn main() -> ExitCode {
 fn run(cli: &Cli) -> Result<(), Failure> {
     let progress = Progress::new(cli.quiet);
     match &cli.command {
-        Command::Validate { plan } => validate(plan),
+        Command::Validate { plan, format } => validate(plan, *format),
         Command::Schema { which } => {
             let text = match which {
                 SchemaKind::Plan => kpichain::plan_schema(),
@@ -56,6 +61,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
                 SchemaKind::Results => kpichain::result_schema(),
                 SchemaKind::Diff => kpichain::diff_schema(),
                 SchemaKind::Versions => kpichain::versions_schema(),
+                SchemaKind::Error => kpichain::error_schema(),
             };
             output::write(&text, None)
         }
@@ -64,7 +70,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             format,
             out,
         } => {
-            let (scheme, _, eval) = evaluate(inputs, &progress)?;
+            let (scheme, eval) = evaluate(inputs, &progress)?;
             let text = match format {
                 ScoreFormat::Table => render::table(&scheme, &eval),
                 ScoreFormat::Json => render::json(&eval)?,
@@ -78,13 +84,16 @@ fn run(cli: &Cli) -> Result<(), Failure> {
             format,
             out,
         } => {
-            let (scheme, loaded, eval) = evaluate(inputs, &progress)?;
+            let (scheme, eval) = evaluate(inputs, &progress)?;
             let Some(result) = eval.results.iter().find(|r| *r.subject == **subject) else {
-                return Err(Failure::user(format!(
+                let message = format!(
                     "subject '{subject}' is not in {} ({} assigned); check the id",
-                    loaded.assignments.file,
+                    inputs.assignments.display(),
                     count(eval.results.len(), "subject")
-                )));
+                );
+                let issue = Issue::new(Code::UnknownSubject, kpichain::Path::root(), message)
+                    .with_origin(Some(error::file("--subject")));
+                return Err(Failure::one(ErrorKind::InputInvalid, issue));
             };
             let explanation = scheme.explain(&eval, result);
             let text = match format {
@@ -114,7 +123,7 @@ fn run(cli: &Cli) -> Result<(), Failure> {
                         })
                         .collect(),
                     _ => {
-                        return Err(Failure::user(format!(
+                        return Err(Failure::usage(format!(
                             "{} is a single plan; give a second plan to compare it with, or a document of versions",
                             before.display()
                         )));
@@ -138,31 +147,34 @@ fn run(cli: &Cli) -> Result<(), Failure> {
     }
 }
 
-/// The reason of an I/O error in words, without the `(os error N)` suffix.
-pub(crate) use kpichain_io::reason as io_reason;
-
-fn plan_failure(file: &str, e: &kpichain::PlanError) -> Failure {
-    let problems = e.issues.iter().map(|i| plan_issue(file, i)).collect();
-    Failure::problems(
-        problems,
-        format!(
-            "{file} is not a valid plan ({})",
-            count(e.issues.len(), "problem")
-        ),
+fn plan_failure(file: &str, e: kpichain::PlanError) -> Failure {
+    let summary = format!(
+        "{file} is not a valid plan ({})",
+        count(e.issues.len(), "problem")
+    );
+    let at = |i: Issue| i.with_origin(Some(error::file(file)));
+    Failure::many(
+        ErrorKind::PlanInvalid,
+        e.issues.into_iter().map(at).collect(),
+        summary,
     )
 }
 
 fn load_failure(path: &Path, e: kpichain_io::LoadError) -> Failure {
     match e {
-        kpichain_io::LoadError::Plan(e) => plan_failure(&path.display().to_string(), &e),
-        other => Failure::user(other),
+        kpichain_io::LoadError::Plan(e) => plan_failure(&path.display().to_string(), e),
+        kpichain_io::LoadError::Io { path, reason, .. } => Failure::io(
+            error::file(path.display()),
+            format!("cannot read the file: {reason}"),
+        ),
+        other => Failure::io(error::file(path.display()), other.to_string()),
     }
 }
 
 /// Reads and compiles a single plan (not a document of versions).
 fn compile(path: &Path) -> Result<CompiledPlan, Failure> {
     let plan = kpichain_io::read_plan(path).map_err(|e| load_failure(path, e))?;
-    CompiledPlan::compile(plan).map_err(|e| plan_failure(&path.display().to_string(), &e))
+    CompiledPlan::compile(plan).map_err(|e| plan_failure(&path.display().to_string(), e))
 }
 
 /// Compiles two plans, listing the problems of both before failing.
@@ -170,23 +182,7 @@ fn compile_both(before: &Path, after: &Path) -> Result<(CompiledPlan, CompiledPl
     match (compile(before), compile(after)) {
         (Ok(b), Ok(a)) => Ok((b, a)),
         (Err(e), Ok(_)) | (Ok(_), Err(e)) => Err(e),
-        (
-            Err(Failure::User {
-                problems: mut first,
-                summary: first_summary,
-            }),
-            Err(Failure::User {
-                problems: mut second,
-                summary: second_summary,
-            }),
-        ) => {
-            first.append(&mut second);
-            Err(Failure::problems(
-                first,
-                format!("{first_summary}; {second_summary}"),
-            ))
-        }
-        (Err(e), Err(_)) => Err(e),
+        (Err(first), Err(second)) => Err(first.and(second, |a, b| format!("{a}; {b}"))),
     }
 }
 
@@ -196,73 +192,83 @@ fn load_scheme(path: &Path) -> Result<Scheme, Failure> {
     kpichain_io::load(path).map_err(|e| load_failure(path, e))
 }
 
-fn validate(path: &Path) -> Result<(), Failure> {
+fn validate(path: &Path, format: ValidateFormat) -> Result<(), Failure> {
     let scheme = load_scheme(path)?;
-    let mut text = String::new();
-    if let Some(v) = scheme.as_versions() {
-        text.push_str(&format!(
-            "ok: plan {} with {} ({}), fingerprint {}\n",
-            v.document().id,
-            count(v.document().versions.len(), "version"),
-            v.document().span.as_str(),
-            v.fingerprint()
-        ));
-        for (from, p) in v.versions() {
-            text.push_str(&format!(
-                "  from {from}: version {} ({}, {}), fingerprint {}\n",
-                p.plan().version,
-                count(p.plan().roles.len(), "role"),
-                count(p.plan().indicators.len(), "indicator"),
-                p.fingerprint()
-            ));
-        }
-    } else {
-        for compiled in scheme.plans() {
-            let plan = compiled.plan();
-            text.push_str(&format!(
-                "ok: plan {} version {} ({}, {}), fingerprint {}\n",
-                plan.id,
-                plan.version,
-                count(plan.roles.len(), "role"),
-                count(plan.indicators.len(), "indicator"),
-                compiled.fingerprint()
-            ));
-        }
+    if format == ValidateFormat::Json {
+        return output::write(&render::json(&validated(&scheme))?, None);
     }
+    let sizes = |p: &CompiledPlan| {
+        let (roles, indicators) = (p.plan().roles.len(), p.plan().indicators.len());
+        let (roles, indicators) = (count(roles, "role"), count(indicators, "indicator"));
+        format!("{roles}, {indicators}), fingerprint {}\n", p.fingerprint())
+    };
+    let text = match scheme.as_versions() {
+        Some(v) => {
+            let doc = v.document();
+            let (n, span) = (count(doc.versions.len(), "version"), doc.span.as_str());
+            let mut text = format!(
+                "ok: plan {} with {n} ({span}), fingerprint {}\n",
+                doc.id,
+                v.fingerprint()
+            );
+            for (from, p) in v.versions() {
+                text.push_str(&format!(
+                    "  from {from}: version {} ({}",
+                    p.plan().version,
+                    sizes(p)
+                ));
+            }
+            text
+        }
+        None => scheme
+            .plans()
+            .iter()
+            .map(|p| {
+                format!(
+                    "ok: plan {} version {} ({}",
+                    p.plan().id,
+                    p.plan().version,
+                    sizes(p)
+                )
+            })
+            .collect(),
+    };
     output::write(&text, None)
 }
 
+/// What `validate --format json` prints: the id, version and fingerprint of the plan, or of
+/// each version (with the date it is in force from) and the document's fingerprint.
+fn validated(scheme: &Scheme) -> serde_json::Value {
+    let plan = |p: &CompiledPlan| {
+        let plan = p.plan();
+        serde_json::json!({"id": plan.id, "version": plan.version, "fingerprint": p.fingerprint()})
+    };
+    match scheme.as_versions() {
+        Some(v) => serde_json::json!({
+            "id": v.document().id,
+            "fingerprint": v.fingerprint(),
+            "versions": v.versions().map(|(from, p)| (from.to_string(), plan(p)))
+                .collect::<std::collections::BTreeMap<_, _>>(),
+        }),
+        None => serde_json::json!(scheme.plans().first().map(|p| plan(p))),
+    }
+}
+
 /// Compiles the plan, reads the inputs and evaluates; every problem names its file and line.
-fn evaluate(
-    args: &InputArgs,
-    progress: &Progress,
-) -> Result<(Scheme, Loaded, Evaluation), Failure> {
+fn evaluate(args: &InputArgs, progress: &Progress) -> Result<(Scheme, Evaluation), Failure> {
     let plan_file = args.plan.display().to_string();
     // Check the plan and all input files before failing, so every problem is listed at once.
-    let compiled = load_scheme(&args.plan);
-    let loaded = inputs::load(args, progress);
-    let (compiled, loaded) = match (compiled, loaded) {
+    let (compiled, intake) = match (load_scheme(&args.plan), inputs::load(args, progress)) {
         (Ok(c), Ok(l)) => (c, l),
         (Err(e), Ok(_)) | (Ok(_), Err(e)) => return Err(e),
-        (
-            Err(Failure::User {
-                problems: mut a,
-                summary,
-            }),
-            Err(Failure::User {
-                problems: mut b, ..
-            }),
-        ) => {
-            a.append(&mut b);
-            return Err(Failure::problems(
-                a,
-                format!("{summary}, and the input files are invalid; nothing was scored"),
-            ));
+        (Err(plan), Err(inputs)) => {
+            return Err(plan.and(inputs, |a, _| {
+                format!("{a}, and the input files are invalid; nothing was scored")
+            }));
         }
-        (Err(e), Err(_)) => return Err(e),
     };
     let spinner = progress.spinner(
-        loaded.inputs.assignments.len(),
+        intake.inputs().assignments.len(),
         PROGRESS_SUBJECTS,
         "scoring",
     );
@@ -275,25 +281,25 @@ fn evaluate(
             Err(_) => kpichain::measure::RecordSets::new(),
         }
     };
-    let result = compiled.evaluate_records(&loaded.inputs, &records);
+    let result = compiled.evaluate_records(intake.inputs(), &records);
     if let Some(s) = spinner {
         s.finish_and_clear();
     }
     match result {
-        Ok(eval) => Ok((compiled, loaded, eval)),
+        Ok(eval) => Ok((compiled, eval)),
         Err(e) => {
-            let problems = e
+            let e = intake.relocate(e);
+            let n = e.issues.len();
+            let issues = e
                 .issues
-                .iter()
-                .map(|i| loaded.describe(i, &plan_file))
+                .into_iter()
+                .map(|i| inputs::place(i, &plan_file))
                 .collect();
-            Err(Failure::problems(
-                problems,
-                format!(
-                    "the inputs do not fit the plan ({}); nothing was scored",
-                    count(e.issues.len(), "problem")
-                ),
-            ))
+            let summary = format!(
+                "the inputs do not fit the plan ({}); nothing was scored",
+                count(n, "problem")
+            );
+            Err(Failure::many(ErrorKind::InputInvalid, issues, summary))
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Writing output: to standard output, or atomically to a file (a temporary file in the same
 //! folder, renamed into place only when everything succeeded).
 
-use crate::error::Failure;
+use crate::error::{Failure, file};
 use std::io::Write;
 use std::path::Path;
 
@@ -22,7 +22,7 @@ fn write_stdout(text: &str) -> Result<(), Failure> {
         Ok(()) => Ok(()),
         // The reader went away (`kpichain score … | head`): not an error.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(Failure::Internal(format!(
+        Err(e) => Err(Failure::internal(format!(
             "standard output could not be written: {e}"
         ))),
     }
@@ -35,7 +35,8 @@ fn write_file(text: &str, path: &Path) -> Result<(), Failure> {
         _ => Path::new("."),
     };
     let fail = |e: std::io::Error| {
-        Failure::user(format!("cannot write {shown}: {}", crate::io_reason(&e)))
+        let reason = kpichain_io::reason(&e);
+        Failure::io(file(&shown), format!("cannot write the file: {reason}"))
     };
     let mut tmp = tempfile::Builder::new()
         .prefix(".kpichain-")

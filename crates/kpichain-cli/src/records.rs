@@ -1,10 +1,11 @@
 //! Reading raw business records (`--records NAME=FILE`) into the record sets the plan
 //! declares; the files themselves (CSV or JSON lines) are read by `kpichain_io::records`.
 
-use crate::error::Failure;
+use crate::error::{Failure, file as whole};
 use crate::progress::Progress;
 use kpichain::CompiledPlan;
 use kpichain::measure::RecordSets;
+use kpichain::{Code, Issue, Origin, Path};
 use kpichain_io::records::{RecordFormat, read_records};
 
 /// Files at least this large show a progress bar on a terminal.
@@ -30,12 +31,15 @@ pub fn load(
     progress: &Progress,
 ) -> Result<RecordSets, Failure> {
     let mut problems = Vec::new();
+    let issue = |code, origin: Origin, message: String| {
+        Issue::new(code, Path::root(), message).with_origin(Some(origin))
+    };
     let mut sets = RecordSets::new();
     for spec in specs {
         let (name, file) = match parse_spec(spec) {
             Ok(x) => x,
             Err(e) => {
-                problems.push(format!("--records {e}"));
+                problems.push(issue(Code::ParseError, whole("--records"), e));
                 continue;
             }
         };
@@ -46,19 +50,24 @@ pub fn load(
                 .iter()
                 .map(|r| r.name.as_str())
                 .collect();
-            problems.push(format!(
-                "--records {name}={file}: the plan declares no record set '{name}' (it declares: {})",
-                if declared.is_empty() { "none".to_string() } else { declared.join(", ") }
+            let declared = if declared.is_empty() {
+                "none".to_string()
+            } else {
+                declared.join(", ")
+            };
+            problems.push(issue(
+                Code::UnknownRecordSet,
+                whole(format!("--records {name}={file}")),
+                format!("the plan declares no record set '{name}' (it declares: {declared})"),
             ));
             continue;
         };
         let bytes = match std::fs::read(&file) {
             Ok(b) => b,
             Err(e) => {
-                problems.push(format!(
-                    "{file}: cannot read the file: {}",
-                    kpichain_io::reason(&e)
-                ));
+                let reason = kpichain_io::reason(&e);
+                let message = format!("cannot read the file: {reason}");
+                problems.push(issue(Code::IoError, whole(&file), message));
                 continue;
             }
         };
@@ -72,7 +81,8 @@ pub fn load(
         }
         if clean {
             if let Err(e) = sets.insert(builder.finish()) {
-                problems.extend(e.issues.iter().map(|i| format!("{file}: {}", i.message)));
+                let origin = Some(whole(&file));
+                problems.extend(e.issues.into_iter().map(|i| i.with_origin(origin.clone())));
             }
         }
     }
@@ -80,7 +90,7 @@ pub fn load(
         Ok(sets)
     } else {
         let n = problems.len();
-        Err(Failure::problems(
+        Err(Failure::inputs(
             problems,
             format!(
                 "the record files cannot be read ({}); nothing was scored",

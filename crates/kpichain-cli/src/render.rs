@@ -205,7 +205,7 @@ pub fn table(scheme: &Scheme, eval: &Evaluation) -> String {
 /// The full evaluation as pretty JSON (decimals as strings).
 pub fn json<T: serde::Serialize>(value: &T) -> Result<String, Failure> {
     let mut text = serde_json::to_string_pretty(value)
-        .map_err(|e| Failure::Internal(format!("the result could not be written as JSON: {e}")))?;
+        .map_err(|e| Failure::internal(format!("the result could not be written as JSON: {e}")))?;
     text.push('\n');
     Ok(text)
 }
@@ -214,7 +214,7 @@ pub fn json<T: serde::Serialize>(value: &T) -> Result<String, Failure> {
 pub fn csv(compiled: &CompiledPlan, eval: &Evaluation) -> Result<String, Failure> {
     let names = Names::of(compiled.plan());
     let internal = |e: &dyn std::fmt::Display| {
-        Failure::Internal(format!("the result could not be written as CSV: {e}"))
+        Failure::internal(format!("the result could not be written as CSV: {e}"))
     };
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([

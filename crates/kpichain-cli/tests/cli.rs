@@ -158,7 +158,9 @@ fn validate_of_a_missing_file_is_a_user_error() {
         .args(["validate", "no-such-plan.json"])
         .assert()
         .code(1)
-        .stderr("error: cannot read no-such-plan.json: no such file or directory\n");
+        .stderr(
+            "error: no-such-plan.json: cannot read the file: no such file or directory [io_error]\n",
+        );
 }
 
 // ---- schema ---------------------------------------------------------------------------------
@@ -177,6 +179,10 @@ fn schema_prints_the_core_plan_schema() {
     assert_eq!(
         stdout_of(kpichain().args(["schema", "diff"])),
         kpichain::diff_schema()
+    );
+    assert_eq!(
+        stdout_of(kpichain().args(["schema", "error"])),
+        kpichain::error_schema()
     );
 }
 
@@ -330,15 +336,16 @@ fn a_bad_csv_row_names_file_line_and_column_and_writes_nothing() {
     let assert = cargo_bin_cmd!("kpichain")
         .current_dir(dir.path())
         .args(SCORE)
-        .args(["--format", "json", "--out", "out.json"])
+        .args(["--format", "csv", "--out", "out.json"])
         .assert()
         .code(1)
         .stdout("");
     let err = stderr_of(assert);
     assert_eq!(
         err,
-        "actuals.csv:17: column \"value\": \"12,5\" is not a decimal number \
-         (use \".\" as the decimal point and no thousands separators)\n\
+        "actuals.csv:17: column \"value\": the actual of subject 'E101' for indicator \
+         'sales_amount' is invalid: \"12,5\" is not a decimal number \
+         (use \".\" as the decimal point and no thousands separators) [invalid_number]\n\
          error: the input files are invalid (1 problem); nothing was scored\n"
     );
     assert_eq!(std::fs::read_to_string(&out).unwrap(), "previous results");
@@ -392,6 +399,144 @@ fn inputs_that_do_not_fit_the_plan_are_reported_at_their_csv_line() {
     assert!(
         err.ends_with("error: the inputs do not fit the plan (3 problems); nothing was scored\n"),
         "{err}"
+    );
+}
+
+/// The error document `--format json` writes on standard error.
+fn json_error(assert: assert_cmd::assert::Assert) -> serde_json::Value {
+    let out = assert.code(1).stdout("").get_output().stderr.clone();
+    serde_json::from_slice(&out).unwrap()
+}
+
+#[test]
+fn a_bad_number_has_the_golden_vectors_code_in_csv_and_json_files() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let text = std::fs::read_to_string(root.join("tests/vectors/input_bad_number.json")).unwrap();
+    let vector: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let expected = &vector["expected_input_errors"][0];
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("plan.json"), vector["plan"].to_string()).unwrap();
+    let inputs = &vector["inputs"];
+    std::fs::write(
+        dir.path().join("assignments.json"),
+        inputs["assignments"].to_string(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("actuals.json"),
+        inputs["actuals"].to_string(),
+    )
+    .unwrap();
+    let a = &inputs["actuals"][0];
+    let row = format!(
+        "subject,indicator,value\n{},{},\"{}\"\n",
+        a["subject"].as_str().unwrap(),
+        a["indicator"].as_str().unwrap(),
+        a["value"].as_str().unwrap()
+    );
+    std::fs::write(dir.path().join("actuals.csv"), row).unwrap();
+    for (actuals, origin) in [
+        (
+            "actuals.csv",
+            serde_json::json!({"source": "actuals.csv", "line": 2, "column": "value"}),
+        ),
+        (
+            "actuals.json",
+            serde_json::json!({"source": "actuals.json", "row": 0, "column": "value"}),
+        ),
+    ] {
+        let v = json_error(
+            cargo_bin_cmd!("kpichain")
+                .current_dir(dir.path())
+                .args([
+                    "score",
+                    "plan.json",
+                    "-a",
+                    "assignments.json",
+                    "-A",
+                    actuals,
+                ])
+                .args(["--format", "json"])
+                .assert(),
+        );
+        assert_eq!(v["error"], "input_invalid", "{v}");
+        let issue = &v["issues"][0];
+        assert_eq!(issue["code"], expected["code"], "{v}");
+        assert_eq!(issue["path"], expected["path"], "{v}");
+        assert_eq!(issue["origin"], origin, "{v}");
+    }
+}
+
+#[test]
+fn json_errors_name_the_code_path_and_origin() {
+    let v = json_error(
+        kpichain()
+            .args(["validate", "plan-invalid-weights.json", "--format", "json"])
+            .assert(),
+    );
+    assert_eq!(v["error"], "plan_invalid");
+    assert_eq!(
+        v["message"],
+        "plan-invalid-weights.json is not a valid plan (1 problem)"
+    );
+    assert_eq!(
+        v["issues"][0],
+        serde_json::json!({
+            "code": "weights_do_not_sum",
+            "path": "roles[2].items",
+            "loc": ["roles", 2, "items"],
+            "message": "the weights of role 'purchasing_manager' (采购经理) sum to 110, not 100",
+            "origin": {"source": "plan-invalid-weights.json"},
+        })
+    );
+    let v = json_error(
+        kpichain()
+            .args(["validate", "no-such-plan.json", "-f", "json"])
+            .assert(),
+    );
+    assert_eq!(v["error"], "io_error");
+    assert_eq!(v["issues"][0]["code"], "io_error");
+    assert_eq!(v["issues"][0]["origin"]["source"], "no-such-plan.json");
+    let ok: serde_json::Value = serde_json::from_str(&stdout_of(kpichain().args([
+        "validate",
+        "plan.json",
+        "--format",
+        "json",
+    ])))
+    .unwrap();
+    assert_eq!(ok["id"], "company-a-2022");
+}
+
+#[test]
+fn an_unknown_subject_in_the_actuals_csv_is_reported_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let actuals = dir.path().join("actuals.csv");
+    std::fs::write(
+        &actuals,
+        "subject,indicator,value\nE101,sales_amount,1\nE999,sales_amount,3\n",
+    )
+    .unwrap();
+    let v = json_error(
+        kpichain()
+            .args([
+                "score",
+                "plan.json",
+                "-a",
+                "assignments.csv",
+                "-f",
+                "json",
+                "-A",
+            ])
+            .arg(&actuals)
+            .assert(),
+    );
+    assert_eq!(v["error"], "input_invalid");
+    let issue = &v["issues"][0];
+    assert_eq!(issue["code"], "unknown_subject");
+    assert_eq!(issue["path"], "actuals[1].subject");
+    assert_eq!(
+        issue["origin"],
+        serde_json::json!({"source": actuals.display().to_string(), "line": 3, "column": "subject"})
     );
 }
 
@@ -476,7 +621,8 @@ fn explain_json_is_the_core_explanation() {
 #[test]
 fn explain_of_an_unknown_subject_is_a_user_error() {
     kpichain().args(explain("E999")).assert().code(1).stderr(
-        "error: subject 'E999' is not in assignments.csv (27 subjects assigned); check the id\n",
+        "error: --subject: subject 'E999' is not in assignments.csv (27 subjects assigned); \
+         check the id [unknown_subject]\n",
     );
 }
 
@@ -594,8 +740,9 @@ fn diff_lists_the_problems_of_both_plans() {
         err,
         "plan-invalid-weights.json: roles[2].items: the weights of role 'purchasing_manager' \
          (采购经理) sum to 110, not 100 [weights_do_not_sum]\n\
+         no-such-plan.json: cannot read the file: no such file or directory [io_error]\n\
          error: plan-invalid-weights.json is not a valid plan (1 problem); \
-         cannot read no-such-plan.json: no such file or directory\n"
+         no-such-plan.json: cannot read the file: no such file or directory\n"
     );
 }
 
@@ -663,7 +810,10 @@ fn an_unwritable_out_path_is_a_user_error() {
         .args(["--out", "no-such-folder/results.txt"])
         .assert()
         .code(1)
-        .stderr("error: cannot write no-such-folder/results.txt: no such file or directory\n");
+        .stderr(
+            "error: no-such-folder/results.txt: cannot write the file: no such file or directory \
+             [io_error]\n",
+        );
 }
 
 #[cfg(target_os = "linux")]

@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use kpichain::measure::RecordSetBuilder;
+use kpichain::{Code, Issue, Origin, Path as IssuePath};
 
 /// How a record file is laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,13 +34,13 @@ impl RecordFormat {
 
 /// Reads the records in `bytes` (the content of `file`, a leading byte order mark ignored)
 /// into `builder`, with the fields it declares. Returns the problems that stop the file from
-/// being read — a missing column, a malformed line — each starting `file:` or `file:line:`.
+/// being read — a missing column, a malformed line — each with its origin (`file:line`).
 pub fn read_records(
     file: &str,
     format: RecordFormat,
     bytes: &[u8],
     builder: &mut RecordSetBuilder,
-) -> Vec<String> {
+) -> Vec<Issue> {
     let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let mut problems = Vec::new();
     match format {
@@ -49,7 +50,7 @@ pub fn read_records(
     problems
 }
 
-fn read_csv(file: &str, bytes: &[u8], builder: &mut RecordSetBuilder, problems: &mut Vec<String>) {
+fn read_csv(file: &str, bytes: &[u8], builder: &mut RecordSetBuilder, problems: &mut Vec<Issue>) {
     let declared = builder.schema().fields();
     let fields: Vec<String> = declared.iter().map(|f| f.name.clone()).collect();
     let optional: Vec<bool> = declared.iter().map(|f| f.optional).collect();
@@ -60,7 +61,7 @@ fn read_csv(file: &str, bytes: &[u8], builder: &mut RecordSetBuilder, problems: 
     let headers: Vec<String> = match reader.headers() {
         Ok(h) => h.iter().map(|c| c.trim().to_string()).collect(),
         Err(e) => {
-            problems.push(format!("{file}: {e}"));
+            problems.push(csv_issue(file, &e));
             return;
         }
     };
@@ -69,9 +70,13 @@ fn read_csv(file: &str, bytes: &[u8], builder: &mut RecordSetBuilder, problems: 
     for (f, opt) in fields.iter().zip(&optional) {
         let found = headers.iter().position(|h| h == f);
         if found.is_none() && !opt {
-            problems.push(format!(
-                "{file}:1: the header has no column \"{f}\"; the record set needs {}",
-                fields.join(",")
+            problems.push(issue(
+                Code::MissingColumn,
+                Origin::line(file, 1),
+                format!(
+                    "the header has no column \"{f}\"; the record set needs {}",
+                    fields.join(",")
+                ),
             ));
         }
         at.push(found);
@@ -98,7 +103,7 @@ fn read_csv(file: &str, bytes: &[u8], builder: &mut RecordSetBuilder, problems: 
             }
             Err(e) => {
                 let fatal = matches!(e.kind(), csv::ErrorKind::Io(_));
-                problems.push(format!("{file}: {e}"));
+                problems.push(csv_issue(file, &e));
                 if fatal {
                     break;
                 }
@@ -107,14 +112,13 @@ fn read_csv(file: &str, bytes: &[u8], builder: &mut RecordSetBuilder, problems: 
     }
 }
 
-fn read_jsonl(
-    file: &str,
-    bytes: &[u8],
-    builder: &mut RecordSetBuilder,
-    problems: &mut Vec<String>,
-) {
+fn read_jsonl(file: &str, bytes: &[u8], builder: &mut RecordSetBuilder, problems: &mut Vec<Issue>) {
     let Ok(text) = std::str::from_utf8(bytes) else {
-        problems.push(format!("{file}: the file is not UTF-8 text"));
+        problems.push(issue(
+            Code::ParseError,
+            whole(file),
+            "the file is not UTF-8 text".to_string(),
+        ));
         return;
     };
     for (n, line) in text.lines().enumerate() {
@@ -125,14 +129,69 @@ fn read_jsonl(
         let value: serde_json::Value = match serde_json::from_str(line) {
             Ok(v) => v,
             Err(e) => {
-                problems.push(format!("{file}:{line_no}: not a JSON object: {e}"));
+                let at = Origin::line(file, line_no as u64);
+                problems.push(issue(
+                    Code::ParseError,
+                    at,
+                    format!("not a JSON object: {e}"),
+                ));
                 continue;
             }
         };
         let Some(obj) = value.as_object() else {
-            problems.push(format!("{file}:{line_no}: each line must be a JSON object"));
+            let at = Origin::line(file, line_no as u64);
+            let message = "each line must be a JSON object".to_string();
+            problems.push(issue(Code::InvalidRow, at, message));
             continue;
         };
         builder.push_json(obj, Some(&format!("{file}:{line_no}")));
+    }
+}
+
+/// The whole file `file`, as an origin.
+pub fn whole(file: &str) -> Origin {
+    Origin {
+        source: file.into(),
+        line: None,
+        row: None,
+        column: None,
+    }
+}
+
+fn issue(code: Code, origin: Origin, message: String) -> Issue {
+    Issue::new(code, IssuePath::root(), message).with_origin(Some(origin))
+}
+
+/// A CSV reading error as an issue at its line: a row with too many or too few cells is
+/// `invalid_row`, text that is not UTF-8 `parse_error`, a failed read `io_error`.
+pub fn csv_issue(file: &str, e: &csv::Error) -> Issue {
+    let at = |pos: &Option<csv::Position>| match pos {
+        Some(p) => Origin::line(file, p.line()),
+        None => whole(file),
+    };
+    match e.kind() {
+        csv::ErrorKind::UnequalLengths {
+            pos,
+            expected_len,
+            len,
+        } => issue(
+            Code::InvalidRow,
+            at(pos),
+            format!(
+                "the row has {len} fields but the header has {expected_len} (is a value with a comma missing its quotes?)"
+            ),
+        ),
+        csv::ErrorKind::Utf8 { pos, .. } => issue(
+            Code::ParseError,
+            at(pos),
+            "the row is not UTF-8 text; save the file as UTF-8 (in Excel: \"CSV UTF-8\")"
+                .to_string(),
+        ),
+        csv::ErrorKind::Io(err) => issue(
+            Code::IoError,
+            whole(file),
+            format!("cannot read the file: {}", crate::reason(err)),
+        ),
+        _ => issue(Code::ParseError, whole(file), e.to_string()),
     }
 }

@@ -264,10 +264,12 @@ fn record_files_csv_and_json_lines() {
         b"rep,at\nE1,2022-01-03T10:00:00\n",
         &mut builder,
     );
+    let shown: Vec<String> = problems.iter().map(ToString::to_string).collect();
     assert_eq!(
-        problems,
+        shown,
         vec![
-            "x.csv:1: the header has no column \"amount\"; the record set needs rep,amount,at"
+            "x.csv:1: the header has no column \"amount\"; the record set needs rep,amount,at \
+             [missing_column]"
                 .to_string()
         ]
     );
@@ -275,9 +277,18 @@ fn record_files_csv_and_json_lines() {
         b"{\"rep\": \"E1\", \"amount\": 1, \"at\": \"2022-01-03T10:00:00\"}\n[1]\n\nnot json\n";
     let problems = read_records("x.jsonl", RecordFormat::JsonLines, jsonl, &mut builder);
     assert_eq!(problems.len(), 2, "{problems:?}");
-    assert_eq!(problems[0], "x.jsonl:2: each line must be a JSON object");
+    assert_eq!(
+        problems[0].to_string(),
+        "x.jsonl:2: each line must be a JSON object [invalid_row]"
+    );
+    assert_eq!(
+        problems[1].origin,
+        Some(kpichain::Origin::line("x.jsonl", 4))
+    );
     assert!(
-        problems[1].starts_with("x.jsonl:4: not a JSON object"),
+        problems[1]
+            .to_string()
+            .starts_with("x.jsonl:4: not a JSON object"),
         "{problems:?}"
     );
     assert_eq!(RecordFormat::of_path("a/b.NDJSON"), RecordFormat::JsonLines);

@@ -18,7 +18,10 @@ mod scheme;
 mod versions;
 
 pub use compile::CompiledPlan;
-pub use error::{Code, Error, InputError, Issue, Origin, Path, PlanError, Segment, UnknownCode};
+pub use error::{
+    Code, Error, ErrorKind, ErrorReport, InputError, Issue, Origin, Path, PlanError, Segment,
+    UnknownCode,
+};
 pub use evaluate::*;
 pub use intake::{
     ASSIGNMENT_FIELDS, Cell, Intake, IntakeBuilder, MAX_ISSUES, NumberProblem, Place,
@@ -26,7 +29,8 @@ pub use intake::{
 pub use model::*;
 pub use rust_decimal::Decimal;
 pub use schema::{
-    diff_schema, explanation_schema, inputs_schema, plan_schema, result_schema, versions_schema,
+    diff_schema, error_schema, explanation_schema, inputs_schema, plan_schema, result_schema,
+    versions_schema,
 };
 pub use scheme::{Format, Scheme};
 pub use versions::{CompiledVersions, PlanVersion, PlanVersions, SpanRule};

@@ -69,3 +69,15 @@ pub fn versions_schema() -> String {
     text.push('\n');
     text
 }
+
+/// The JSON Schema of an error report ([`crate::ErrorReport`]): what the CLI writes on standard
+/// error with `--format json`.
+pub fn error_schema() -> String {
+    let schema = schemars::generate::SchemaSettings::draft2020_12()
+        .for_serialize()
+        .into_generator()
+        .into_root_schema_for::<crate::ErrorReport>();
+    let mut text = serde_json::to_string_pretty(&schema).unwrap_or_default();
+    text.push('\n');
+    text
+}

@@ -52,6 +52,11 @@ fn versions_schema_is_current() {
 }
 
 #[test]
+fn error_schema_is_current() {
+    check("error.schema.json", kpichain::error_schema());
+}
+
+#[test]
 fn measures_schema_is_current() {
     check("measures.schema.json", kpichain::measure::measures_schema());
 }

@@ -58,7 +58,7 @@ pub struct UnknownCode;
 
 codes! {
     // ---- plan: reading the document --------------------------------------------------
-    /// The plan or versions document could not be read (bad JSON/TOML, wrong type, bad number).
+    /// A plan, versions document or input file could not be read (bad JSON, TOML or CSV, a wrong type, a bad number in a plan).
     ParseError = "parse_error", "plan";
     /// A field that the format does not know (a misspelling, or a field of another rule type).
     UnknownField = "unknown_field", "plan";
@@ -147,7 +147,7 @@ codes! {
     MissingTimeZone = "missing_time_zone", "plan";
     /// Two record sets with the same name.
     DuplicateRecordSet = "duplicate_record_set", "plan";
-    /// Two fields of a record set with the same name.
+    /// Two fields of a record set, or two columns of an input file's header, with the same name.
     DuplicateField = "duplicate_field", "plan";
     /// A record field name that is not a plain name.
     BadFieldName = "bad_field_name", "plan";

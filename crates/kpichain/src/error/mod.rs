@@ -6,10 +6,12 @@
 mod code;
 mod origin;
 mod path;
+mod report;
 
 pub use code::{Code, UnknownCode};
 pub use origin::Origin;
 pub use path::{Path, Segment};
+pub use report::{ErrorKind, ErrorReport};
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
