@@ -13,7 +13,6 @@
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod failure;
-mod inputs;
 mod json;
 mod plan;
 mod scorer;

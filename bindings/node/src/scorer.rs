@@ -2,7 +2,6 @@
 //! effective-dated versions of one), for `NativePlan` and `NativeVersions` alike.
 
 use crate::failure::{self, Failure, Outcome};
-use crate::inputs;
 use crate::json::to_ascii_json;
 use kpichain::Code;
 use kpichain::{Evaluation, Explanation, Issue, Scheme};
@@ -10,10 +9,8 @@ use napi::bindgen_prelude::Latin1String;
 use serde::Serialize;
 
 fn evaluate(scheme: &Scheme, text: &str) -> Outcome<Evaluation> {
-    let prepared = inputs::prepare(text)?;
-    scheme
-        .evaluate(prepared.inputs())
-        .map_err(|e| Failure::from(prepared.relocate(e)))
+    let intake = kpichain::Intake::from_json(text)?;
+    Ok(scheme.evaluate_intake(&intake)?)
 }
 
 /// Scores `text` (the inputs JSON) and returns the evaluation as JSON text; with `explain`,

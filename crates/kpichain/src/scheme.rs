@@ -221,6 +221,22 @@ impl Scheme {
         self.evaluate_records(inputs, &RecordSets::new())
     }
 
+    /// Scores inputs taken in through [`Intake`](crate::Intake): every issue comes back at the
+    /// caller's row and column, with its origin.
+    pub fn evaluate_intake(&self, intake: &crate::Intake) -> Result<Evaluation, InputError> {
+        self.evaluate_intake_records(intake, &RecordSets::new())
+    }
+
+    /// Like [`Scheme::evaluate_intake`], with typed record sets.
+    pub fn evaluate_intake_records(
+        &self,
+        intake: &crate::Intake,
+        records: &RecordSets,
+    ) -> Result<Evaluation, InputError> {
+        self.evaluate_records(intake.inputs(), records)
+            .map_err(|e| intake.relocate(e))
+    }
+
     /// Like [`Scheme::evaluate`], with typed record sets.
     pub fn evaluate_records(
         &self,
