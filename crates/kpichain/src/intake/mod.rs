@@ -175,7 +175,10 @@ impl Intake {
             (Some(column), _) => at.key(&**column),
         };
         if issue.origin.is_none() {
-            issue.origin.clone_from(&place.origin);
+            issue.origin = match (&place.origin, &place.column) {
+                (Some(o), Some(c)) if o.column.is_none() => Some(o.clone().column(c.clone())),
+                (o, _) => o.clone(),
+            };
         }
     }
 }
