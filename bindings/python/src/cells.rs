@@ -170,6 +170,8 @@ impl Column {
                 to(&D::Decimal128(38, *s)).map(|c| Column::Decimal(c, *s))
             }
             D::Boolean => Some(Column::Bool(col.clone())),
+            _ if dt.is_nested() => None,
+            D::Binary | D::LargeBinary | D::BinaryView | D::FixedSizeBinary(_) => None,
             _ => to(&D::LargeUtf8).map(Column::Text),
         };
         read.unwrap_or_else(|| Column::Other(col.clone(), dt.to_string()))

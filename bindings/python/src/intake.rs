@@ -201,8 +201,11 @@ pub(crate) fn rows(
     long: bool,
 ) -> PyResult<()> {
     let name = list.name();
+    let rows_like = !obj.is_instance_of::<PyString>()
+        && obj.cast::<PyDict>().is_err()
+        && type_name(obj) != "LazyFrame";
     let iter = match obj.try_iter() {
-        Ok(it) if !obj.is_instance_of::<PyString>() && obj.cast::<PyDict>().is_err() => it,
+        Ok(it) if rows_like => it,
         _ => {
             not_rows(b, name, obj);
             return Ok(());

@@ -32,25 +32,6 @@ pub(crate) enum Pending {
     Table { name: String, table: Table },
 }
 
-fn unknown_set(plan: &CompiledPlan, name: &str) -> Issue {
-    let names: Vec<&str> = plan
-        .plan()
-        .records
-        .iter()
-        .map(|d| d.name.as_str())
-        .collect();
-    let known = if names.is_empty() {
-        "it declares none".to_string()
-    } else {
-        format!("it declares {}", names.join(", "))
-    };
-    Issue::new(
-        Code::UnknownRecordSet,
-        Path::root().key("records").key(name),
-        format!("record set '{name}' is not declared in the plan's `records` ({known})"),
-    )
-}
-
 /// Reads the `records=` argument (with the interpreter): rows are built into record sets
 /// now, tables are imported and built later by [`build`].
 pub(crate) fn collect(
@@ -90,7 +71,8 @@ pub(crate) fn collect(
         let name = name.to_cow()?.into_owned();
         let at = Path::root().key("records").key(name.as_str());
         let Some(mut builder) = plan.record_builder(&name) else {
-            b.issue(unknown_set(plan, &name));
+            // An empty set of that name, which the core reports with the problems it finds.
+            b.records(&name, Vec::new());
             continue;
         };
         if is_table(&rows)? {

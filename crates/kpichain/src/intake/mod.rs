@@ -175,8 +175,13 @@ impl Intake {
             (Some(column), _) => at.key(&**column),
         };
         if issue.origin.is_none() {
-            issue.origin = match (&place.origin, &place.column) {
-                (Some(o), Some(c)) if o.column.is_none() => Some(o.clone().column(c.clone())),
+            // The origin of a wide row, narrowed to the column the path names.
+            issue.origin = match (&place.origin, issue.path.segments().last()) {
+                (Some(o), Some(Segment::Key(k)))
+                    if o.column.is_none() && place.column.is_some() =>
+                {
+                    Some(o.clone().column(&**k))
+                }
                 (o, _) => o.clone(),
             };
         }

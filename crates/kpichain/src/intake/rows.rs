@@ -497,3 +497,83 @@ impl IntakeBuilder {
         Ok(intake)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_rows_keep_their_origin_narrowed_to_the_column() {
+        let mut b = IntakeBuilder::new();
+        b.indicators(["sales"]);
+        assert!(b.columns("units", &["id", "parnet"]));
+        let row = |i: u64| Some(Origin::row("actuals", i));
+        b.actual(
+            0,
+            row(0),
+            &[
+                ("subject", Cell::Text("E1")),
+                ("sales", Cell::Float(f64::NAN)),
+            ],
+        );
+        b.actual(
+            1,
+            row(1),
+            &[("subject", Cell::Null), ("sales", Cell::Int(1))],
+        );
+        b.unit(
+            0,
+            None,
+            &[("id", Cell::Text("S")), ("parnet", Cell::Text("CO"))],
+        );
+        b.unit(
+            1,
+            None,
+            &[("id", Cell::Text("N")), ("prent", Cell::Text("CO"))],
+        );
+        let err = b.finish().unwrap_err();
+        let got: Vec<(String, String, Option<String>)> = err
+            .issues
+            .iter()
+            .map(|i| {
+                let origin = i.origin.as_ref().map(ToString::to_string);
+                (i.code.as_str().to_string(), i.path.to_string(), origin)
+            })
+            .collect();
+        let at = |c: &str, p: &str, o: Option<&str>| (c.into(), p.into(), o.map(Into::into));
+        assert_eq!(
+            got,
+            vec![
+                at("unknown_column", "units.parnet", None),
+                at(
+                    "invalid_number",
+                    "actuals[0].sales",
+                    Some("actuals[0].sales")
+                ),
+                at(
+                    "missing_field",
+                    "actuals[1].subject",
+                    Some("actuals[1].subject")
+                ),
+                at("unknown_field", "units[1].prent", None),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_wide_origin_is_given_back_with_its_column() {
+        let mut b = IntakeBuilder::new();
+        let fields = [("subject", Cell::Text("E9")), ("sales", Cell::Int(1))];
+        b.actual(4, Some(Origin::row("actuals", 4)), &fields);
+        let intake = b.finish().unwrap();
+        let error = InputError {
+            issues: vec![Issue::new(Code::UnknownSubject, "actuals[0].subject", "?")],
+        };
+        let issue = &intake.relocate(error).issues[0];
+        assert_eq!(issue.path.to_string(), "actuals[4].subject");
+        assert_eq!(
+            issue.origin,
+            Some(Origin::row("actuals", 4).column("subject"))
+        );
+    }
+}
