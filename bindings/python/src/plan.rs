@@ -245,7 +245,10 @@ impl PyPlan {
     /// shortest repr; ``bool``, NaN, ±inf and out-of-range values raise ``InputError``
     /// naming the subject and indicator. In actuals data frames NaN and null mean *missing*.
     /// Data frames are read through the Arrow C data interface, and scoring runs with the GIL
-    /// released. Raises ``InputError`` listing every problem; there are no partial results.
+    /// released. Raises ``InputError`` listing every problem (each with ``code``, ``path``,
+    /// ``loc``, ``message`` and, for a data frame's row, ``origin``); there are no partial
+    /// results. A column of nulls, of any type, holds no values; a pandas column mixing text and
+    /// numbers, or a polars ``LazyFrame`` (``.collect()`` it), is an ``InputError`` naming it.
     #[pyo3(signature = (assignments, actuals = None, *, targets = None, period = None, layout = "auto", units = None, records = None))]
     #[allow(clippy::too_many_arguments)]
     fn score(

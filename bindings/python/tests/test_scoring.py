@@ -295,6 +295,6 @@ def test_frames_kpichain_cannot_read_are_named(small_plan: kpichain.Plan) -> Non
     assert "region" in err["message"] and "Expected bytes" not in err["message"]
     lazy = pl.LazyFrame({"subject": ["E1"], "indicator": ["sales"], "value": [1]})
     with pytest.raises(kpichain.InputError) as info:
-        small_plan.score([("E1", "rep")], lazy)
+        small_plan.score([("E1", "rep")], lazy)  # type: ignore[arg-type]
     [err] = info.value.errors
     assert err["path"] == "actuals" and "LazyFrame" in err["message"] and ".collect()" in err["message"]

@@ -100,7 +100,7 @@ def by_frames(scorer: Any, inputs: dict[str, Any], plan: dict[str, Any], library
         return list(dict.fromkeys([*first, *(k for r in rows for k in r)]))
 
     records = inputs.get("records")
-    return scorer.score(
+    result: kpichain.Evaluation = scorer.score(
         frame(inputs["assignments"], keys(inputs["assignments"], ["subject", "role"])),
         frame(inputs.get("actuals", []), ["subject", "indicator", "value"]),
         targets=frame(inputs.get("targets"), keys(inputs.get("targets") or [], ["subject", "indicator", "target"])),
@@ -108,6 +108,7 @@ def by_frames(scorer: Any, inputs: dict[str, Any], plan: dict[str, Any], library
         records=None if records is None else {n: frame(rows, declared(plan, n, rows)) for n, rows in records.items()},
         period=inputs.get("period"),
     )
+    return result
 
 
 def records_plan(v: dict[str, Any]) -> dict[str, Any]:
