@@ -8,11 +8,11 @@
 use kpichain::Code;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use kpichain::Issue;
+use kpichain::{Issue, Segment};
 use pyo3::exceptions::{PyRuntimeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyDict, PyList, PyType};
+use pyo3::types::{PyDict, PyInt, PyList, PyString, PyTuple, PyType};
 
 static KPICHAIN_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static PLAN_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
@@ -29,14 +29,35 @@ pub(crate) enum Kind {
     Internal,
 }
 
-/// The issues as a Python list of `{"code", "path", "message"}` dicts.
+/// The issues as a Python list of `{"code", "path", "loc", "message"[, "origin"]}` dicts:
+/// `loc` is the path's segments (str keys, int indices), `origin` the caller's place
+/// (`source`, and `line`, `row`, `column` when known).
 pub(crate) fn issues_to_py<'py>(py: Python<'py>, issues: &[Issue]) -> PyResult<Bound<'py, PyList>> {
     let list = PyList::empty(py);
     for issue in issues {
         let d = PyDict::new(py);
         d.set_item("code", issue.code.as_str())?;
         d.set_item("path", issue.path.to_string())?;
+        let loc = issue.path.segments().iter().map(|s| match s {
+            Segment::Key(k) => PyString::new(py, k).into_any(),
+            Segment::Index(i) => PyInt::new(py, *i).into_any(),
+        });
+        d.set_item("loc", PyTuple::new(py, loc)?)?;
         d.set_item("message", &issue.message)?;
+        if let Some(o) = &issue.origin {
+            let origin = PyDict::new(py);
+            origin.set_item("source", &*o.source)?;
+            if let Some(line) = o.line {
+                origin.set_item("line", line)?;
+            }
+            if let Some(row) = o.row {
+                origin.set_item("row", row)?;
+            }
+            if let Some(column) = &o.column {
+                origin.set_item("column", &**column)?;
+            }
+            d.set_item("origin", origin)?;
+        }
         list.append(d)?;
     }
     Ok(list)

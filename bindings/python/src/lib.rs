@@ -9,18 +9,17 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod cells;
 mod diff;
 mod errors;
-mod frame;
 mod html;
-mod inputs;
+mod intake;
 mod measure;
 mod numbers;
 mod plan;
 mod pyjson;
 mod records;
 mod result;
-mod rows;
 mod table;
 mod versions;
 

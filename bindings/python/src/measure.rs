@@ -33,7 +33,7 @@ pub(crate) fn derive_actuals<'py>(
         } else if let Ok(b) = request.cast::<PyBytes>() {
             String::from_utf8_lossy(b.as_bytes()).into_owned()
         } else if request.cast::<PyDict>().is_ok() || request.cast::<PyMapping>().is_ok() {
-            match pyjson::to_json_text(request)? {
+            match pyjson::to_json_text(request, false)? {
                 Ok(t) => t,
                 Err(issues) => return Err(to_pyerr(py, Kind::Input, &issues)),
             }

@@ -1,22 +1,22 @@
 //! `Plan`: a compiled, immutable plan (shared by reference, safe to use from many threads),
 //! and the module functions that load and validate plans.
 
-use kpichain::Code;
-use std::collections::HashSet;
 use std::path::PathBuf;
 use std::sync::Arc;
 
 use kpichain::measure::RecordSets;
-use kpichain::{CompiledPlan, Evaluation, Format, Inputs, Issue, Plan, PlanError, Scheme};
+use kpichain::{
+    Cell, CompiledPlan, Evaluation, Format, Inputs, Intake, IntakeBuilder, Issue, Plan, PlanError,
+    Scheme,
+};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 
 use crate::errors::{self, Kind, detached, guard, input_error, load_error, plan_error};
-use crate::frame::{self, Table};
-use crate::inputs::{Collector, Converted, Layout, Origins};
+use crate::intake::{self, List};
 use crate::result::{PyEvaluation, json_loads};
-use crate::{pyjson, records, rows};
+use crate::{pyjson, records};
 
 /// Where a plan (or a versions document) comes from.
 pub(crate) enum Source {
@@ -30,7 +30,7 @@ pub(crate) enum Source {
 
 /// A dict (or any mapping) as JSON text, or the problems found writing it.
 pub(crate) fn dict_source(obj: &Bound<'_, PyAny>) -> PyResult<Source> {
-    Ok(match pyjson::to_json_text(obj)? {
+    Ok(match pyjson::to_json_text(obj, false)? {
         Ok(t) => Source::Text(t, Some(Format::Json)),
         Err(issues) => Source::Invalid(issues),
     })
@@ -102,81 +102,6 @@ fn build(py: Python<'_>, source: Source) -> PyResult<PyPlan> {
     match compile(py, source)? {
         Ok(c) => Ok(PyPlan { inner: Arc::new(c) }),
         Err(e) => Err(plan_error(py, &e)),
-    }
-}
-
-/// True for data frames and anything else that exports an Arrow C stream.
-pub(crate) fn is_table(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
-    obj.hasattr("__arrow_c_stream__")
-}
-
-pub(crate) fn import_table(py: Python<'_>, obj: &Bound<'_, PyAny>, list: &str) -> PyResult<Table> {
-    match obj.extract::<pyo3_arrow::PyTable>() {
-        Ok(t) => {
-            let (batches, schema) = t.into_inner();
-            Ok(Table { schema, batches })
-        }
-        // A missing optional dependency (pandas needs pyarrow to export) is not an input error.
-        Err(e) if e.is_instance_of::<pyo3::exceptions::PyImportError>(py) => Err(e),
-        Err(e) => {
-            let issue = Issue::new(
-                Code::UnreadableTable,
-                list,
-                format!(
-                    "the {list} table could not be read through the Arrow C stream interface: {}",
-                    e.value(py)
-                ),
-            );
-            let err = errors::to_pyerr(py, Kind::Input, &[issue]);
-            err.set_cause(py, Some(e));
-            Err(err)
-        }
-    }
-}
-
-/// An input given either as Python rows or as an imported Arrow table.
-enum Part<'py> {
-    Rows(Bound<'py, PyAny>),
-    Table(Table),
-}
-
-fn part<'py>(py: Python<'py>, obj: &Bound<'py, PyAny>, list: &str) -> PyResult<Part<'py>> {
-    if is_table(obj)? {
-        Ok(Part::Table(import_table(py, obj, list)?))
-    } else {
-        Ok(Part::Rows(obj.clone()))
-    }
-}
-
-/// Tables still to convert once the interpreter is released.
-struct Pending {
-    assignments: Option<Table>,
-    actuals: Option<Table>,
-    targets: Option<Table>,
-    units: Option<Table>,
-}
-
-fn finish_tables(
-    p: Pending,
-    indicators: &HashSet<String>,
-    combined: bool,
-    layout: Layout,
-    c: &mut Collector,
-    inputs: &mut Inputs,
-    origins: &mut Origins,
-) {
-    if let Some(t) = &p.assignments {
-        inputs.assignments =
-            frame::assignments(t, indicators, combined, c, &mut inputs.actuals, origins);
-    }
-    if let Some(t) = &p.actuals {
-        inputs.actuals = frame::actuals(t, indicators, layout, c, origins);
-    }
-    if let Some(t) = &p.targets {
-        inputs.targets = frame::targets(t, c);
-    }
-    if let Some(t) = &p.units {
-        inputs.units = frame::units(t, c);
     }
 }
 
@@ -321,7 +246,10 @@ impl PyPlan {
     /// shortest repr; ``bool``, NaN, ±inf and out-of-range values raise ``InputError``
     /// naming the subject and indicator. In actuals data frames NaN and null mean *missing*.
     /// Data frames are read through the Arrow C data interface, and scoring runs with the GIL
-    /// released. Raises ``InputError`` listing every problem; there are no partial results.
+    /// released. Raises ``InputError`` listing every problem (each with ``code``, ``path``,
+    /// ``loc``, ``message`` and, for a data frame's row, ``origin``); there are no partial
+    /// results. A column of nulls, of any type, holds no values; a pandas column mixing text and
+    /// numbers, or a polars ``LazyFrame`` (``.collect()`` it), is an ``InputError`` naming it.
     #[pyo3(signature = (assignments, actuals = None, *, targets = None, period = None, layout = "auto", units = None, records = None))]
     #[allow(clippy::too_many_arguments)]
     fn score(
@@ -415,8 +343,8 @@ pub(crate) struct ScoreArgs<'a, 'py> {
     pub(crate) records: Option<&'a Bound<'py, PyAny>>,
 }
 
-/// Scores rows or data frames with a plan or with versions: Python values are read with the
-/// interpreter, tables and records are converted and the batch is scored without it.
+/// Scores rows or data frames with a plan or with versions: Python rows are fed to the core's
+/// intake with the interpreter, tables and record sets without it, then the batch is scored.
 pub(crate) fn score_with(
     py: Python<'_>,
     scheme: Scheme,
@@ -432,99 +360,60 @@ pub(crate) fn score_with(
             units,
             records,
         } = args;
-        let layout = Layout::parse(layout).ok_or_else(|| {
-            PyValueError::new_err(format!(
-                "layout must be 'auto', 'long' or 'wide', not {layout:?}"
-            ))
-        })?;
-        let indicators: HashSet<String> = scheme
-            .indicator_ids()
-            .into_iter()
-            .map(str::to_string)
-            .collect();
-        let combined = actuals.is_none();
-        let mut c = Collector::default();
-        let mut inputs = Inputs {
-            period,
-            ..Inputs::default()
-        };
-        let mut origins = Origins::new(if combined { "assignments" } else { "actuals" });
-        let mut pending = Pending {
-            assignments: None,
-            actuals: None,
-            targets: None,
-            units: None,
-        };
-
-        match part(py, assignments, "assignments")? {
-            Part::Table(t) => pending.assignments = Some(t),
-            Part::Rows(r) => {
-                inputs.assignments = rows::assignments(
-                    &r,
-                    &indicators,
-                    combined,
-                    &mut c,
-                    &mut inputs.actuals,
-                    &mut origins,
-                )?
+        let long = match layout {
+            "auto" | "wide" => false,
+            "long" => true,
+            _ => {
+                return Err(PyValueError::new_err(format!(
+                    "layout must be 'auto', 'long' or 'wide', not {layout:?}"
+                )));
             }
+        };
+        let mut b = IntakeBuilder::new();
+        b.indicators(scheme.indicator_ids());
+        if actuals.is_none() {
+            b.combined();
         }
-        if let Some(a) = actuals {
-            match part(py, a, "actuals")? {
-                Part::Table(t) => pending.actuals = Some(t),
-                Part::Rows(r) => {
-                    inputs.actuals = rows::actuals(&r, &indicators, layout, &mut c, &mut origins)?
+        b.period(period.as_deref().map_or(Cell::Null, Cell::Text));
+        let mut tables = Vec::new();
+        let parts = [
+            (List::Assignments, Some(assignments)),
+            (List::Actuals, actuals),
+            (List::Targets, targets),
+            (List::Units, units),
+        ];
+        for (list, obj) in parts {
+            match obj {
+                Some(obj) if intake::is_table(obj)? => {
+                    tables.push((list, intake::import_table(py, obj, list.name())?))
                 }
-            }
-        }
-        if let Some(t) = targets {
-            match part(py, t, "targets")? {
-                Part::Table(t) => pending.targets = Some(t),
-                Part::Rows(r) => inputs.targets = rows::targets(&r, &indicators, &mut c)?,
-            }
-        }
-        if let Some(u) = units {
-            match part(py, u, "units")? {
-                Part::Table(t) => pending.units = Some(t),
-                Part::Rows(r) => inputs.units = rows::units(&r, &mut c)?,
+                Some(obj) => intake::rows(&mut b, list, obj, long)?,
+                None => {}
             }
         }
         // Records are read as the plan (or the version in force at the period's start)
         // declares them. Without such a plan the evaluation fails on the period anyway.
-        let record_sets = match (records, scheme.plan_for(inputs.period.as_deref())) {
-            (Some(r), Ok(plan)) => records::collect(py, plan, r, &mut c)?,
+        let record_sets = match (records, scheme.plan_for(period.as_deref())) {
+            (Some(r), Ok(plan)) => records::collect(py, plan, r, &mut b)?,
             _ => Vec::new(),
         };
-
         let owned = scheme.clone();
-        let outcome = detached(py, move || -> Result<Evaluation, Vec<Issue>> {
-            finish_tables(
-                pending,
-                &indicators,
-                combined,
-                layout,
-                &mut c,
-                &mut inputs,
-                &mut origins,
-            );
-            let record_sets = match owned.plan_for(inputs.period.as_deref()) {
-                Ok(plan) => records::build(plan, record_sets, &mut c),
+        let outcome = detached(py, move || -> Result<Evaluation, kpichain::InputError> {
+            for (list, t) in &tables {
+                intake::table(&mut b, *list, t, long);
+            }
+            let sets = match owned.plan_for(period.as_deref()) {
+                Ok(plan) => records::build(plan, record_sets, &mut b),
                 Err(_) => RecordSets::new(),
             };
-            if !c.is_empty() {
-                return Err(c.into_issues());
-            }
-            let converted = Converted { inputs, origins };
+            let intake = b.finish()?;
             owned
-                .evaluate_records(&converted.inputs, &record_sets)
-                .map_err(|mut e| {
-                    converted.rewrite(&mut e.issues);
-                    e.issues
-                })
+                .evaluate_records(intake.inputs(), &sets)
+                .map_err(|e| intake.relocate(e))
         })?;
         match outcome {
             Ok(eval) => Ok(PyEvaluation::new(eval, scheme)),
-            Err(issues) => Err(errors::to_pyerr(py, Kind::Input, &issues)),
+            Err(e) => Err(input_error(py, &e)),
         }
     })
 }
@@ -539,14 +428,17 @@ pub(crate) fn evaluate_with(
         let text = if let Ok(s) = inputs.cast::<PyString>() {
             s.to_cow()?.into_owned()
         } else {
-            match pyjson::to_json_text(inputs)? {
+            match pyjson::to_json_text(inputs, true)? {
                 Ok(t) => t,
                 Err(issues) => return Err(errors::to_pyerr(py, Kind::Input, &issues)),
             }
         };
         let owned = scheme.clone();
         let outcome = detached(py, move || {
-            Inputs::from_json(&text).and_then(|i| owned.evaluate(&i))
+            let intake = Intake::from_json(&text)?;
+            owned
+                .evaluate(intake.inputs())
+                .map_err(|e| intake.relocate(e))
         })?;
         match outcome {
             Ok(eval) => Ok(PyEvaluation::new(eval, scheme)),

@@ -96,7 +96,7 @@ def test_validate_returns_every_problem_without_raising(small_plan_dict: dict[st
     small_plan_dict["roles"][1]["items"][0]["indicator"] = "nope"
     problems = kpichain.validate(small_plan_dict)
     assert len(problems) >= 2
-    assert all(set(p) == {"code", "path", "message"} for p in problems)
+    assert all(set(p) == {"code", "path", "loc", "message"} for p in problems)
     codes = {p["code"] for p in problems}
     assert "weights_do_not_sum" in codes
     paths = [p["path"] for p in problems]

@@ -507,7 +507,7 @@ def test_nan_and_infinity_are_bad_decimal_values(plan: kpichain.Plan, value: Any
             plan.score(ASSIGNMENTS, period="2022-03", units=UNITS, records={"orders": form})
         [e] = info.value.errors
         assert (e["code"], e["path"]) == ("bad_value", "records.orders[3].amount"), name
-        assert "is not a decimal number" in e["message"], e["message"]
+        assert "NaN" in e["message"] or "infinite" in e["message"], e["message"]
         ev = plan_with(bad_records="skip", missing_data="zero").score(
             ASSIGNMENTS, period="2022-03", units=UNITS, records={"orders": form}
         )
@@ -546,7 +546,8 @@ def test_unknown_record_sets_and_bad_shapes(plan: kpichain.Plan) -> None:
     assert codes(score({"orders": [ORDERS[0], 42]})) == [("invalid_row", "records.orders[1]")]
     assert codes(score({"orders": [dict(ORDERS[0], amount=[1, 2])]})) == [("bad_value", "records.orders[0].amount")]
     assert codes(score({"orders": [dict(ORDERS[0], amount={1})]})) == [("bad_value", "records.orders[0].amount")]
-    assert codes(score({"orders": [dict(ORDERS[0], rep=float("nan"))]})) == [("invalid_number", "records.orders[0].rep")]
+    # NaN in a text field makes a bad record, like any bad cell.
+    assert codes(score({"orders": [dict(ORDERS[0], rep=float("nan"))]})) == [("bad_value", "records.orders[0].rep")]
     # A tuple with too few cells is a bad record like any other.
     assert codes(score({"orders": [("E1", "1")]})) == [("wrong_cell_count", "records.orders[0]")]
     # Frames: a missing required column, a column of the wrong type.

@@ -263,3 +263,38 @@ def test_sales_company_from_pandas(sales_plan: kpichain.Plan) -> None:
     )
     assert exact.to_json() == ev.to_json()
     assert sum(ev.grade_counts().values()) == len(ev)
+
+
+def test_errors_carry_loc_and_origin(small_plan: kpichain.Plan) -> None:
+    wide = pd.DataFrame({"subject": ["E1", "E1"], "sales": [1.0, 2.0]})
+    with pytest.raises(kpichain.InputError) as info:
+        small_plan.score([("E1", "rep")], wide)
+    [err] = info.value.errors
+    assert err["loc"] == ("actuals", 1, "sales")
+    assert err["origin"] == {"source": "actuals", "row": 1, "column": "sales"}
+    # Python rows are their own coordinates: no origin.
+    with pytest.raises(kpichain.InputError) as info:
+        small_plan.score([("E1", "rep")], [("E1", "sales", "12,5")])
+    [err] = info.value.errors
+    assert err["loc"] == ("actuals", 0, "value") and "origin" not in err
+
+
+def test_an_empty_column_of_any_type_is_a_column_of_nulls(small_plan: kpichain.Plan) -> None:
+    # `region` left blank in a CSV: pandas reads an all-NaN float64 column.
+    assignments = pd.DataFrame({"subject": ["E1"], "role": ["rep"], "region": [float("nan")], "name": [None]})
+    ev = small_plan.score(assignments, SMALL_ACTUALS_LONG[:2])
+    assert ev["E1"].region is None
+
+
+def test_frames_kpichain_cannot_read_are_named(small_plan: kpichain.Plan) -> None:
+    mixed = pd.DataFrame({"subject": ["E1", "E2"], "role": ["rep", "rep"], "region": ["south", 3]})
+    with pytest.raises(kpichain.InputError) as info:
+        small_plan.score(mixed, [])
+    [err] = info.value.errors
+    assert (err["code"], err["path"]) == ("unsupported_column_type", "assignments.region")
+    assert "region" in err["message"] and "Expected bytes" not in err["message"]
+    lazy = pl.LazyFrame({"subject": ["E1"], "indicator": ["sales"], "value": [1]})
+    with pytest.raises(kpichain.InputError) as info:
+        small_plan.score([("E1", "rep")], lazy)  # type: ignore[arg-type]
+    [err] = info.value.errors
+    assert err["path"] == "actuals" and "LazyFrame" in err["message"] and ".collect()" in err["message"]

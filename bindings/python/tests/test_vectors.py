@@ -1,8 +1,10 @@
 """Runs every golden vector in tests/vectors/ (the contract shared with the Rust and Node suites).
 
 Each vector is run through the lowest-level entry (plan dict + inputs in the core's JSON shape,
-compared string for string with ``expected``), and result vectors are run again through the
-row path and the Arrow (pyarrow table) path, which must give byte-identical JSON.
+compared string for string with ``expected``). Result vectors are run again through the row
+path and the Arrow (pyarrow table) path, which must give byte-identical JSON; error vectors
+through the row path and pyarrow, pandas and polars frames, which must report the same
+``code`` at the same ``path``.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pyarrow as pa
 import pytest
 
@@ -67,6 +70,45 @@ def arrow_inputs(inputs: dict[str, Any]) -> tuple[pa.Table, pa.Table | None, pa.
             }
         )
     return a, x, t
+
+
+def typed_table(rows: list[dict[str, Any]], columns: list[str]) -> pa.Table:
+    """Rows as an Arrow table with each column typed as its values are (a bool column for
+    ``true``, a list column for ``[12]``), or as text when they mix types."""
+    table = {}
+    for c in columns:
+        values = [r.get(c) for r in rows]
+        kinds = {type(x) for x in values if x is not None}
+        table[c] = pa.array(values) if len(kinds) == 1 else pa.array([as_text(x) for x in values], pa.string())
+    return pa.table(table)
+
+
+def by_frames(scorer: Any, inputs: dict[str, Any], plan: dict[str, Any], library: str) -> kpichain.Evaluation:
+    """Scores the inputs given as frames of ``library`` (pyarrow, pandas or polars)."""
+
+    def frame(rows: list[dict[str, Any]] | None, columns: list[str]) -> Any:
+        if rows is None:
+            return None
+        table = typed_table(rows, columns)
+        if library == "pandas":
+            return table.to_pandas()
+        if library == "polars":
+            return pl.from_arrow(table)
+        return table
+
+    def keys(rows: list[dict[str, Any]], first: list[str]) -> list[str]:
+        return list(dict.fromkeys([*first, *(k for r in rows for k in r)]))
+
+    records = inputs.get("records")
+    result: kpichain.Evaluation = scorer.score(
+        frame(inputs["assignments"], keys(inputs["assignments"], ["subject", "role"])),
+        frame(inputs.get("actuals", []), ["subject", "indicator", "value"]),
+        targets=frame(inputs.get("targets"), keys(inputs.get("targets") or [], ["subject", "indicator", "target"])),
+        units=frame(inputs.get("units"), keys(inputs.get("units") or [], ["id"])),
+        records=None if records is None else {n: frame(rows, declared(plan, n, rows)) for n, rows in records.items()},
+        period=inputs.get("period"),
+    )
+    return result
 
 
 def records_plan(v: dict[str, Any]) -> dict[str, Any]:
@@ -130,11 +172,14 @@ def test_vector(path: Path) -> None:
         with pytest.raises(kpichain.InputError) as err:
             scorer.evaluate(inputs)
         assert pairs(err.value.errors) == v["expected_input_errors"]
-        if versioned:
-            # The row path reports the same problems (the period is checked by the core).
+        # The row path and every frame path report the same problems at the same places.
+        with pytest.raises(kpichain.InputError) as err:
+            by_rows()
+        assert pairs(err.value.errors) == v["expected_input_errors"], "rows"
+        for library in ("pyarrow", "pandas", "polars"):
             with pytest.raises(kpichain.InputError) as err:
-                by_rows()
-            assert pairs(err.value.errors) == v["expected_input_errors"]
+                by_frames(scorer, inputs, records_plan(v), library)
+            assert pairs(err.value.errors) == v["expected_input_errors"], library
         return
     ev = scorer.evaluate(inputs)
     got = ev.to_dict()

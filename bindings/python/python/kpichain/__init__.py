@@ -23,7 +23,7 @@ re-exports it and defines the exceptions.
 
 from __future__ import annotations
 
-from ._errors import ErrorDetail, InputError, KpichainError, PlanError
+from ._errors import ErrorDetail, ErrorOrigin, InputError, KpichainError, PlanError
 from ._kpichain import (
     Evaluation,
     ItemResult,
@@ -50,6 +50,7 @@ __all__ = [
     "Derived",
     "DiffChange",
     "ErrorDetail",
+    "ErrorOrigin",
     "Evaluation",
     "InputError",
     "ItemResult",

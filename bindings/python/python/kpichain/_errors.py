@@ -2,22 +2,42 @@
 
 Every error carries the full list of problems found, each a dict with a stable ``code``, a
 ``path`` to the place in the plan or the inputs (``roles[2].items[1].weight``,
-``actuals[17].value``) and a ``message`` that can be shown to an HR user.
+``actuals[17].value``), the same place as a ``loc`` tuple (``("actuals", 17, "value")``), a
+``message`` that can be shown to an HR user, and the caller's ``origin`` of the row when known.
 """
 
 from __future__ import annotations
 
 from typing import TypedDict
 
-__all__ = ["ErrorDetail", "KpichainError", "PlanError", "InputError"]
+__all__ = ["ErrorDetail", "ErrorOrigin", "KpichainError", "PlanError", "InputError"]
 
 
-class ErrorDetail(TypedDict):
-    """One problem: ``code`` (stable, machine-readable), ``path`` (where) and ``message`` (what)."""
+class ErrorOrigin(TypedDict, total=False):
+    """Where the row of a problem came from, in the caller's terms: the ``source`` table or
+    file, and the ``line`` (1-based, of a file), ``row`` (0-based, of a data frame) and
+    ``column`` when known."""
 
+    source: str
+    line: int
+    row: int
+    column: str
+
+
+class _Detail(TypedDict):
     code: str
     path: str
     message: str
+
+
+class ErrorDetail(_Detail, total=False):
+    """One problem: ``code`` (stable, machine-readable), ``path`` (where, as text:
+    ``actuals[5].sales``), ``loc`` (the same place as a tuple of str keys and int indices,
+    pydantic-style: ``("actuals", 5, "sales")``), ``message`` (what), and ``origin`` (the
+    caller's row, e.g. of a data frame) when known. Warnings have no ``loc``."""
+
+    loc: tuple[str | int, ...]
+    origin: ErrorOrigin
 
 
 class KpichainError(Exception):
@@ -37,7 +57,8 @@ class KpichainError(Exception):
 
     @property
     def errors(self) -> list[ErrorDetail]:
-        """Every problem found, in order, as dicts with ``code``, ``path`` and ``message``."""
+        """Every problem found, in order, as dicts with ``code``, ``path``, ``loc``,
+        ``message`` and, when known, ``origin``."""
         errors: list[ErrorDetail] = self.args[1]
         return errors
 

@@ -109,7 +109,11 @@ class Plan:
         records: Records | None = None,
     ) -> Evaluation:
         """Scores a batch of subjects from rows or data frames, with org units and raw
-        business records (record set name → data frame or rows) when the plan uses them."""
+        business records (record set name → data frame or rows) when the plan uses them.
+        Rows and frames are read by the core's intake with its one number policy; a column
+        of nulls (of any type) holds no values; NaN in a float column is a missing value.
+        Raises ``InputError`` whose ``errors`` name the caller's rows (``path``, ``loc``)
+        and, for a data frame, the ``origin`` row and column."""
 
     def evaluate(self, inputs: Mapping[str, Any] | str) -> Evaluation:
         """Evaluates inputs in the core's JSON shape (dict or JSON text)."""

@@ -216,6 +216,24 @@ pub(crate) struct Chain<'a> {
     rollups: FastMap<(Arc<str>, usize), Rolled>,
 }
 
+/// `unknown_record_set` at `records.NAME`, saying which sets the plan declares.
+fn unknown_record_set(plan: &CompiledPlan, name: &str) -> Issue {
+    let names: Vec<&str> = plan
+        .record_schemas
+        .iter()
+        .map(|(n, _)| n.as_str())
+        .collect();
+    let known = match names.as_slice() {
+        [] => "it declares none".to_string(),
+        _ => format!("it declares {}", names.join(", ")),
+    };
+    Issue::new(
+        Code::UnknownRecordSet,
+        crate::Path::root().key("records").key(name),
+        format!("record set '{name}' is not declared in the plan's `records` ({known})"),
+    )
+}
+
 impl<'a> Chain<'a> {
     /// Builds the org tree and derives actuals from the records, when there are any.
     pub(crate) fn prepare(
@@ -241,11 +259,7 @@ impl<'a> Chain<'a> {
         let mut combined: Option<RecordSets> = None;
         for (name, rows) in &inputs.records {
             let Some((_, schema)) = plan.record_schemas.iter().find(|(n, _)| n == name) else {
-                issues.push(Issue::new(
-                    Code::UnknownRecordSet,
-                    format!("records.{name}"),
-                    format!("record set '{name}' is not declared in the plan's `records`"),
-                ));
+                issues.push(unknown_record_set(plan, name));
                 continue;
             };
             let set = json_record_set(name, schema, tz, rows);
@@ -256,14 +270,7 @@ impl<'a> Chain<'a> {
         let records = combined.as_ref().unwrap_or(given);
         for set in records.iter() {
             if !plan.record_schemas.iter().any(|(n, _)| n == set.name()) {
-                issues.push(Issue::new(
-                    Code::UnknownRecordSet,
-                    format!("records.{}", set.name()),
-                    format!(
-                        "record set '{}' is not declared in the plan's `records`",
-                        set.name()
-                    ),
-                ));
+                issues.push(unknown_record_set(plan, set.name()));
             }
         }
         let any_records = records.iter().next().is_some();

@@ -120,10 +120,12 @@ fn infinite() -> NumberProblem {
     )
 }
 
-/// `mantissa × 10^-scale` as a `Decimal`, dropping trailing zeros beyond 28 places.
+/// `mantissa × 10^-scale` as a `Decimal`, dropping trailing zeros (exactly) beyond 28 places
+/// or while the mantissa is wider than the 96 bits a `Decimal` holds (a wide Arrow decimal).
 pub fn from_parts(mantissa: i128, scale: u32) -> Result<Decimal, NumberProblem> {
+    const MAX_MANTISSA: u128 = (1u128 << 96) - 1;
     let (mut m, mut s) = (mantissa, scale);
-    while s > 28 && m % 10 == 0 {
+    while (s > 28 || (s > 0 && m.unsigned_abs() > MAX_MANTISSA)) && m % 10 == 0 {
         m /= 10;
         s = s.saturating_sub(1);
     }
@@ -250,5 +252,13 @@ mod tests {
             Ok(Some(Decimal::new(125, 28)))
         );
         assert_eq!(code(Cell::Float(-0.0)), Ok(Some(Decimal::ZERO)));
+        // A wide decimal column (scale 10) holding a whole number beyond 96 bits of mantissa.
+        assert_eq!(
+            code(Cell::Decimal {
+                mantissa: 10_i128.pow(29),
+                scale: 10
+            }),
+            Ok(Some(Decimal::from(10_i128.pow(19))))
+        );
     }
 }

@@ -175,7 +175,15 @@ impl Intake {
             (Some(column), _) => at.key(&**column),
         };
         if issue.origin.is_none() {
-            issue.origin.clone_from(&place.origin);
+            // The origin of a wide row, narrowed to the column the path names.
+            issue.origin = match (&place.origin, issue.path.segments().last()) {
+                (Some(o), Some(Segment::Key(k)))
+                    if o.column.is_none() && place.column.is_some() =>
+                {
+                    Some(o.clone().column(&**k))
+                }
+                (o, _) => o.clone(),
+            };
         }
     }
 }

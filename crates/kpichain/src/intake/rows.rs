@@ -55,8 +55,42 @@ pub struct IntakeBuilder {
     places: Vec<Place>,
     rows: Rows,
     indicators: HashSet<Arc<str>>,
+    combined: bool,
+    /// Columns already reported as unknown (`actuals.salse`, `units.parnet`).
+    unknown: HashSet<String>,
     issues: Vec<Issue>,
     dropped: usize,
+}
+
+/// The origin narrowed to `column`, unless it names one already.
+fn in_column(origin: &Option<Origin>, column: &str) -> Option<Origin> {
+    match origin {
+        Some(o) if o.column.is_none() => Some(o.clone().column(column)),
+        other => other.clone(),
+    }
+}
+
+/// The columns a table of `list` must have, and what each holds.
+fn required(list: &str, long: bool) -> &'static [(&'static str, &'static str)] {
+    match list {
+        "assignments" => &[
+            ("subject", "the subject id"),
+            ("role", "the role id from the plan"),
+        ],
+        "actuals" if long => &[
+            ("subject", "the subject id"),
+            ("indicator", "the indicator id"),
+            ("value", "the measured value"),
+        ],
+        "actuals" => &[("subject", "the subject id")],
+        "targets" => &[
+            ("subject", "the subject id"),
+            ("indicator", "the indicator id"),
+            ("target", "the subject's target"),
+        ],
+        "units" => &[("id", "the unit id")],
+        _ => &[],
+    }
 }
 
 fn owner(subject: Option<&str>) -> String {
@@ -72,10 +106,83 @@ impl IntakeBuilder {
         IntakeBuilder::default()
     }
 
-    /// The plan's indicator ids: columns of an assignments row with these names are actuals
-    /// (a *combined* table: one row per subject with its role and its values).
+    /// The plan's indicator ids. A column of wide actuals that names none of them (nor an
+    /// assignment field, which is ignored) is reported once as `unknown_indicator`; without
+    /// them every column of a wide row is read as an actual.
     pub fn indicators<S: Into<Arc<str>>>(&mut self, ids: impl IntoIterator<Item = S>) {
         self.indicators = ids.into_iter().map(Into::into).collect();
+    }
+
+    /// The assignments carry the actuals: columns of an assignments row named after an
+    /// indicator ([`indicators`](Self::indicators)) are actuals (a *combined* table: one row
+    /// per subject with its role and its values).
+    pub fn combined(&mut self) {
+        self.combined = true;
+    }
+
+    /// Checks the column names of a whole table of `list` (`assignments`, `actuals`,
+    /// `targets`, `units`) before its rows: a missing required column is `missing_column`, a
+    /// column of a units table that is not a unit field is `unknown_column`, a column of wide
+    /// actuals that names no indicator is `unknown_indicator` — each reported once, at
+    /// `list.column`, rather than on every row. Returns whether the rows can be read.
+    ///
+    /// ```
+    /// use kpichain::IntakeBuilder;
+    /// let mut b = IntakeBuilder::new();
+    /// b.indicators(["sales"]);
+    /// assert!(!b.columns("assignments", &["subject"]));
+    /// assert!(b.columns("actuals", &["subject", "sales", "salse"]));
+    /// let err = b.finish().unwrap_err();
+    /// assert_eq!(err.issues[0].path.to_string(), "assignments.role");
+    /// assert_eq!(err.issues[1].code.as_str(), "unknown_indicator");
+    /// assert_eq!(err.issues[1].path.to_string(), "actuals.salse");
+    /// ```
+    pub fn columns(&mut self, list: &str, names: &[&str]) -> bool {
+        let long = names.contains(&"indicator");
+        let mut ok = true;
+        for (name, what) in required(list, long) {
+            if !names.contains(name) {
+                ok = false;
+                self.issue(Issue::new(
+                    Code::MissingColumn,
+                    Path::root().key(list).key(*name),
+                    format!("the {list} table has no `{name}` column ({what}); its columns are {names:?}"),
+                ));
+            }
+        }
+        for name in names {
+            let at = Path::root().key(list).key(*name);
+            if list == "units"
+                && !matches!(*name, "id" | "name" | "parent" | "region")
+                && self.unknown.insert(format!("units.{name}"))
+            {
+                self.issue(Issue::new(
+                    Code::UnknownColumn,
+                    at,
+                    format!("the units table has `id`, `name`, `parent` and `region` columns; `{name}` is not one of them"),
+                ));
+            } else if list == "actuals" && !long && *name != "subject" {
+                self.unknown_column(at, name);
+            }
+        }
+        ok
+    }
+
+    /// Whether `column` of a wide actuals row is read as an actual; reports it (once) when it
+    /// names no indicator of the plan.
+    fn unknown_column(&mut self, at: Path, column: &str) -> bool {
+        if self.indicators.is_empty() || self.indicators.contains(column) {
+            return false;
+        }
+        if !ASSIGNMENT_FIELDS.contains(&column) && self.unknown.insert(format!("actuals.{column}"))
+        {
+            self.issue(Issue::new(
+                Code::UnknownIndicator,
+                at,
+                format!("column '{column}' is neither `subject` nor an indicator of the plan; rename it, drop it, or pass the table in long format (subject, indicator, value)"),
+            ));
+        }
+        true
     }
 
     /// Records a problem the caller found itself (a row that is not a record, say).
@@ -88,7 +195,11 @@ impl IntakeBuilder {
     }
 
     fn problem(&mut self, path: Path, origin: &Option<Origin>, p: NumberProblem, what: &str) {
-        self.issue(Issue::new(p.code, path, p.message(what)).with_origin(origin.clone()));
+        let origin = match path.segments().last() {
+            Some(crate::error::Segment::Key(k)) => in_column(origin, k),
+            _ => origin.clone(),
+        };
+        self.issue(Issue::new(p.code, path, p.message(what)).with_origin(origin));
     }
 
     /// The period assessed (`2022-03`); no value leaves it unset.
@@ -113,7 +224,7 @@ impl IntakeBuilder {
             Some(Err(p)) => self.problem(path, origin, p, &format!("`{field}`")),
             Some(Ok(None)) | None if required => self.issue(
                 Issue::new(Code::MissingField, path, format!("`{field}` is required"))
-                    .with_origin(origin.clone()),
+                    .with_origin(in_column(origin, field)),
             ),
             _ => {}
         }
@@ -158,7 +269,7 @@ impl IntakeBuilder {
             if ASSIGNMENT_FIELDS.contains(key) {
                 continue;
             }
-            if self.indicators.contains(*key) {
+            if self.combined && self.indicators.contains(*key) {
                 if let Some(s) = &shared {
                     let place = Place::wide(row, Arc::from(*key)).in_list("assignments");
                     self.value(&at, s, key, *cell, place.with_origin(origin.clone()));
@@ -268,7 +379,7 @@ impl IntakeBuilder {
             return;
         }
         for (key, cell) in fields {
-            if *key == "subject" {
+            if *key == "subject" || self.unknown_column(at.clone().key(*key), key) {
                 continue;
             }
             let place = Place::wide(row, Arc::from(*key)).with_origin(origin.clone());
@@ -328,6 +439,20 @@ impl IntakeBuilder {
     pub fn unit(&mut self, row: usize, origin: Option<Origin>, fields: &[(&str, Cell<'_>)]) {
         let at = Path::root().key("units").index(row);
         let get = |name: &str| fields.iter().find(|(k, _)| *k == name).map(|(_, c)| *c);
+        for (key, _) in fields {
+            if !matches!(*key, "id" | "name" | "parent" | "region")
+                && !self.unknown.contains(&format!("units.{key}"))
+            {
+                self.issue(
+                    Issue::new(
+                        Code::UnknownField,
+                        at.clone().key(*key),
+                        format!("a unit has `id`, `name`, `parent` and `region`; `{key}` is not one of them"),
+                    )
+                    .with_origin(in_column(&origin, key)),
+                );
+            }
+        }
         let id = self.text(&at, &origin, "id", get("id"), true);
         let unit = Unit {
             id: id.clone().unwrap_or_default(),
@@ -370,5 +495,86 @@ impl IntakeBuilder {
         let mut intake = Intake::new(self.inputs, self.places);
         intake.rows = self.rows;
         Ok(intake)
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::indexing_slicing)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_rows_keep_their_origin_narrowed_to_the_column() {
+        let mut b = IntakeBuilder::new();
+        b.indicators(["sales"]);
+        assert!(b.columns("units", &["id", "parnet"]));
+        let row = |i: u64| Some(Origin::row("actuals", i));
+        b.actual(
+            0,
+            row(0),
+            &[
+                ("subject", Cell::Text("E1")),
+                ("sales", Cell::Float(f64::NAN)),
+            ],
+        );
+        b.actual(
+            1,
+            row(1),
+            &[("subject", Cell::Null), ("sales", Cell::Int(1))],
+        );
+        b.unit(
+            0,
+            None,
+            &[("id", Cell::Text("S")), ("parnet", Cell::Text("CO"))],
+        );
+        b.unit(
+            1,
+            None,
+            &[("id", Cell::Text("N")), ("prent", Cell::Text("CO"))],
+        );
+        let err = b.finish().unwrap_err();
+        let got: Vec<(String, String, Option<String>)> = err
+            .issues
+            .iter()
+            .map(|i| {
+                let origin = i.origin.as_ref().map(ToString::to_string);
+                (i.code.as_str().to_string(), i.path.to_string(), origin)
+            })
+            .collect();
+        let at = |c: &str, p: &str, o: Option<&str>| (c.into(), p.into(), o.map(Into::into));
+        assert_eq!(
+            got,
+            vec![
+                at("unknown_column", "units.parnet", None),
+                at(
+                    "invalid_number",
+                    "actuals[0].sales",
+                    Some("actuals[0].sales")
+                ),
+                at(
+                    "missing_field",
+                    "actuals[1].subject",
+                    Some("actuals[1].subject")
+                ),
+                at("unknown_field", "units[1].prent", None),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_wide_origin_is_given_back_with_its_column() {
+        let mut b = IntakeBuilder::new();
+        let fields = [("subject", Cell::Text("E9")), ("sales", Cell::Int(1))];
+        b.actual(4, Some(Origin::row("actuals", 4)), &fields);
+        let intake = b.finish().unwrap();
+        let error = InputError {
+            issues: vec![Issue::new(Code::UnknownSubject, "actuals[0].subject", "?")],
+        };
+        let issue = &intake.relocate(error).issues[0];
+        assert_eq!(issue.path.to_string(), "actuals[4].subject");
+        assert_eq!(
+            issue.origin,
+            Some(Origin::row("actuals", 4).column("subject"))
+        );
     }
 }

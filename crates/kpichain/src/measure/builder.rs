@@ -4,9 +4,26 @@ use crate::error::Code;
 use rust_decimal::Decimal;
 
 use super::records::{
-    BadRecord, CellProblem, Column, ColumnData, FieldKind, Interner, RecordSet, Schema, TextColumn,
-    Values,
+    BadRecord, CellProblem, Column, ColumnData, Field, FieldKind, Interner, RecordSet, Schema,
+    TextColumn, Values,
 };
+use crate::intake::Cell;
+
+/// One value of a record as a typed column holds it, for
+/// [`RecordSetBuilder::push_cells`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
+pub enum RecordCell<'a> {
+    /// A value as an input row holds it: text (parsed by the field's kind), a number, a
+    /// boolean, no value.
+    Value(Cell<'a>),
+    /// An instant, in microseconds since 1970-01-01T00:00:00Z.
+    Timestamp(i64),
+    /// A calendar day, in days since 1970-01-01.
+    Date(i32),
+    /// A value that cannot be read, with the reason (e.g. a timestamp out of range).
+    Bad(&'a str),
+}
 use super::time::{UtcOffset, parse_boolean, parse_date, parse_timestamp_in};
 use crate::decimal::parse_decimal;
 
@@ -108,56 +125,153 @@ impl RecordSetBuilder {
     /// from (e.g. `orders.csv:14`) and is kept only if the row is bad. Returns whether the
     /// record was accepted.
     pub fn push_row<S: AsRef<str>>(&mut self, cells: &[S], source: Option<&str>) -> bool {
-        let row = self.next_row;
-        self.next_row = self.next_row.saturating_add(1);
-        let fields = self.schema.fields();
-        if cells.len() != fields.len() {
-            self.bad.push(BadRecord {
-                record_set: self.name.clone(),
-                row,
-                source: source.map(str::to_string),
-                problems: vec![CellProblem {
-                    field: None,
-                    code: Code::WrongCellCount,
-                    reason: format!(
-                        "the record has {} cells but the record set has {} fields",
-                        cells.len(),
-                        fields.len()
-                    ),
-                }],
-            });
+        let texts: Vec<&str> = cells.iter().map(AsRef::as_ref).collect();
+        if !self.cell_count(texts.len(), source) {
             return false;
         }
+        let fields = self.schema.fields().to_vec();
+        let parsed = fields
+            .iter()
+            .zip(&texts)
+            .map(|(f, raw)| self.parse(f, raw))
+            .collect();
+        self.accept(parsed, &texts, source)
+    }
+
+    /// Adds one record from typed cells, in schema order, as a typed column (Arrow, a
+    /// Python object) holds them: text is parsed by the field's kind as in
+    /// [`push_row`](Self::push_row); numbers (by [`Cell::number`], so NaN or ±infinity
+    /// make the record bad), timestamps, dates and booleans must match the field's kind (a
+    /// whole number or a boolean may fill a text field). A bad cell makes the record bad,
+    /// like a bad text cell; nothing is read twice.
+    ///
+    /// ```
+    /// use kpichain::Cell;
+    /// use kpichain::measure::*;
+    /// let schema = Schema::new(vec![Field::new("rep", FieldKind::Text), Field::new("amount", FieldKind::Decimal)])?;
+    /// let mut b = RecordSetBuilder::new("orders", schema, UtcOffset::UTC);
+    /// assert!(b.push_cells(&[RecordCell::Value(Cell::Int(1001)), RecordCell::Value(Cell::Float(0.1))], None));
+    /// assert!(!b.push_cells(&[RecordCell::Value(Cell::Text("E1")), RecordCell::Value(Cell::Float(f64::NAN))], None));
+    /// assert_eq!(b.bad_records()[0].problems[0].code, "bad_value");
+    /// # Ok::<(), kpichain::InputError>(())
+    /// ```
+    pub fn push_cells(&mut self, cells: &[RecordCell<'_>], source: Option<&str>) -> bool {
+        use std::borrow::Cow;
+        if !self.cell_count(cells.len(), source) {
+            return false;
+        }
+        let fields = self.schema.fields().to_vec();
+        let mut texts: Vec<Cow<'_, str>> = Vec::with_capacity(cells.len());
+        let mut parsed = Vec::with_capacity(cells.len());
+        for (field, cell) in fields.iter().zip(cells) {
+            let bad = |reason: String| Err((Code::BadValue, reason));
+            let kind = field.kind.as_str();
+            let (text, p): (Cow<'_, str>, _) = match (*cell, field.kind) {
+                (RecordCell::Value(Cell::Text(t)), _) => (Cow::Borrowed(t), self.parse(field, t)),
+                (RecordCell::Value(Cell::Null), _) => ("".into(), self.parse(field, "")),
+                (RecordCell::Value(Cell::Bool(b)), FieldKind::Boolean) => {
+                    ("".into(), Ok(Parsed::Boolean(b)))
+                }
+                (RecordCell::Value(Cell::Bool(b)), FieldKind::Text) => {
+                    (b.to_string().into(), Ok(Parsed::Text))
+                }
+                (RecordCell::Value(c @ Cell::Other(_)), _) => (
+                    "".into(),
+                    bad(c
+                        .number()
+                        .err()
+                        .map_or_else(String::new, |p| p.message("the value"))),
+                ),
+                (RecordCell::Value(c), FieldKind::Decimal) => match c.number() {
+                    Ok(Some(d)) => ("".into(), Ok(Parsed::Decimal(d))),
+                    Ok(None) => ("".into(), self.parse(field, "")),
+                    Err(p) => ("".into(), bad(p.message("the value"))),
+                },
+                (RecordCell::Value(c), FieldKind::Text) => match c.text() {
+                    Ok(Some(t)) => (Cow::Owned(t.into_owned()), Ok(Parsed::Text)),
+                    Ok(None) => ("".into(), self.parse(field, "")),
+                    Err(p) => ("".into(), bad(p.message("the value"))),
+                },
+                (RecordCell::Timestamp(m), FieldKind::Timestamp) => {
+                    ("".into(), Ok(Parsed::Timestamp(m)))
+                }
+                (RecordCell::Date(d), FieldKind::Date) => ("".into(), Ok(Parsed::Date(d))),
+                (RecordCell::Bad(reason), _) => ("".into(), bad(reason.to_string())),
+                (other, _) => (
+                    "".into(),
+                    bad(format!("{other:?} cannot be read as {kind}")),
+                ),
+            };
+            texts.push(text);
+            parsed.push(p);
+        }
+        self.accept(parsed, &texts, source)
+    }
+
+    /// Whether a record has one cell per field; records a bad record if not.
+    fn cell_count(&mut self, cells: usize, source: Option<&str>) -> bool {
+        let fields = self.schema.fields().len();
+        if cells == fields {
+            return true;
+        }
+        self.bad.push(BadRecord {
+            record_set: self.name.clone(),
+            row: self.next_row,
+            source: source.map(str::to_string),
+            problems: vec![CellProblem {
+                field: None,
+                code: Code::WrongCellCount,
+                reason: format!(
+                    "the record has {cells} cells but the record set has {fields} fields"
+                ),
+            }],
+        });
+        self.next_row = self.next_row.saturating_add(1);
+        false
+    }
+
+    /// One text cell read by its field's kind.
+    fn parse(&mut self, field: &Field, raw: &str) -> Result<Parsed, (Code, String)> {
+        if raw.trim().is_empty() {
+            return if field.optional {
+                Ok(Parsed::Missing)
+            } else {
+                Err((
+                    Code::MissingValue,
+                    "the field is required but the cell is empty".to_string(),
+                ))
+            };
+        }
+        let bad = |reason: String| (Code::BadValue, reason);
+        match field.kind {
+            FieldKind::Text => Ok(Parsed::Text),
+            FieldKind::Decimal => parse_decimal(raw).map(Parsed::Decimal).map_err(bad),
+            FieldKind::Timestamp => match parse_timestamp_in(raw, self.time_zone) {
+                Ok((micros, local)) => {
+                    self.read_local |= local;
+                    Ok(Parsed::Timestamp(micros))
+                }
+                Err(reason) => Err(bad(reason)),
+            },
+            FieldKind::Date => parse_date(raw).map(Parsed::Date).map_err(bad),
+            FieldKind::Boolean => parse_boolean(raw).map(Parsed::Boolean).map_err(bad),
+        }
+    }
+
+    /// Adds the record whose cells were read as `parsed` (texts for its text fields), or
+    /// records it as bad.
+    fn accept<S: AsRef<str>>(
+        &mut self,
+        parsed: Vec<Result<Parsed, (Code, String)>>,
+        texts: &[S],
+        source: Option<&str>,
+    ) -> bool {
+        let row = self.next_row;
+        self.next_row = self.next_row.saturating_add(1);
         let mut problems = Vec::new();
         self.scratch.clear();
-        for (field, cell) in fields.iter().zip(cells) {
-            let raw = cell.as_ref();
-            let parsed = if raw.trim().is_empty() {
-                if field.optional {
-                    Ok(Parsed::Missing)
-                } else {
-                    Err((
-                        Code::MissingValue,
-                        "the field is required but the cell is empty".to_string(),
-                    ))
-                }
-            } else {
-                let bad = |reason: String| (Code::BadValue, reason);
-                match field.kind {
-                    FieldKind::Text => Ok(Parsed::Text),
-                    FieldKind::Decimal => parse_decimal(raw).map(Parsed::Decimal).map_err(bad),
-                    FieldKind::Timestamp => match parse_timestamp_in(raw, self.time_zone) {
-                        Ok((micros, local)) => {
-                            self.read_local |= local;
-                            Ok(Parsed::Timestamp(micros))
-                        }
-                        Err(reason) => Err(bad(reason)),
-                    },
-                    FieldKind::Date => parse_date(raw).map(Parsed::Date).map_err(bad),
-                    FieldKind::Boolean => parse_boolean(raw).map(Parsed::Boolean).map_err(bad),
-                }
-            };
-            match parsed {
+        for (field, p) in self.schema.fields().iter().zip(parsed) {
+            match p {
                 Ok(p) => self.scratch.push(p),
                 Err((code, reason)) => problems.push(CellProblem {
                     field: Some(field.name.clone()),
@@ -175,6 +289,7 @@ impl RecordSetBuilder {
             });
             return false;
         }
+        let cells = texts;
         for ((column, parsed), cell) in self.columns.iter_mut().zip(&self.scratch).zip(cells) {
             match (column, *parsed) {
                 (ColumnBuilder::Text(interner, codes), Parsed::Text) => {

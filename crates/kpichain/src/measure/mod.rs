@@ -65,7 +65,7 @@ mod request;
 mod resolve;
 mod time;
 
-pub use builder::RecordSetBuilder;
+pub use builder::{RecordCell, RecordSetBuilder};
 pub use def::{
     Calc, CompareOp, Condition, CountCalc, DurationCalc, FieldCalc, GrowthBase, GrowthCalc,
     Literal, Measure, MeasureDef, RatioCalc, ShareCalc, Statistic, measures_schema, parse_measures,
