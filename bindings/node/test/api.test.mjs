@@ -104,7 +104,8 @@ describe('plans', () => {
     catches(() => compile('{"id": '), 'KPI_PLAN_INVALID')
     catches(() => compile('not = [toml'), 'KPI_PLAN_INVALID')
     const unknown = catches(() => compile({ ...planObject, colour: 'red' }), 'KPI_PLAN_INVALID')
-    assert.equal(unknown.errors[0].code, 'parse_error')
+    assert.equal(unknown.errors[0].code, 'unknown_field')
+    assert.deepEqual(unknown.errors[0].loc, ['colour'])
   })
 
   test('files that cannot be read throw KPI_IO_ERROR', () => {

@@ -80,7 +80,7 @@ def test_derive_actuals_errors() -> None:
     assert pairs(err.value.errors) == [{"code": "invalid_period", "path": "period"}]
     with pytest.raises(kpichain.InputError) as err:
         kpichain.derive_actuals('{"time_zone": "+08:00"}')
-    assert err.value.code == "parse_error"
+    assert err.value.code == "missing_field"
     with pytest.raises(kpichain.InputError) as err:
         kpichain.derive_actuals({"time_zone": "+08:00", "period": "2022-03", "records": {}, "measures": [], "x": float("nan")})
     assert err.value.path == "x"

@@ -245,7 +245,7 @@ def test_evaluate_core_shape(small_plan: kpichain.Plan) -> None:
     assert small_plan.evaluate(json.dumps(inputs, default=str)).to_json() == ev.to_json()
     with pytest.raises(kpichain.InputError) as info:
         small_plan.evaluate('{"assignments": [{"subject": 1}]}')
-    assert info.value.errors[0]["code"] == "parse_error"
+    assert info.value.errors[0]["code"] == "missing_field"
 
 
 def test_sales_company_from_pandas(sales_plan: kpichain.Plan) -> None:

@@ -17,7 +17,7 @@ use crate::error::{Code, Issue, Path, Segment};
 const MAX_PROBLEMS: usize = 100;
 
 /// Serde's wording → a code of the catalogue.
-fn code_of(message: &str) -> Code {
+pub(crate) fn code_of(message: &str) -> Code {
     if message.starts_with("unknown field") {
         Code::UnknownField
     } else if message.starts_with("missing field") {

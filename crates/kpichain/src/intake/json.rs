@@ -121,11 +121,8 @@ pub(crate) fn json_cell<T>(raw: &RawValue, read: impl FnOnce(Cell<'_>) -> T) -> 
 }
 
 fn parse_issue(path: &Path, err: &dyn fmt::Display) -> Issue {
-    Issue::new(
-        Code::ParseError,
-        path.clone(),
-        crate::read::friendly(&err.to_string()),
-    )
+    let message = crate::read::friendly(&err.to_string());
+    Issue::new(crate::read::code_of(&message), path.clone(), message)
 }
 
 /// The numbers found in a row: (position in the list of numeric fields, value).
