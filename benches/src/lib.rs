@@ -1,6 +1,8 @@
 //! Generated benchmark data shared by the Rust, Python and Node benchmark runners: a plan
 //! with one role of five items of a chosen rule, and `n` subjects with deterministic actuals.
 
+#![forbid(unsafe_code)]
+
 #[cfg(feature = "mimalloc")]
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

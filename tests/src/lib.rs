@@ -1,6 +1,8 @@
 //! Runs the golden vectors in `tests/vectors/` against the Rust core. The Python and Node
 //! suites run the same files with the same comparison rules (see `vectors/README.md`).
 
+#![forbid(unsafe_code)]
+
 use kpichain::{CompiledPlan, CompiledVersions, Inputs, Issue, Plan};
 use serde_json::Value;
 use std::path::{Path, PathBuf};

@@ -29,7 +29,11 @@ impl Formatter for AsciiFormatter {
             let mut chars = tail.chars();
             let Some(ch) = chars.next() else { break };
             for unit in ch.encode_utf16(&mut units) {
-                let nibble = |shift: u16| HEX[usize::from((*unit >> shift) & 0xf)];
+                let nibble = |shift: u16| {
+                    HEX.get(usize::from((*unit >> shift) & 0xf))
+                        .copied()
+                        .unwrap_or(b'0')
+                };
                 writer.write_all(&[b'\\', b'u', nibble(12), nibble(8), nibble(4), nibble(0)])?;
             }
             rest = chars.as_str();

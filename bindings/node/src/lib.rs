@@ -5,8 +5,6 @@
 //! strings) so that the plan and results look the same in Rust, Python and JavaScript. The
 //! hand-written `kpichain.js` wrapper turns objects into that text and back.
 
-#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 /// mimalloc: many small, short-lived result allocations per batch, and memory kept for the
 /// next batch instead of being handed back to the system and faulted in again.
 #[global_allocator]

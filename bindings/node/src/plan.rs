@@ -165,9 +165,10 @@ impl NativePlan {
                     .map_err(|e| Failure::internal(e.to_string()))?;
                 let t3 = Instant::now();
                 std::hint::black_box(text);
-                t.parse_ms += (t1 - t0).as_secs_f64() * 1e3;
-                t.evaluate_ms += (t2 - t1).as_secs_f64() * 1e3;
-                t.serialize_ms += (t3 - t2).as_secs_f64() * 1e3;
+                let ms = |a: Instant, b: Instant| b.duration_since(a).as_secs_f64() * 1e3;
+                t.parse_ms += ms(t0, t1);
+                t.evaluate_ms += ms(t1, t2);
+                t.serialize_ms += ms(t2, t3);
                 t.subjects = u32::try_from(evaluation.results.len()).unwrap_or(u32::MAX);
             }
             Ok(t)

@@ -1,6 +1,8 @@
 //! `kpichain`: the command line of the kpichain scoring engine. It holds no scoring logic:
 //! it reads files, hands them to the core and renders what comes back.
 
+#![forbid(unsafe_code)]
+
 /// mimalloc: many small, short-lived result allocations per batch, and memory kept for the
 /// next batch instead of being handed back to the system and faulted in again.
 #[global_allocator]
