@@ -6,7 +6,7 @@
 use crate::cli::InputArgs;
 use crate::error::{Failure, count, file};
 use crate::progress::Progress;
-use kpichain::{Cell, Code, Intake, IntakeBuilder, Issue, Origin, Path, Segment};
+use kpichain::{Cell, Code, Intake, IntakeBuilder, Issue, Origin, Path};
 use kpichain_io::records::csv_issue;
 use serde_json::Value;
 
@@ -142,7 +142,7 @@ pub fn load(args: &InputArgs, progress: &Progress) -> Result<Intake, Failure> {
     }
     builder.finish().map_err(|e| {
         let n = count(e.issues.len(), "problem");
-        let issues = e.issues.into_iter().map(at_column).collect();
+        let issues = e.issues;
         Failure::inputs(
             issues,
             format!("the input files are invalid ({n}); nothing was scored"),
@@ -161,18 +161,7 @@ pub fn place(issue: Issue, plan_file: &str) -> Issue {
     if issue.origin.is_none() && !input {
         return issue.with_origin(Some(file(plan_file)));
     }
-    at_column(issue)
-}
-
-fn at_column(mut issue: Issue) -> Issue {
-    if let (Some(origin), [Segment::Key(_), Segment::Index(_), Segment::Key(field), ..]) =
-        (&mut issue.origin, issue.path.segments())
-    {
-        if origin.column.is_none() && (origin.line.is_some() || origin.row.is_some()) {
-            origin.column = Some((&**field).into());
-        }
-    }
-    issue
+    issue.at_field()
 }
 
 /// CSV or JSON, decided by the extension, else by the first non-blank character.

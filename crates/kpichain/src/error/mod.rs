@@ -51,6 +51,26 @@ impl Issue {
         self
     }
 
+    /// The same issue with its origin narrowed to the field its path names: an issue at
+    /// `actuals[16].value` from `actuals.csv:17` is at `actuals.csv:17: column "value"`.
+    /// An origin that already names a column is kept.
+    #[must_use]
+    pub fn at_field(mut self) -> Self {
+        self.narrow_to_field();
+        self
+    }
+
+    /// Narrows the origin in place, as [`Issue::at_field`] does.
+    pub fn narrow_to_field(&mut self) {
+        if let (Some(origin), [Segment::Key(_), Segment::Index(_), Segment::Key(field), ..]) =
+            (&mut self.origin, self.path.segments())
+        {
+            if origin.column.is_none() && (origin.line.is_some() || origin.row.is_some()) {
+                origin.column = Some((&**field).into());
+            }
+        }
+    }
+
     /// The same issue with its path under `prefix` (e.g. a version's plan under
     /// `versions[1].plan`).
     #[must_use]

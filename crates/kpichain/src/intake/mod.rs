@@ -159,6 +159,7 @@ impl Intake {
             issue.path = Path::root().key(list).index(*row).join(&Path::from(rest));
             if issue.origin.is_none() {
                 issue.origin.clone_from(origin);
+                issue.narrow_to_field();
             }
             return;
         }
@@ -175,15 +176,9 @@ impl Intake {
             (Some(column), _) => at.key(&**column),
         };
         if issue.origin.is_none() {
-            // The origin of a wide row, narrowed to the column the path names.
-            issue.origin = match (&place.origin, issue.path.segments().last()) {
-                (Some(o), Some(Segment::Key(k)))
-                    if o.column.is_none() && place.column.is_some() =>
-                {
-                    Some(o.clone().column(&**k))
-                }
-                (o, _) => o.clone(),
-            };
+            // The row's origin, narrowed to the column the path names.
+            issue.origin.clone_from(&place.origin);
+            issue.narrow_to_field();
         }
     }
 }

@@ -188,7 +188,7 @@ impl IntakeBuilder {
     /// Records a problem the caller found itself (a row that is not a record, say).
     pub fn issue(&mut self, issue: Issue) {
         if self.issues.len() < MAX_ISSUES {
-            self.issues.push(issue);
+            self.issues.push(issue.at_field());
         } else {
             self.dropped = self.dropped.saturating_add(1);
         }
