@@ -267,6 +267,9 @@ export declare function compile(source: PlanSource, options?: PlanOptions): Comp
 /** Reads and compiles a plan file (`.json` or `.toml`). */
 export declare function compileFile(path: string): CompiledPlan
 
+/** Reads and compiles a plan file (`.json` or `.toml`), as Python's `load_plan` does; the same as `compileFile`. */
+export declare function loadPlan(path: string): CompiledPlan
+
 /** A validated, compiled plan: immutable, cheap to share, safe to score concurrently. */
 export declare class CompiledPlan {
   private constructor()

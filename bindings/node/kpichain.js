@@ -493,6 +493,7 @@ exports.CompiledPlan = CompiledPlan
 exports.CompiledVersions = CompiledVersions
 exports.compile = compile
 exports.compileFile = compileFile
+exports.loadPlan = compileFile
 exports.compileVersions = compileVersions
 exports.loadVersions = loadVersions
 exports.validate = validate

@@ -9,7 +9,7 @@ import kpichain from '../kpichain.js'
 import native from '../index.js'
 import { bigBatch, exampleCompany, fixturesDir, packageDir } from './helpers.mjs'
 
-const { compile, compileFile, validate, validateFile, planSchema, inputsSchema, resultSchema, isKpichainError, CompiledPlan, ErrorCode } = kpichain
+const { compile, compileFile, loadPlan, validate, validateFile, planSchema, inputsSchema, resultSchema, isKpichainError, CompiledPlan, ErrorCode } = kpichain
 
 const planPath = join(fixturesDir, 'plan.json')
 const planText = readFileSync(planPath, 'utf8')
@@ -57,7 +57,7 @@ describe('plans', () => {
     const fromJson = CompiledPlan.fromJson(planText)
     const fromBytes = compile(new TextEncoder().encode(planText))
     const fromFile = compileFile(planPath)
-    for (const p of [fromText, fromJson, fromBytes, fromFile, CompiledPlan.fromObject(planObject), CompiledPlan.fromFile(planPath)]) {
+    for (const p of [fromText, fromJson, fromBytes, fromFile, loadPlan(planPath), compile(planPath), CompiledPlan.fromObject(planObject), CompiledPlan.fromFile(planPath)]) {
       assert.equal(p.id, 'node-fixture')
       assert.equal(p.version, '2022.01')
       assert.equal(p.fingerprint, plan.fingerprint)
