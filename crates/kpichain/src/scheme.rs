@@ -216,6 +216,25 @@ impl Scheme {
         }
     }
 
+    /// Scores `inputs` into a [`ScoreTable`](crate::ScoreTable), the compact batch form: the
+    /// plan's own table, or the table of the one version that scores the period (the table
+    /// names no applied version; [`Scheme::evaluate`] does). A period that a versions document
+    /// scores pro rata across a change has no single table: `spans_versions`.
+    pub fn score_table<'a>(
+        &'a self,
+        inputs: &'a Inputs,
+    ) -> Result<crate::ScoreTable<'a>, InputError> {
+        let plan = match &self.kind {
+            Kind::Plan(p) => p,
+            Kind::Versions(v) => v
+                .single_plan_for(inputs.period.as_deref())
+                .map_err(|issue| InputError {
+                    issues: vec![issue],
+                })?,
+        };
+        plan.score_table(inputs)
+    }
+
     /// Scores `inputs` (a versions document needs their `period`).
     pub fn evaluate(&self, inputs: &Inputs) -> Result<Evaluation, InputError> {
         self.evaluate_records(inputs, &RecordSets::new())

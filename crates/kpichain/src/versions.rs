@@ -344,6 +344,28 @@ impl CompiledVersions {
             .ok_or_else(|| self.not_in_force(period, &first))
     }
 
+    /// The one version that scores `period` whole: the version in force on its first day
+    /// under `period_start`, or under `pro_rata` when no change falls inside the period
+    /// (`spans_versions` otherwise).
+    pub fn single_plan_for(&self, period: Option<&str>) -> Result<&Arc<CompiledPlan>, Issue> {
+        let parsed = parse_period(period)?;
+        match self.segments(parsed)?.as_slice() {
+            [(k, _, _)] => self
+                .versions
+                .get(*k)
+                .map(|(_, p)| p)
+                .ok_or_else(|| self.not_in_force(parsed, &parsed.first_day())),
+            _ => Err(Issue::new(
+                Code::SpansVersions,
+                "period",
+                format!(
+                    "{parsed} is scored pro rata by several versions of plan '{}', which gives no single score table; use evaluate",
+                    self.doc.id
+                ),
+            )),
+        }
+    }
+
     /// `no_version_in_force` for `period`, whose first day is `first`.
     fn not_in_force(&self, period: Period, first: &str) -> Issue {
         Issue::new(

@@ -242,3 +242,33 @@ fn plan_files_need_a_reader() {
     .unwrap();
     assert_eq!(scheme.as_versions().unwrap().latest().plan().version, "t");
 }
+
+#[test]
+fn a_score_table_for_a_plan_or_the_one_version_of_a_period() {
+    let plan = Scheme::from_text(&card(50, false), None).unwrap();
+    let inputs_march = inputs(Some("2022-03"));
+    let table = plan.score_table(&inputs_march).unwrap();
+    assert_eq!(
+        serde_json::to_string(&table.to_evaluation()).unwrap(),
+        serde_json::to_string(&plan.evaluate(&inputs_march).unwrap()).unwrap()
+    );
+    // A month inside one version: that version's table, the same totals as evaluate.
+    let pro_rata = Scheme::from_text(&versions("pro_rata"), None).unwrap();
+    let table = pro_rata.score_table(&inputs_march).unwrap();
+    let evaluation = pro_rata.evaluate(&inputs_march).unwrap();
+    assert_eq!(table.get(0).unwrap().total(), evaluation.results[0].total);
+    // A quarter across the March change is two versions pro rata: no single table.
+    let err = pro_rata
+        .score_table(&inputs(Some("2022-Q1")))
+        .err()
+        .unwrap();
+    assert_eq!(err.issues[0].code, "spans_versions");
+    // Under period_start the quarter is the January version's.
+    let start = Scheme::from_text(&versions("period_start"), None).unwrap();
+    let q1 = inputs(Some("2022-Q1"));
+    let table = start.score_table(&q1).unwrap();
+    assert_eq!(
+        table.get(0).unwrap().total(),
+        start.evaluate(&q1).unwrap().results[0].total
+    );
+}

@@ -183,6 +183,8 @@ codes! {
     MissingPeriod = "missing_period", "input";
     /// A period that is not `YYYY`, `YYYY-MM`, `YYYY-Qn` or `YYYY-Hn`.
     InvalidPeriod = "invalid_period", "input";
+    /// A period scored pro rata by several versions has no single score table.
+    SpansVersions = "spans_versions", "input";
     /// No version of the plan is in force for the period.
     NoVersionInForce = "no_version_in_force", "input";
     /// A value that is not a decimal number (`"12,5"`, `""`, NaN, ±infinity).
