@@ -353,3 +353,22 @@ proptest! {
         run_mutated(&doc.to_string());
     }
 }
+
+#[test]
+fn integer_subject_ids_are_ids_and_fractions_are_not() {
+    let ok = Inputs::from_json(
+        r#"{"assignments": [{"subject": 1001, "role": "r"}],
+            "actuals": [{"subject": 1001, "indicator": "a", "value": 1}],
+            "targets": [{"subject": 1001, "indicator": "a", "target": 2}]}"#,
+    )
+    .unwrap();
+    assert_eq!(&*ok.assignments[0].subject, "1001");
+    assert_eq!(&*ok.actuals[0].subject, "1001");
+    assert_eq!(&*ok.targets[0].subject, "1001");
+    let err = Inputs::from_json(
+        r#"{"assignments": [], "actuals": [{"subject": 1001.5, "indicator": "a", "value": 1}]}"#,
+    )
+    .unwrap_err();
+    assert_eq!(err.issues[0].code, "invalid_type");
+    assert_eq!(err.issues[0].path, "actuals[0].subject");
+}

@@ -205,6 +205,17 @@ fn whose(map: &serde_json::Map<String, serde_json::Value>) -> String {
 
 /// A subject id cell: text or an integer.
 fn subject_id(raw: &RawValue, path: Path, issues: &mut Vec<Issue>) -> Option<Arc<str>> {
+    let text = raw.get();
+    let number = text.starts_with(|c: char| c == '-' || c.is_ascii_digit());
+    let whole = text.strip_prefix('-').unwrap_or(text);
+    if number && (whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit())) {
+        issues.push(Issue::new(
+            Code::InvalidType,
+            path,
+            format!("the subject id is the number {text}; an id must be text or a whole number"),
+        ));
+        return None;
+    }
     match json_cell(raw, |c| c.text().map(|t| t.map(|t| Arc::<str>::from(&*t)))) {
         Ok(Some(id)) => Some(id),
         Ok(None) => {
