@@ -1,0 +1,319 @@
+//! What items read from elsewhere (units, subjects, roles), role variants, and the order
+//! of linked roles.
+
+use crate::error::Code;
+use crate::error::Issues;
+use crate::error::Path;
+use crate::model::*;
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use super::RoleContext;
+use super::compiled::*;
+use super::grades::check_grade_coverage;
+use super::scorecard::build_role;
+
+pub(super) fn build_source(
+    ctx: &RoleContext,
+    source: &Source,
+    read: usize,
+    spath: &str,
+    ri: usize,
+    links: &mut Vec<(usize, usize, String)>,
+    issues: &mut Issues,
+) -> Option<CSource> {
+    match source {
+        Source::Own { .. } => None,
+        Source::Unit { unit, .. } => {
+            if unit.as_deref().is_some_and(|u| u.trim().is_empty()) {
+                issues.push(
+                    Code::EmptyField,
+                    format!("{spath}.unit"),
+                    "the unit id must not be empty",
+                );
+            }
+            (read != usize::MAX).then(|| CSource::Unit {
+                unit: unit.as_deref().map(Arc::from),
+                indicator: read,
+            })
+        }
+        Source::Subject { subject, .. } => {
+            if subject.trim().is_empty() {
+                issues.push(
+                    Code::EmptyField,
+                    format!("{spath}.subject"),
+                    "the subject id must not be empty",
+                );
+            }
+            (read != usize::MAX).then(|| CSource::Subject {
+                subject: Arc::from(subject.as_str()),
+                indicator: read,
+            })
+        }
+        Source::Role {
+            role,
+            value,
+            aggregate,
+            scope,
+        } => {
+            let Some(&target) = ctx.role_index.get(role) else {
+                issues.push(
+                    Code::UnknownRole,
+                    format!("{spath}.role"),
+                    format!("role '{role}' is not in the plan"),
+                );
+                return None;
+            };
+            let parsed = if value == "total" {
+                Some(RoleValue::Total)
+            } else if let Some(key) = value.strip_prefix("score.") {
+                let other = ctx.plan.roles.get(target);
+                let known = other.is_some_and(|r| {
+                    r.items.iter().any(|i| i.key() == key)
+                        || r.variants
+                            .iter()
+                            .any(|v| v.items.iter().any(|i| i.key() == key))
+                });
+                if known {
+                    Some(RoleValue::Score(Arc::from(key)))
+                } else {
+                    issues.push(
+                        Code::UnknownItem,
+                        format!("{spath}.value"),
+                        format!("role '{role}' has no item '{key}'"),
+                    );
+                    None
+                }
+            } else if let Some(ind) = value.strip_prefix("actual.") {
+                match ctx.indicator_index.get(ind) {
+                    Some(&i) => Some(RoleValue::Actual(i)),
+                    None => {
+                        issues.push(
+                            Code::UnknownIndicator,
+                            format!("{spath}.value"),
+                            format!("indicator '{ind}' is not in the indicator library"),
+                        );
+                        None
+                    }
+                }
+            } else {
+                issues.push(
+                    Code::InvalidSource,
+                    format!("{spath}.value"),
+                    format!("'{value}' is not a role value: use `total`, `score.ITEM` or `actual.INDICATOR`"),
+                );
+                None
+            };
+            links.push((ri, target, format!("{spath}.role")));
+            parsed.map(|value| CSource::Role {
+                role: target,
+                value,
+                aggregate: *aggregate,
+                scope: *scope,
+            })
+        }
+    }
+}
+
+/// Compiles every role's variants (validated on their own) and appends their scorecards to
+/// `roles`.
+pub(super) fn build_variants(
+    ctx: &RoleContext,
+    grades: &[CGrade],
+    roles: &mut Vec<CRole>,
+    links: &mut Vec<(usize, usize, String)>,
+    issues: &mut Issues,
+) -> Vec<Vec<CVariant>> {
+    let mut all = Vec::with_capacity(ctx.plan.roles.len());
+    for (ri, role) in ctx.plan.roles.iter().enumerate() {
+        let mut list = Vec::with_capacity(role.variants.len());
+        let mut ids = HashSet::new();
+        for (vi, v) in role.variants.iter().enumerate() {
+            let vpath = format!("roles[{ri}].variants[{vi}]");
+            issues.id(
+                format!("{vpath}.id"),
+                &v.id,
+                "variant id",
+                || ids.insert(v.id.as_str()),
+                || {
+                    format!(
+                        "variant '{}' of role '{}' is defined more than once",
+                        v.id, role.id
+                    )
+                },
+            );
+            match (&v.region, &v.unit) {
+                (None, None) => issues.push(
+                    Code::VariantWithoutSelector,
+                    vpath.clone(),
+                    format!(
+                        "variant '{}' of role '{}' must name the `region` or the `unit` it applies to",
+                        v.id, role.id
+                    ),
+                ),
+                (Some(_), Some(_)) => issues.push(
+                    Code::VariantWithTwoSelectors,
+                    vpath.clone(),
+                    format!(
+                        "variant '{}' of role '{}' names both a region and a unit; give one",
+                        v.id, role.id
+                    ),
+                ),
+                _ => {}
+            }
+            let clash = role.variants.iter().take(vi).find(|w| {
+                (v.region.is_some() && w.region == v.region)
+                    || (v.unit.is_some() && w.unit == v.unit)
+            });
+            if let Some(w) = clash {
+                issues.push(
+                    Code::DuplicateVariant,
+                    vpath.clone(),
+                    format!(
+                        "variants '{}' and '{}' of role '{}' apply to the same {}",
+                        w.id,
+                        v.id,
+                        role.id,
+                        match &v.region {
+                            Some(r) => format!("region '{r}'"),
+                            None => format!("unit '{}'", v.unit.as_deref().unwrap_or("")),
+                        }
+                    ),
+                );
+            }
+            let view = Role {
+                id: role.id.clone(),
+                name: v.name.clone().unwrap_or_else(|| role.name.clone()),
+                items: v.items.clone(),
+                adjustments: v
+                    .adjustments
+                    .clone()
+                    .unwrap_or_else(|| role.adjustments.clone()),
+                vetoes: v.vetoes.clone().unwrap_or_else(|| role.vetoes.clone()),
+                source: role.source.clone(),
+                variants: Vec::new(),
+            };
+            let mut scratch = Issues::default();
+            let crole = build_role(ctx, ri, &vpath, &view, Some(v), links, &mut scratch);
+            check_grade_coverage(ctx.plan, &view, &vpath, &crole, grades, &mut scratch);
+            let base = Path::parse(&vpath);
+            let inherited = |p: &Path| {
+                let under = |field: &str| p.starts_with(&base.clone().key(field));
+                (v.adjustments.is_none() && under("adjustments"))
+                    || (v.vetoes.is_none() && under("vetoes"))
+                    || under("source")
+            };
+            for issue in scratch.0 {
+                if !inherited(&issue.path) && !issues.0.contains(&issue) {
+                    issues.0.push(issue);
+                }
+            }
+            list.push(CVariant {
+                region: v.region.clone(),
+                unit: v.unit.clone(),
+                role: roles.len(),
+            });
+            roles.push(crole);
+        }
+        all.push(list);
+    }
+    all
+}
+
+/// Orders the roles linked by `{"from": "role"}` sources: a role's level is one more than the
+/// highest level of the roles it reads. A cycle is an error naming it.
+pub(super) fn link_levels(
+    plan: &Plan,
+    links: &[(usize, usize, String)],
+    issues: &mut Issues,
+) -> Vec<usize> {
+    let n = plan.roles.len();
+    let mut levels = vec![0usize; n];
+    if links.is_empty() {
+        return levels;
+    }
+    let mut deps: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (from, to, _) in links {
+        if let Some(d) = deps.get_mut(*from) {
+            if !d.contains(to) {
+                d.push(*to);
+            }
+        }
+    }
+    // Depth-first search; 0 = unvisited, 1 = on the stack, 2 = done.
+    let mut state = vec![0u8; n];
+    let mut stack: Vec<usize> = Vec::new();
+    let mut reported: HashSet<Vec<usize>> = HashSet::new();
+    fn visit(
+        r: usize,
+        deps: &[Vec<usize>],
+        state: &mut [u8],
+        levels: &mut [usize],
+        stack: &mut Vec<usize>,
+        cycles: &mut Vec<Vec<usize>>,
+    ) {
+        if let Some(s) = state.get_mut(r) {
+            *s = 1;
+        }
+        stack.push(r);
+        let mut level = 0usize;
+        for &d in deps.get(r).map(Vec::as_slice).unwrap_or(&[]) {
+            match state.get(d).copied() {
+                Some(1) => {
+                    let start = stack.iter().position(|&x| x == d).unwrap_or(0);
+                    let mut cycle = stack
+                        .get(start..)
+                        .map(<[usize]>::to_vec)
+                        .unwrap_or_default();
+                    cycle.push(d);
+                    cycles.push(cycle);
+                }
+                Some(0) => visit(d, deps, state, levels, stack, cycles),
+                _ => {}
+            }
+            level = level.max(levels.get(d).copied().unwrap_or(0).saturating_add(1));
+        }
+        if let Some(l) = levels.get_mut(r) {
+            *l = level;
+        }
+        stack.pop();
+        if let Some(s) = state.get_mut(r) {
+            *s = 2;
+        }
+    }
+    let mut cycles = Vec::new();
+    for r in 0..n {
+        if state.get(r) == Some(&0) {
+            visit(r, &deps, &mut state, &mut levels, &mut stack, &mut cycles);
+        }
+    }
+    for cycle in cycles {
+        // The same cycle found from another start is reported once.
+        let mut key = cycle.clone();
+        key.pop();
+        key.sort_unstable();
+        if !reported.insert(key) {
+            continue;
+        }
+        let names: Vec<&str> = cycle
+            .iter()
+            .filter_map(|&r| plan.roles.get(r))
+            .map(|r| r.id.as_str())
+            .collect();
+        let first = cycle.first().copied().unwrap_or(0);
+        let next = cycle.get(1).copied().unwrap_or(first);
+        let path = links
+            .iter()
+            .find(|(f, t, _)| *f == first && *t == next)
+            .map_or_else(|| format!("roles[{first}]"), |(_, _, p)| p.clone());
+        issues.push(
+            Code::LinkageCycle,
+            path,
+            format!(
+                "roles read each other's results in a cycle: {}",
+                names.join(" → ")
+            ),
+        );
+    }
+    levels
+}
