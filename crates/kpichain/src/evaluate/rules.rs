@@ -1,5 +1,6 @@
 //! Item scoring: from an actual (and the item's targets) to a raw score, per rule.
 
+use super::input::TargetOverride;
 use crate::compile::{CItem, CRule};
 use crate::decimal::{self as dec, Arith, ArithmeticError, HUNDRED, RoundingMode, clamp};
 use crate::fixed::{self, Fx};
@@ -14,6 +15,24 @@ pub(crate) struct Targets {
     pub(crate) stretch: Option<Decimal>,
     /// Whether these are the plan's own targets, so the item's precomputed factors apply.
     pub(crate) from_plan: bool,
+}
+
+/// The targets in force for an item: the subject's own when it has them, else the plan's.
+pub(crate) fn targets_for(item: &CItem, ovr: Option<&TargetOverride>) -> Targets {
+    match ovr {
+        Some(o) => Targets {
+            target: Some(o.target),
+            threshold: o.threshold.or(item.threshold),
+            stretch: o.stretch.or(item.stretch),
+            from_plan: false,
+        },
+        None => Targets {
+            target: item.target,
+            threshold: item.threshold,
+            stretch: item.stretch,
+            from_plan: true,
+        },
+    }
 }
 
 /// Factors precomputed at compile time when they are exact (a terminating decimal), so that a
