@@ -10,6 +10,7 @@ mod result;
 pub(crate) mod rules;
 mod subject;
 mod table;
+mod total;
 
 pub use explain::{ExplainedAdjustment, ExplainedItem, ExplainedSegment, Explanation};
 pub use input::{Actual, Assignment, Inputs, TargetOverride, Unit};
