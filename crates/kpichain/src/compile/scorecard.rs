@@ -3,7 +3,6 @@
 use crate::decimal::{self};
 use crate::error::Code;
 use crate::error::Issues;
-use crate::formula::{self, Type, Var};
 use crate::model::*;
 use rust_decimal::Decimal;
 use std::collections::{HashMap, HashSet};
@@ -11,6 +10,7 @@ use std::sync::Arc;
 
 use super::RoleContext;
 use super::compiled::*;
+use super::extras::build_extras;
 use super::graph::topo_order;
 use super::links::build_source;
 use super::rules::build_rule;
@@ -26,25 +26,10 @@ pub(super) fn build_role(
 ) -> CRole {
     let plan = ctx.plan;
     let indicator_index = ctx.indicator_index;
-    let grade_index = ctx.grade_index;
     // Plan-wide adjustments and vetoes are validated once, with the first role's scorecard.
     let first = ri == 0 && variant.is_none();
     let n_ind = plan.indicators.len();
-    let mut slots: Vec<usize> = Vec::new();
-    let mut slot_of = vec![u32::MAX; n_ind];
-    let mut slot_for = |ind: usize, slots: &mut Vec<usize>| -> usize {
-        match slot_of.get(ind).copied() {
-            Some(s) if s != u32::MAX => s as usize,
-            _ => {
-                let s = slots.len();
-                slots.push(ind);
-                if let Some(x) = slot_of.get_mut(ind) {
-                    *x = u32::try_from(s).unwrap_or(u32::MAX);
-                }
-                s
-            }
-        }
-    };
+    let mut slots = Slots::new(n_ind);
 
     if role.items.is_empty() {
         issues.push(
@@ -128,11 +113,10 @@ pub(super) fn build_role(
             None => ind,
         };
         let slot = match source {
-            None | Some(Source::Own { .. }) if read != usize::MAX => slot_for(read, &mut slots),
+            None | Some(Source::Own { .. }) if read != usize::MAX => slots.slot_for(read),
             None | Some(Source::Own { .. }) => 0,
             Some(source) => {
-                let slot = slots.len();
-                slots.push(usize::MAX);
+                let slot = slots.push_sourced();
                 if let Some(c) = build_source(ctx, source, read, &spath, ri, links, issues) {
                     sourced.push(CSourced {
                         slot,
@@ -153,7 +137,7 @@ pub(super) fn build_role(
             ii,
             &mut deps,
             issues,
-            &mut |i| slot_for(i, &mut slots),
+            &mut |i| slots.slot_for(i),
         );
         let mut citem = CItem {
             key: Arc::from(key),
@@ -187,165 +171,8 @@ pub(super) fn build_role(
     let order = topo_order(&deps, &role.items, path, issues);
 
     // Adjustments and vetoes: the plan's first, then the role's.
-    let mut adjustments = Vec::new();
-    let mut vetoes = Vec::new();
-    let mut adj_ids = HashSet::new();
-    let mut veto_ids = HashSet::new();
-    let sources = [
-        (true, &plan.adjustments, "adjustments".to_string()),
-        (false, &role.adjustments, format!("{path}.adjustments")),
-    ];
-    for (from_plan, list, base) in sources {
-        for (ai, adj) in list.iter().enumerate() {
-            let apath = format!("{base}[{ai}]");
-            if from_plan && !first {
-                // Plan-wide entries are validated once, with the first role.
-                if let Some(&ind) = indicator_index.get(&adj.indicator) {
-                    let slot = slot_for(ind, &mut slots);
-                    adjustments.push(CAdjustment {
-                        id: Arc::from(adj.id.as_str()),
-                        slot,
-                        points_per_unit: adj.points_per_unit,
-                        min: adj.min,
-                        max: adj.max,
-                        source: (from_plan, ai),
-                    });
-                }
-                continue;
-            }
-            if !adj_ids.insert(adj.id.as_str()) {
-                issues.push(
-                    Code::DuplicateId,
-                    format!("{apath}.id"),
-                    format!(
-                        "adjustment '{}' is defined more than once for role '{}'",
-                        adj.id, role.id
-                    ),
-                );
-            }
-            if let (Some(lo), Some(hi)) = (adj.min, adj.max) {
-                if lo > hi {
-                    issues.push(
-                        Code::BoundsOutOfOrder,
-                        format!("{apath}.min"),
-                        format!("min {lo} is greater than max {hi}"),
-                    );
-                }
-            }
-            match indicator_index.get(&adj.indicator) {
-                Some(&ind) => {
-                    let slot = slot_for(ind, &mut slots);
-                    adjustments.push(CAdjustment {
-                        id: Arc::from(adj.id.as_str()),
-                        slot,
-                        points_per_unit: adj.points_per_unit,
-                        min: adj.min,
-                        max: adj.max,
-                        source: (from_plan, ai),
-                    });
-                }
-                None => issues.push(
-                    Code::UnknownIndicator,
-                    format!("{apath}.indicator"),
-                    format!(
-                        "indicator '{}' is not in the indicator library",
-                        adj.indicator
-                    ),
-                ),
-            }
-        }
-    }
-    let vsources = [
-        (true, &plan.vetoes, "vetoes".to_string()),
-        (false, &role.vetoes, format!("{path}.vetoes")),
-    ];
-    for (from_plan, list, base) in vsources {
-        for (vi, veto) in list.iter().enumerate() {
-            let vpath = format!("{base}[{vi}]");
-            let report = !from_plan || first;
-            if report && !veto_ids.insert(veto.id.as_str()) {
-                issues.push(
-                    Code::DuplicateId,
-                    format!("{vpath}.id"),
-                    format!(
-                        "veto '{}' is defined more than once for role '{}'",
-                        veto.id, role.id
-                    ),
-                );
-            }
-            if report && veto.force_grade.is_none() && veto.force_total.is_none() {
-                issues.push(
-                    Code::VetoWithoutEffect,
-                    vpath.clone(),
-                    "a veto must set `force_grade`, `force_total` or both",
-                );
-            }
-            let force_grade = match &veto.force_grade {
-                Some(g) => match grade_index.get(g.as_str()) {
-                    Some(&gi) => Some(gi),
-                    None => {
-                        if report {
-                            issues.push(
-                                Code::UnknownGrade,
-                                format!("{vpath}.force_grade"),
-                                format!("grade '{g}' is not in the grade scale"),
-                            );
-                        }
-                        None
-                    }
-                },
-                None => None,
-            };
-            let lookup = |name: &str| -> Option<Var> {
-                if name == "total" {
-                    return Some(Var::Total);
-                }
-                if let Some(k) = name.strip_prefix("score.") {
-                    return item_keys.get(k).map(|&i| Var::ItemScore(i));
-                }
-                indicator_index.get(name).map(|&i| Var::Indicator(i))
-            };
-            let checked = formula::parse(&veto.condition)
-                .and_then(|ast| formula::check(&ast, Type::Boolean, &lookup));
-            match checked {
-                Ok(expr) => {
-                    let mut vars = Vec::new();
-                    expr.vars(&mut vars);
-                    for v in vars {
-                        if let Var::Indicator(i) = v {
-                            slot_for(i, &mut slots);
-                        }
-                    }
-                    vetoes.push(CVeto {
-                        id: Arc::from(veto.id.as_str()),
-                        condition: expr,
-                        force_grade,
-                        force_total: veto.force_total,
-                        source: (from_plan, vi),
-                    });
-                }
-                Err(e) => {
-                    // A plan-wide veto is checked against every role (its `score.ITEM` names
-                    // must exist on each scorecard); the same problem is reported once.
-                    let message = if from_plan {
-                        format!("{e} (for role '{}')", role.id)
-                    } else {
-                        e.to_string()
-                    };
-                    let path = format!("{vpath}.condition");
-                    let known = issues.0.iter().any(|i| {
-                        i.code == Code::FormulaInvalid
-                            && i.path == path
-                            && i.message.split(" (for role '").next()
-                                == message.split(" (for role '").next()
-                    });
-                    if !known {
-                        issues.push(Code::FormulaInvalid, path, message);
-                    }
-                }
-            }
-        }
-    }
+    let (adjustments, vetoes) =
+        build_extras(ctx, role, path, first, &item_keys, &mut slots, issues);
     let any_exclude = items
         .iter()
         .any(|i| i.missing == MissingDataPolicy::Exclude);
@@ -373,9 +200,49 @@ pub(super) fn build_role(
         order,
         adjustments,
         vetoes,
-        slots,
-        slot_of,
+        slots: slots.slots,
+        slot_of: slots.slot_of,
         any_exclude,
         identity_order,
+    }
+}
+
+/// The value slots of a scorecard: the indicators it reads, one slot each, and the items
+/// reading from elsewhere, one slot each.
+pub(super) struct Slots {
+    /// Indicator index per slot (`usize::MAX` for an item reading from elsewhere).
+    pub(super) slots: Vec<usize>,
+    /// For each indicator of the library, its slot, or `u32::MAX`.
+    pub(super) slot_of: Vec<u32>,
+}
+
+impl Slots {
+    fn new(indicators: usize) -> Slots {
+        Slots {
+            slots: Vec::new(),
+            slot_of: vec![u32::MAX; indicators],
+        }
+    }
+
+    /// The slot of indicator `ind`, given one if it has none yet.
+    pub(super) fn slot_for(&mut self, ind: usize) -> usize {
+        match self.slot_of.get(ind).copied() {
+            Some(s) if s != u32::MAX => s as usize,
+            _ => {
+                let s = self.slots.len();
+                self.slots.push(ind);
+                if let Some(x) = self.slot_of.get_mut(ind) {
+                    *x = u32::try_from(s).unwrap_or(u32::MAX);
+                }
+                s
+            }
+        }
+    }
+
+    /// A new slot for an item whose actual is read from elsewhere.
+    fn push_sourced(&mut self) -> usize {
+        let slot = self.slots.len();
+        self.slots.push(usize::MAX);
+        slot
     }
 }
