@@ -11,6 +11,7 @@ use std::sync::Arc;
 use super::RoleContext;
 use super::compiled::*;
 use super::grades::check_grade_coverage;
+use super::graph::{self, Cycle};
 use super::scorecard::build_role;
 
 pub(super) fn build_source(
@@ -240,61 +241,25 @@ pub(super) fn link_levels(
             }
         }
     }
-    // Depth-first search; 0 = unvisited, 1 = on the stack, 2 = done.
-    let mut state = vec![0u8; n];
-    let mut stack: Vec<usize> = Vec::new();
-    let mut reported: HashSet<Vec<usize>> = HashSet::new();
-    fn visit(
-        r: usize,
-        deps: &[Vec<usize>],
-        state: &mut [u8],
-        levels: &mut [usize],
-        stack: &mut Vec<usize>,
-        cycles: &mut Vec<Vec<usize>>,
-    ) {
-        if let Some(s) = state.get_mut(r) {
-            *s = 1;
-        }
-        stack.push(r);
-        let mut level = 0usize;
-        for &d in deps.get(r).map(Vec::as_slice).unwrap_or(&[]) {
-            match state.get(d).copied() {
-                Some(1) => {
-                    let start = stack.iter().position(|&x| x == d).unwrap_or(0);
-                    let mut cycle = stack
-                        .get(start..)
-                        .map(<[usize]>::to_vec)
-                        .unwrap_or_default();
-                    cycle.push(d);
-                    cycles.push(cycle);
+    let cycles = match graph::order(&deps) {
+        Ok(order) => {
+            for r in order {
+                let level = deps
+                    .get(r)
+                    .into_iter()
+                    .flatten()
+                    .map(|&d| levels.get(d).copied().unwrap_or(0).saturating_add(1))
+                    .max()
+                    .unwrap_or(0);
+                if let Some(l) = levels.get_mut(r) {
+                    *l = level;
                 }
-                Some(0) => visit(d, deps, state, levels, stack, cycles),
-                _ => {}
             }
-            level = level.max(levels.get(d).copied().unwrap_or(0).saturating_add(1));
+            return levels;
         }
-        if let Some(l) = levels.get_mut(r) {
-            *l = level;
-        }
-        stack.pop();
-        if let Some(s) = state.get_mut(r) {
-            *s = 2;
-        }
-    }
-    let mut cycles = Vec::new();
-    for r in 0..n {
-        if state.get(r) == Some(&0) {
-            visit(r, &deps, &mut state, &mut levels, &mut stack, &mut cycles);
-        }
-    }
-    for cycle in cycles {
-        // The same cycle found from another start is reported once.
-        let mut key = cycle.clone();
-        key.pop();
-        key.sort_unstable();
-        if !reported.insert(key) {
-            continue;
-        }
+        Err(cycles) => cycles,
+    };
+    for Cycle(cycle) in cycles {
         let names: Vec<&str> = cycle
             .iter()
             .filter_map(|&r| plan.roles.get(r))

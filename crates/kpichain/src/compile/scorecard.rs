@@ -11,7 +11,7 @@ use std::sync::Arc;
 use super::RoleContext;
 use super::compiled::*;
 use super::extras::build_extras;
-use super::graph::topo_order;
+use super::graph::{self, Cycle};
 use super::links::build_source;
 use super::rules::build_rule;
 
@@ -168,7 +168,29 @@ pub(super) fn build_role(
             ),
         );
     }
-    let order = topo_order(&deps, &role.items, path, issues);
+    let order = match graph::order(&deps) {
+        Ok(order) => order,
+        Err(cycles) => {
+            // Only the first cycle is reported: the others usually share its items.
+            if let Some(Cycle(cycle)) = cycles.first() {
+                let names: Vec<&str> = cycle
+                    .iter()
+                    .filter_map(|&c| role.items.get(c))
+                    .map(Item::key)
+                    .collect();
+                let first = cycle.first().copied().unwrap_or(0);
+                issues.push(
+                    Code::FormulaCycle,
+                    format!("{path}.items[{first}].rule.expression"),
+                    format!(
+                        "formulas refer to each other in a cycle: {}",
+                        names.join(" → ")
+                    ),
+                );
+            }
+            (0..role.items.len()).collect()
+        }
+    };
 
     // Adjustments and vetoes: the plan's first, then the role's.
     let (adjustments, vetoes) =
