@@ -98,7 +98,7 @@ pub(crate) struct CItem {
     pub(crate) rule: CRule,
     pub(crate) missing: MissingDataPolicy,
     pub(crate) source: usize,
-    pub(crate) factors: crate::evaluate::rules::Factors,
+    pub(crate) factors: super::Factors,
 }
 
 #[derive(Debug)]

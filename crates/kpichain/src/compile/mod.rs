@@ -4,6 +4,7 @@
 
 mod compiled;
 mod extras;
+mod factors;
 mod grades;
 mod graph;
 mod library;
@@ -13,6 +14,7 @@ mod rules;
 mod scorecard;
 
 pub(crate) use compiled::*;
+pub(crate) use factors::{Factors, FastRule};
 
 use crate::error::{Issues, PlanError};
 use crate::model::*;

@@ -151,9 +151,9 @@ pub(super) fn build_role(
             rule,
             missing: item.missing_data.unwrap_or(plan.missing_data),
             source: ii,
-            factors: crate::evaluate::rules::Factors::default(),
+            factors: super::Factors::default(),
         };
-        citem.factors = crate::evaluate::rules::Factors::new(&citem);
+        citem.factors = super::Factors::new(&citem);
         items.push(citem);
     }
     if !role.items.is_empty() && (!sum_ok || sum != decimal::HUNDRED) {

@@ -124,7 +124,7 @@ impl CompiledPlan {
         // sum is only ever in fixed point when the shortcuts are on).
         let simple_total = if role.adjustments.is_empty() && role.vetoes.is_empty() {
             sum.fx()
-                .and_then(|t| t.round_fixed(rp.total_scale, rp.mode))
+                .and_then(|t| t.round_fixed(rp.total_scale, rp.mode.strategy()))
         } else {
             None
         };
