@@ -8,9 +8,8 @@ use crate::model::*;
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use super::RoleContext;
 use super::compiled::*;
-use super::scorecard::Slots;
+use super::context::{RoleContext, Slots};
 
 /// Compiles the adjustments and vetoes a role's scorecard applies: the plan's first, then the
 /// role's. `first` is whether this is the first role's own scorecard, where the plan-wide

@@ -3,6 +3,7 @@
 //! [`CompiledPlan`] that is `Send + Sync` and cheap to share.
 
 mod compiled;
+mod context;
 mod extras;
 mod factors;
 mod grades;
@@ -12,6 +13,7 @@ mod links;
 mod measures;
 mod rules;
 mod scorecard;
+mod variants;
 
 pub(crate) use compiled::*;
 pub(crate) use factors::{Factors, FastRule};
@@ -160,7 +162,7 @@ fn build(plan: &Plan, issues: &mut Issues) -> Built {
             || format!("role id '{}' is used more than once", role.id),
         );
     }
-    let ctx = RoleContext {
+    let ctx = context::RoleContext {
         plan,
         indicator_index: &indicator_index,
         role_index: &role_index,
@@ -173,7 +175,7 @@ fn build(plan: &Plan, issues: &mut Issues) -> Built {
         grades::check_grade_coverage(plan, role, &path, &crole, &grades, issues);
         roles.push(crole);
     }
-    let variants = links::build_variants(&ctx, &grades, &mut roles, &mut links, issues);
+    let variants = variants::build_variants(&ctx, &grades, &mut roles, &mut links, issues);
     let levels = links::link_levels(plan, &links, issues);
     let (measures, record_schemas) = measures::build_measures(plan, &indicator_index, issues);
     Built {
@@ -186,12 +188,4 @@ fn build(plan: &Plan, issues: &mut Issues) -> Built {
         measures,
         record_schemas,
     }
-}
-
-/// What building a role's scorecard needs to know about the plan.
-pub(super) struct RoleContext<'a> {
-    pub(super) plan: &'a Plan,
-    pub(super) indicator_index: &'a FastMap<String, usize>,
-    pub(super) role_index: &'a FastMap<String, usize>,
-    pub(super) grade_index: &'a HashMap<&'a str, usize>,
 }

@@ -2,11 +2,12 @@
 //! the subjects' value slots, and scoring every subject level by level.
 
 use super::chain::Chain;
-use super::input::{Assignment, Inputs, TargetOverride};
+use super::input::Inputs;
 use super::result::*;
 use super::rules::targets_for;
+use super::subject::{Overrides, SubjectSlot};
 use super::table::{ScoreTable, SubjectRow, TableBuffers};
-use crate::compile::{CRole, CRule, CompiledPlan, FastMap};
+use crate::compile::{CRule, CompiledPlan, FastMap};
 use crate::error::Code;
 use crate::error::{InputError, Issue};
 use crate::measure::RecordSets;
@@ -22,20 +23,6 @@ struct Cursor<'a> {
     run: usize,
     seen: Vec<(&'a str, usize)>,
 }
-
-/// Where a subject's values live in the flat value table.
-pub(super) struct SubjectSlot<'a> {
-    pub(super) assignment: &'a Assignment,
-    /// The assignment's index in the inputs.
-    pub(super) index: u32,
-    pub(super) role: &'a CRole,
-    /// The scorecard's index in the compiled roles.
-    pub(super) role_pos: u32,
-    pub(super) offset: usize,
-}
-
-/// Per-subject targets by value slot: their index in `inputs.targets`, and the target.
-pub(super) type Overrides<'a> = HashMap<usize, (u32, &'a TargetOverride)>;
 
 impl CompiledPlan {
     /// Evaluates every assigned subject for one period.

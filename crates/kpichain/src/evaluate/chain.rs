@@ -7,9 +7,9 @@ use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::batch::SubjectSlot;
 use super::input::{Actual, Assignment, Inputs};
 use super::result::{ItemSource, SubjectResult, Warning};
+use super::subject::SubjectSlot;
 use crate::compile::{CSource, CompiledPlan, FastMap, RoleValue};
 use crate::error::Issue;
 use crate::measure::{

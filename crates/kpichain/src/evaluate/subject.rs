@@ -1,6 +1,6 @@
 //! One subject: its items scored in evaluation order, then weighted and totalled.
 
-use super::batch::{Overrides, SubjectSlot};
+use super::input::{Assignment, TargetOverride};
 use super::result::*;
 use super::rules::{self, Targets, targets_for};
 use super::table::{ItemNumbers, ItemOut, SubjectRow};
@@ -11,6 +11,21 @@ use crate::error::Issue;
 use crate::formula::{EvalFailure, Value, Var};
 use crate::model::{MissingDataPolicy, RoundingPolicy};
 use rust_decimal::Decimal;
+use std::collections::HashMap;
+
+/// Where a subject's values live in the flat value table.
+pub(super) struct SubjectSlot<'a> {
+    pub(super) assignment: &'a Assignment,
+    /// The assignment's index in the inputs.
+    pub(super) index: u32,
+    pub(super) role: &'a CRole,
+    /// The scorecard's index in the compiled roles.
+    pub(super) role_pos: u32,
+    pub(super) offset: usize,
+}
+
+/// Per-subject targets by value slot: their index in `inputs.targets`, and the target.
+pub(super) type Overrides<'a> = HashMap<usize, (u32, &'a TargetOverride)>;
 
 impl CompiledPlan {
     /// Scores one subject, appending its items to `items`. On an error the items already

@@ -1,9 +1,9 @@
 //! A subject's total: weights (scaled up when items were excluded), adjustments, vetoes,
 //! the grade and the payout.
 
-use super::batch::SubjectSlot;
 use super::result::*;
 use super::rules;
+use super::subject::SubjectSlot;
 use super::table::{ItemOut, SubjectExtra, SubjectRow};
 use crate::compile::CompiledPlan;
 use crate::decimal::{self as dec, HUNDRED, clamp, round_fixed};
