@@ -37,9 +37,9 @@ pub use rust_decimal::Decimal;
 
 pub use model::{
     Adjustment, Aggregate, Band, BandsRule, DeductionRule, Direction, Format, FormulaRule, Grade,
-    Indicator, Item, LinearRule, LookupRow, LookupRule, MissingDataPolicy, Over, PassFailRule,
-    PerUnitBasis, PerUnitRule, Plan, RatioRule, RecordSetDecl, Role, RoleVariant, Rollup,
-    RoundingPolicy, Scope, ScoreRule, Source, Veto,
+    Indicator, Item, LinearRule, LinkScope, LookupRow, LookupRule, MissingDataPolicy, Over,
+    PassFailRule, PerUnitBasis, PerUnitRule, Plan, RatioRule, RecordSetDecl, Role, RoleVariant,
+    Rollup, RoundingPolicy, ScoreRule, Source, Veto,
 };
 
 pub use compile::CompiledPlan;

@@ -28,7 +28,7 @@ pub(crate) enum CSource {
         role: usize,
         value: RoleValue,
         aggregate: Aggregate,
-        scope: Scope,
+        scope: LinkScope,
     },
 }
 

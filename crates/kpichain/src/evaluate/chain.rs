@@ -16,7 +16,7 @@ use crate::measure::{
     DeriveOptions, DeriveReport, Period, RecordSetBuilder, RecordSets, derive_actuals,
     derive_grouped,
 };
-use crate::model::{Aggregate, Scope};
+use crate::model::{Aggregate, LinkScope};
 
 /// The org tree of one evaluation.
 #[derive(Default)]
@@ -771,22 +771,22 @@ pub(crate) fn role_value(
     candidates: &[(usize, &Assignment, &SubjectResult)],
     value: &RoleValue,
     how: Aggregate,
-    scope: Scope,
+    scope: LinkScope,
     role_id: &str,
 ) -> (Option<Decimal>, String) {
     let region = chain.org.region_of(who);
     let mut values = Vec::new();
     for (_, a, r) in candidates {
         let keep = match scope {
-            Scope::All => true,
-            Scope::Unit => match (&who.unit, &a.unit) {
+            LinkScope::All => true,
+            LinkScope::Unit => match (&who.unit, &a.unit) {
                 (Some(mine), Some(theirs)) => {
                     theirs == mine || (chain.org.contains(theirs) && chain.org.within(theirs, mine))
                 }
                 _ => false,
             },
-            Scope::Region => region.is_some() && chain.org.region_of(a) == region,
-            Scope::Team => a.manager.as_deref() == Some(&*who.subject),
+            LinkScope::Region => region.is_some() && chain.org.region_of(a) == region,
+            LinkScope::Team => a.manager.as_deref() == Some(&*who.subject),
         };
         if !keep {
             continue;

@@ -5,7 +5,7 @@
 mod link;
 mod rule;
 
-pub use link::{Aggregate, RecordSetDecl, RoleVariant, Rollup, Scope, Source};
+pub use link::{Aggregate, LinkScope, RecordSetDecl, RoleVariant, Rollup, Source};
 pub use rule::{
     Band, BandsRule, DeductionRule, FormulaRule, LinearRule, LookupRow, LookupRule, Over,
     PassFailRule, PerUnitBasis, PerUnitRule, RatioRule, ScoreRule,
