@@ -668,14 +668,14 @@ export type Source = {
   /** How the values of several subjects combine; default `avg`. */
   aggregate?: Aggregate
   /** Which subjects of that role count; default `all`. */
-  scope?: Scope
+  scope?: LinkScope
 }
 
 /** How several values combine into one. */
 export type Aggregate = "avg" | "sum" | "min" | "max"
 
 /** Which subjects of a linked role count for a subject. */
-export type Scope = "all" | "unit" | "region" | "team"
+export type LinkScope = "all" | "unit" | "region" | "team"
 
 /**
  * A bonus or penalty outside the weights (加减分项): `points_per_unit` × the indicator's actual,

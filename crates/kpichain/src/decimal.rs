@@ -32,7 +32,9 @@ pub enum RoundingMode {
 }
 
 impl RoundingMode {
-    fn strategy(self) -> RoundingStrategy {
+    /// The rust_decimal strategy of this mode.
+    #[inline]
+    pub(crate) fn strategy(self) -> RoundingStrategy {
         match self {
             RoundingMode::HalfUp => RoundingStrategy::MidpointAwayFromZero,
             RoundingMode::HalfEven => RoundingStrategy::MidpointNearestEven,
@@ -58,6 +60,18 @@ impl RoundingMode {
     }
 }
 
+/// Every `RoundingMode`, for tests.
+#[cfg(test)]
+pub(crate) const MODES: [RoundingMode; 7] = [
+    RoundingMode::HalfUp,
+    RoundingMode::HalfEven,
+    RoundingMode::HalfDown,
+    RoundingMode::Down,
+    RoundingMode::Up,
+    RoundingMode::Floor,
+    RoundingMode::Ceiling,
+];
+
 /// Rounds `value` to `scale` places with `mode` and pads it to exactly that scale, so that
 /// `87.5` at scale 2 prints as `87.50`. (Values that fit 63 bits are rounded in fixed point,
 /// bit for bit as `Decimal` rounds them, unless the crate is built with the
@@ -69,7 +83,7 @@ pub fn round_fixed(value: Decimal, scale: u32, mode: RoundingMode) -> Decimal {
     }
     if crate::fixed::enabled() {
         if let Some(r) = crate::fixed::Fx::of(value)
-            .and_then(|x| x.round_fixed(scale, mode))
+            .and_then(|x| x.round_fixed(scale, mode.strategy()))
             .map(crate::fixed::Fx::dec)
         {
             return r;
@@ -255,6 +269,18 @@ pub(crate) fn clamp(v: Decimal, lo: Option<Decimal>, hi: Option<Decimal>) -> Dec
         Some(hi) if v > hi => hi,
         _ => v,
     }
+}
+
+/// `a ÷ b` when it is a terminating decimal that fits, so that multiplying by it is exact.
+pub(crate) fn exact_quotient(a: Decimal, b: Decimal) -> Option<Decimal> {
+    let q = a.checked_div(b)?;
+    (exact_product(q, b)? == a && q.scale() <= 12).then_some(q)
+}
+
+/// `a × b` when rust_decimal computes it without rounding (the scale is the sum of the scales).
+pub(crate) fn exact_product(a: Decimal, b: Decimal) -> Option<Decimal> {
+    let p = a.checked_mul(b)?;
+    (p.scale() == a.scale().saturating_add(b.scale())).then_some(p)
 }
 
 #[cfg(test)]

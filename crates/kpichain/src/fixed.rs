@@ -17,8 +17,7 @@
 //!   value itself at its own scale, padded with zeros below `dp`; above, the mantissa divided
 //!   by 10^(scale − dp) and rounded by the mode on its magnitude (a zero result is positive).
 
-use crate::decimal::RoundingMode;
-use rust_decimal::Decimal;
+use rust_decimal::{Decimal, RoundingStrategy};
 use std::cmp::Ordering;
 
 /// An exact decimal `m ÷ 10^s` with `|m| < 2^63` and `s ≤ 28`; never a negative zero.
@@ -265,7 +264,7 @@ impl Fx {
     /// Rounded to `scale` places by `mode` and padded to exactly that scale, as
     /// [`crate::decimal::round_fixed`] gives it.
     #[inline(always)]
-    pub(crate) fn round_fixed(self, scale: u32, mode: RoundingMode) -> Option<Fx> {
+    pub(crate) fn round_fixed(self, scale: u32, mode: RoundingStrategy) -> Option<Fx> {
         match self.s.cmp(&scale) {
             Ordering::Equal => Some(self),
             Ordering::Less if self.m == 0 => Fx::new(0, scale),
@@ -279,7 +278,7 @@ impl Fx {
 
     /// Rounding to fewer places: rust_decimal's `round_dp_with_strategy`.
     #[inline(always)]
-    fn round_down_to(self, scale: u32, mode: RoundingMode) -> Option<Fx> {
+    fn round_down_to(self, scale: u32, mode: RoundingStrategy) -> Option<Fx> {
         let k = self.s.wrapping_sub(scale);
         let n = self.m.unsigned_abs();
         // Dividing by a constant is a multiplication; the common shifts get one each.
@@ -297,30 +296,21 @@ impl Fx {
         let half = p.wrapping_div(2);
         let negative = self.m < 0;
         let up = match mode {
-            RoundingMode::HalfUp => r >= half,
-            RoundingMode::HalfEven => r > half || (r == half && q & 1 == 1),
-            RoundingMode::HalfDown => r > half,
-            RoundingMode::Down => false,
-            RoundingMode::Up => r != 0,
-            RoundingMode::Floor => negative && r != 0,
-            RoundingMode::Ceiling => !negative && r != 0,
+            RoundingStrategy::MidpointAwayFromZero => r >= half,
+            RoundingStrategy::MidpointNearestEven => r > half || (r == half && q & 1 == 1),
+            RoundingStrategy::MidpointTowardZero => r > half,
+            RoundingStrategy::ToZero => false,
+            RoundingStrategy::AwayFromZero => r != 0,
+            RoundingStrategy::ToNegativeInfinity => negative && r != 0,
+            RoundingStrategy::ToPositiveInfinity => !negative && r != 0,
+            // The deprecated aliases: the plain path rounds those.
+            #[allow(deprecated)]
+            _ => return None,
         };
         let q = i128::from(q.wrapping_add(u64::from(up)));
         Fx::new(if negative { q.wrapping_neg() } else { q }, scale)
     }
 }
-
-/// Every `RoundingMode`, for tests.
-#[cfg(test)]
-pub(crate) const MODES: [RoundingMode; 7] = [
-    RoundingMode::HalfUp,
-    RoundingMode::HalfEven,
-    RoundingMode::HalfDown,
-    RoundingMode::Down,
-    RoundingMode::Up,
-    RoundingMode::Floor,
-    RoundingMode::Ceiling,
-];
 
 #[cfg(test)]
 thread_local! {
@@ -331,7 +321,7 @@ thread_local! {
 
 /// Whether the shortcuts may be taken: the fixed-point fast path ([`Fx`] scoring, weighting,
 /// sums, rounding and comparisons) and the factors precomputed at compile time
-/// ([`crate::evaluate::rules::Factors`]). When this is `false`, every number is computed by
+/// ([`crate::compile::Factors`]). When this is `false`, every number is computed by
 /// the plain formula with `Decimal` operations only — the reference the shortcuts are proven
 /// against. It is `false` with the cargo feature `reference-arithmetic`, and on a thread
 /// inside [`reference`] (in-crate tests); otherwise `true`.
@@ -365,7 +355,7 @@ pub(crate) fn reference<T>(f: impl FnOnce() -> T) -> T {
 mod tests {
     #![allow(clippy::arithmetic_side_effects)]
     use super::*;
-    use crate::decimal::round_fixed;
+    use crate::decimal::{MODES, RoundingMode, round_fixed};
     use proptest::prelude::*;
 
     /// Decimals of every shape: small and large mantissas (up to 96 bits), both signs, every
@@ -486,7 +476,7 @@ mod tests {
         fn rounding_matches_rust_decimal_in_every_mode(a in decimal(), scale in 0u32..=20) {
             let Some(x) = Fx::of(a) else { return Ok(()) };
             for mode in MODES {
-                if let Some(got) = x.round_fixed(scale, mode) {
+                if let Some(got) = x.round_fixed(scale, mode.strategy()) {
                     let want = reference(|| round_fixed(a, scale, mode));
                     prop_assert!(same(got.dec(), want), "round_fixed({a:?}, {scale}, {mode:?}): fast {got:?}, rust_decimal {want:?}");
                 }
@@ -506,23 +496,23 @@ mod tests {
         let d = |s: &str| s.parse::<Decimal>().unwrap();
         let f = |s: &str| Fx::of(d(s)).unwrap();
         assert_eq!(
-            f("87.345").round_fixed(2, RoundingMode::HalfUp),
+            f("87.345").round_fixed(2, RoundingMode::HalfUp.strategy()),
             Fx::of(d("87.35"))
         );
         assert_eq!(
-            f("-87.345").round_fixed(2, RoundingMode::HalfEven),
+            f("-87.345").round_fixed(2, RoundingMode::HalfEven.strategy()),
             Fx::of(d("-87.34"))
         );
         assert_eq!(
-            f("87.5").round_fixed(2, RoundingMode::Down),
+            f("87.5").round_fixed(2, RoundingMode::Down.strategy()),
             Fx::of(d("87.50"))
         );
         assert_eq!(
-            f("-0.001").round_fixed(2, RoundingMode::Floor),
+            f("-0.001").round_fixed(2, RoundingMode::Floor.strategy()),
             Fx::of(d("-0.01"))
         );
         assert_eq!(
-            f("-0.001").round_fixed(2, RoundingMode::Ceiling),
+            f("-0.001").round_fixed(2, RoundingMode::Ceiling.strategy()),
             Fx::of(d("0.00"))
         );
         assert_eq!(f("12.5").mul(f("0.4")), Fx::of(d("5.00")));

@@ -2,38 +2,69 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
-mod compile;
+// The pipeline, in order: a plan is read into its model, compiled, given its inputs,
+// evaluated and explained. Foundations first, then each stage, then what is built on them.
+
+// Foundations: problems with their codes and paths, exact decimals and their fast path.
 pub mod decimal;
-pub mod diff;
 mod error;
-mod evaluate;
 mod fixed;
+
+// 1. The plan: its model, read from JSON or TOML; formulas; measures (actuals from records).
 pub mod formula;
-mod intake;
 pub mod measure;
 mod model;
 mod read;
+
+// 2. Compile: validate, index and freeze a plan.
+mod compile;
+
+// 3. Inputs: assignments, actuals and targets, from JSON or from rows and cells.
+mod intake;
+
+// 4. Evaluate and explain.
+mod evaluate;
+
+// Around the pipeline: effective-dated versions, one type for a plan or its versions, what
+// changed between two plans, and the JSON Schemas of every document.
+pub mod diff;
 mod schema;
 mod scheme;
 mod versions;
 
-pub use compile::CompiledPlan;
 pub use error::{
     Code, Error, ErrorKind, ErrorReport, InputError, Issue, Origin, Path, PlanError, Segment,
     UnknownCode,
 };
-pub use evaluate::*;
+pub use rust_decimal::Decimal;
+
+pub use model::{
+    Adjustment, Aggregate, Band, BandsRule, DeductionRule, Direction, Format, FormulaRule, Grade,
+    Indicator, Item, LinearRule, LinkScope, LookupRow, LookupRule, MissingDataPolicy, Over,
+    PassFailRule, PerUnitBasis, PerUnitRule, Plan, RatioRule, RecordSetDecl, Role, RoleVariant,
+    Rollup, RoundingPolicy, ScoreRule, Source, Veto,
+};
+
+pub use compile::CompiledPlan;
+
 pub use intake::{
     ASSIGNMENT_FIELDS, Cell, Intake, IntakeBuilder, MAX_ISSUES, NumberProblem, Place,
 };
-pub use model::*;
-pub use rust_decimal::Decimal;
+
+pub use evaluate::{
+    Actual, AdjustmentResult, AppliedVersion, Assignment, Evaluation, ExplainedAdjustment,
+    ExplainedItem, ExplainedSegment, Explanation, Inputs, ItemResult, ItemSource, ItemStatus,
+    ItemView, ScoreTable, SubjectResult, SubjectView, TableBuffers, TargetOverride, Unit,
+    VetoResult, Warning,
+};
+
+pub use scheme::Scheme;
+pub use versions::{CompiledVersions, PlanVersion, PlanVersions, SpanRule};
+
 pub use schema::{
     diff_schema, error_schema, explanation_schema, inputs_schema, plan_schema, result_schema,
     versions_schema,
 };
-pub use scheme::{Format, Scheme};
-pub use versions::{CompiledVersions, PlanVersion, PlanVersions, SpanRule};
 
 impl From<PlanError> for InputError {
     fn from(e: PlanError) -> Self {

@@ -25,42 +25,8 @@ use crate::compile::CompiledPlan;
 use crate::error::{InputError, Issue, PlanError};
 use crate::evaluate::{Evaluation, Explanation, Inputs, Segment, SubjectResult};
 use crate::measure::RecordSets;
-use crate::model::Plan;
+use crate::model::Format;
 use crate::versions::CompiledVersions;
-
-/// The text format of a plan (versions documents are JSON).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// JSON.
-    Json,
-    /// TOML.
-    Toml,
-}
-
-impl Format {
-    /// The format a file name's extension names: `.json` or `.toml`, in any case; `None`
-    /// for any other name (the text then decides).
-    pub fn of_name(name: &str) -> Option<Format> {
-        let lower = name.to_ascii_lowercase();
-        if lower.ends_with(".json") {
-            Some(Format::Json)
-        } else if lower.ends_with(".toml") {
-            Some(Format::Toml)
-        } else {
-            None
-        }
-    }
-
-    /// Reads a plan in `format`, or, without one, JSON when the text starts with `{` and
-    /// TOML otherwise.
-    pub fn parse_plan(format: Option<Format>, text: &str) -> Result<Plan, PlanError> {
-        match format {
-            Some(Format::Json) => Plan::from_json(text),
-            Some(Format::Toml) => Plan::from_toml(text),
-            None => Plan::from_text(text),
-        }
-    }
-}
 
 /// A compiled plan or compiled effective-dated versions, shared by reference: cloning is
 /// cheap (an `Arc`), and a scheme is `Send + Sync`.

@@ -41,8 +41,8 @@ use crate::decimal::round_fixed;
 use crate::error::{InputError, Issue, PlanError};
 use crate::evaluate::{AppliedVersion, Evaluation, Explanation, Inputs, Segment, SubjectResult};
 use crate::measure::{Period, RecordSets, parse_date};
+use crate::model::Format;
 use crate::model::Plan;
-use crate::scheme::Format;
 
 /// A plan with effective-dated versions.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]

@@ -8,14 +8,15 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::input::{Actual, Assignment, Inputs};
-use super::result::{ItemSource, SubjectResult};
+use super::result::{ItemSource, SubjectResult, Warning};
+use super::subject::SubjectSlot;
 use crate::compile::{CSource, CompiledPlan, FastMap, RoleValue};
 use crate::error::Issue;
 use crate::measure::{
     DeriveOptions, DeriveReport, Period, RecordSetBuilder, RecordSets, derive_actuals,
     derive_grouped,
 };
-use crate::model::{Aggregate, Scope};
+use crate::model::{Aggregate, LinkScope};
 
 /// The org tree of one evaluation.
 #[derive(Default)]
@@ -471,6 +472,256 @@ impl<'a> Chain<'a> {
     }
 }
 
+/// The full chain: variants, derived actuals, sourced items.
+impl CompiledPlan {
+    /// A builder for the declared record set `name`, reading text in the plan's time zone;
+    /// `None` when the plan declares no such record set.
+    pub fn record_builder(&self, name: &str) -> Option<crate::measure::RecordSetBuilder> {
+        let (_, schema) = self.record_schemas.iter().find(|(n, _)| n == name)?;
+        Some(crate::measure::RecordSetBuilder::new(
+            name,
+            schema.clone(),
+            self.plan
+                .time_zone
+                .unwrap_or(crate::measure::UtcOffset::UTC),
+        ))
+    }
+
+    /// The compiled scorecard for an assignment: the variant of its unit (or a unit above
+    /// it), else of its region, else the role's own.
+    pub(super) fn select_role(&self, ri: usize, a: &Assignment, chain: Option<&Chain>) -> usize {
+        let Some(variants) = self.variants.get(ri).filter(|v| !v.is_empty()) else {
+            return ri;
+        };
+        if let Some(unit) = a.unit.as_deref() {
+            let ancestors = match chain {
+                Some(c) if c.org.contains(unit) => c.org.chain(unit),
+                _ => vec![unit],
+            };
+            for u in ancestors {
+                if let Some(v) = variants.iter().find(|v| v.unit.as_deref() == Some(u)) {
+                    return v.role;
+                }
+            }
+        }
+        let region = match chain {
+            Some(c) => c.org.region_of(a),
+            None => a.region.as_deref(),
+        };
+        if let Some(region) = region {
+            if let Some(v) = variants
+                .iter()
+                .find(|v| v.region.as_deref() == Some(region))
+            {
+                return v.role;
+            }
+        }
+        ri
+    }
+
+    /// Puts the actuals derived from records in the subjects' slots, unless supplied, and
+    /// turns the derivation's notes into the subjects' warnings.
+    pub(super) fn place_derived(
+        &self,
+        c: &Chain,
+        by_id: &FastMap<&str, usize>,
+        subjects: &[SubjectSlot],
+        values: &mut [Option<Decimal>],
+        extras: &mut [(Vec<Warning>, Vec<ItemSource>)],
+    ) {
+        for a in &c.derived {
+            let Some(&k) = by_id.get(&*a.subject) else {
+                continue;
+            };
+            let (Some(s), Some(&ind)) = (subjects.get(k), self.indicator_index.get(&*a.indicator))
+            else {
+                continue;
+            };
+            let Some(slot) = s.role.slot_of.get(ind).copied().filter(|&x| x != u32::MAX) else {
+                continue;
+            };
+            let Some(v) = values.get_mut(s.offset.saturating_add(slot as usize)) else {
+                continue;
+            };
+            match v {
+                None => *v = Some(a.value),
+                Some(supplied) => {
+                    if let Some(e) = extras.get_mut(k) {
+                        e.0.push(Warning {
+                            code: Code::SuppliedReplacesDerived,
+                            path: format!("indicators[{ind}].measure").into(),
+                            message: format!(
+                                "subject '{}': the supplied actual {} of indicator '{}' was used instead of the value {} derived from records",
+                                a.subject, supplied, a.indicator, a.value
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+        for (k, s) in subjects.iter().enumerate() {
+            let Some(notes) = c.notes.get(&*s.assignment.subject) else {
+                continue;
+            };
+            for (ind, code, message) in notes {
+                let reads = s.role.slot_of.get(*ind).is_some_and(|&x| x != u32::MAX);
+                if let (true, Some(e)) = (reads, extras.get_mut(k)) {
+                    e.0.push(Warning {
+                        code: *code,
+                        path: format!("indicators[{ind}].measure").into(),
+                        message: message.clone(),
+                    });
+                }
+            }
+        }
+    }
+
+    /// Fills the slots of items reading a unit or another subject.
+    pub(super) fn fill_sources(
+        &self,
+        c: &mut Chain,
+        inputs: &Inputs,
+        subjects: &[SubjectSlot],
+        values: &mut [Option<Decimal>],
+        extras: &mut [(Vec<Warning>, Vec<ItemSource>)],
+        issues: &mut Vec<Issue>,
+    ) {
+        for (k, s) in subjects.iter().enumerate() {
+            for src in &s.role.sourced {
+                let Some(item) = s.role.items.get(src.item) else {
+                    continue;
+                };
+                let (value, note) = match &src.source {
+                    CSource::Unit { unit, indicator } => {
+                        let unit = match unit.as_deref().or(s.assignment.unit.as_deref()) {
+                            Some(u) => u.to_string(),
+                            None => {
+                                issues.push(Issue::new(
+                                    Code::MissingUnit,
+                                    format!("{}.items[{}].source", s.role.path, item.source),
+                                    format!(
+                                        "subject '{}' has no unit, but item '{}' of role '{}' reads the subject's unit",
+                                        s.assignment.subject, item.key, s.role.id
+                                    ),
+                                ));
+                                continue;
+                            }
+                        };
+                        let (v, how) = c.unit_value(self, inputs, &unit, *indicator);
+                        let ind = self.indicator_name(*indicator);
+                        (v, describe(&item.key, &src.source, &unit, &ind, how))
+                    }
+                    CSource::Subject { subject, indicator } => {
+                        let found = c.get(subject, *indicator);
+                        let how = match found {
+                            Some((_, Origin::Supplied)) => "supplied",
+                            Some((_, Origin::Derived)) => "derived from records",
+                            None => "no value",
+                        };
+                        let ind = self.indicator_name(*indicator);
+                        (
+                            found.map(|(v, _)| v),
+                            describe(&item.key, &src.source, subject, &ind, how.into()),
+                        )
+                    }
+                    CSource::Role { .. } => continue,
+                };
+                if let Some(x) = values.get_mut(s.offset.saturating_add(src.slot)) {
+                    *x = value;
+                }
+                if let Some(e) = extras.get_mut(k) {
+                    e.1.push(note);
+                }
+            }
+        }
+    }
+
+    /// The values of a subject's role-linked items, from the results of the roles it reads.
+    pub(super) fn role_sources(
+        &self,
+        c: &Chain,
+        s: &SubjectSlot,
+        subjects: &[SubjectSlot],
+        done: &[Option<SubjectResult>],
+    ) -> (Vec<(usize, Option<Decimal>)>, Vec<ItemSource>) {
+        let mut found = Vec::new();
+        let mut notes = Vec::new();
+        for src in &s.role.sourced {
+            let CSource::Role {
+                role,
+                value,
+                aggregate,
+                scope,
+            } = &src.source
+            else {
+                continue;
+            };
+            let Some(item) = s.role.items.get(src.item) else {
+                continue;
+            };
+            let candidates: Vec<(usize, &Assignment, &SubjectResult)> = subjects
+                .iter()
+                .zip(done)
+                .enumerate()
+                .filter(|(_, (t, _))| t.role.index == *role)
+                .filter_map(|(k, (t, r))| r.as_ref().map(|r| (k, t.assignment, r)))
+                .collect();
+            let role_id = self.plan.roles.get(*role).map_or("", |r| r.id.as_str());
+            let (v, how) = role_value(
+                c,
+                s.assignment,
+                &candidates,
+                value,
+                *aggregate,
+                *scope,
+                role_id,
+            );
+            found.push((src.slot, v));
+            notes.push(describe(&item.key, &src.source, role_id, "", how));
+        }
+        (found, notes)
+    }
+
+    /// For an item whose actual is read from a unit, another subject or another role: what
+    /// it read, for the missing-data message (`None` for an item reading its own actual).
+    pub(super) fn source_of_missing(&self, s: &SubjectSlot, item: usize) -> Option<String> {
+        let src = s.role.sourced.iter().find(|x| x.item == item)?;
+        Some(match &src.source {
+            CSource::Unit { unit, indicator } => match unit.as_deref() {
+                Some(u) => format!(
+                    "indicator '{}' of unit '{u}'",
+                    self.indicator_name(*indicator)
+                ),
+                None => match s.assignment.unit.as_deref() {
+                    Some(u) => format!(
+                        "indicator '{}' of its unit '{u}'",
+                        self.indicator_name(*indicator)
+                    ),
+                    None => format!(
+                        "indicator '{}' of its unit",
+                        self.indicator_name(*indicator)
+                    ),
+                },
+            },
+            CSource::Subject { subject, indicator } => format!(
+                "indicator '{}' of subject '{subject}'",
+                self.indicator_name(*indicator)
+            ),
+            CSource::Role { role, .. } => format!(
+                "the value read from role '{}'",
+                self.plan.roles.get(*role).map_or("", |r| r.id.as_str())
+            ),
+        })
+    }
+
+    pub(super) fn indicator_name(&self, ind: usize) -> String {
+        self.plan
+            .indicators
+            .get(ind)
+            .map_or_else(String::new, |i| i.id.clone())
+    }
+}
+
 /// Maps a measure note's code to a static warning code.
 fn note_code(code: Code) -> Code {
     match code {
@@ -527,22 +778,22 @@ pub(crate) fn role_value(
     candidates: &[(usize, &Assignment, &SubjectResult)],
     value: &RoleValue,
     how: Aggregate,
-    scope: Scope,
+    scope: LinkScope,
     role_id: &str,
 ) -> (Option<Decimal>, String) {
     let region = chain.org.region_of(who);
     let mut values = Vec::new();
     for (_, a, r) in candidates {
         let keep = match scope {
-            Scope::All => true,
-            Scope::Unit => match (&who.unit, &a.unit) {
+            LinkScope::All => true,
+            LinkScope::Unit => match (&who.unit, &a.unit) {
                 (Some(mine), Some(theirs)) => {
                     theirs == mine || (chain.org.contains(theirs) && chain.org.within(theirs, mine))
                 }
                 _ => false,
             },
-            Scope::Region => region.is_some() && chain.org.region_of(a) == region,
-            Scope::Team => a.manager.as_deref() == Some(&*who.subject),
+            LinkScope::Region => region.is_some() && chain.org.region_of(a) == region,
+            LinkScope::Team => a.manager.as_deref() == Some(&*who.subject),
         };
         if !keep {
             continue;

@@ -1,14 +1,16 @@
 //! Evaluation: a pure function of (compiled plan, inputs) → results, with explanations.
 
+mod batch;
 mod chain;
 #[cfg(test)]
 mod differential;
-mod engine;
 mod explain;
 mod input;
 mod result;
 pub(crate) mod rules;
+mod subject;
 mod table;
+mod total;
 
 pub use explain::{ExplainedAdjustment, ExplainedItem, ExplainedSegment, Explanation};
 pub use input::{Actual, Assignment, Inputs, TargetOverride, Unit};

@@ -1,7 +1,10 @@
 //! Item scoring: from an actual (and the item's targets) to a raw score, per rule.
 
-use crate::compile::{CItem, CRule};
-use crate::decimal::{self as dec, Arith, ArithmeticError, HUNDRED, RoundingMode, clamp};
+use super::input::TargetOverride;
+use crate::compile::{CItem, CRule, FastRule};
+use crate::decimal::{
+    self as dec, Arith, ArithmeticError, HUNDRED, RoundingMode, clamp, exact_product,
+};
 use crate::fixed::{self, Fx};
 use crate::model::{Direction, Over, PerUnitBasis, RoundingPolicy};
 use rust_decimal::Decimal;
@@ -16,34 +19,21 @@ pub(crate) struct Targets {
     pub(crate) from_plan: bool,
 }
 
-/// Factors precomputed at compile time when they are exact (a terminating decimal), so that a
-/// division becomes a multiplication giving the identical result. A shortcut: used only while
-/// [`fixed::enabled`], and only where the result is provably the plain formula's, bit for bit
-/// (see [`achievement`] and [`score_fast`]).
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Factors {
-    /// 100 ÷ target, for higher-is-better achievement.
-    pub(crate) achievement: Option<Decimal>,
-    /// The item's numbers in fixed point, when it can be scored on the fast path.
-    pub(crate) fast: Option<FastItem>,
-}
-
-/// `a ÷ b` when it is a terminating decimal that fits, so that multiplying by it is exact.
-pub(crate) fn exact_quotient(a: Decimal, b: Decimal) -> Option<Decimal> {
-    let q = a.checked_div(b)?;
-    (exact_product(q, b)? == a && q.scale() <= 12).then_some(q)
-}
-
-impl Factors {
-    pub(crate) fn new(item: &CItem) -> Factors {
-        let mut f = Factors::default();
-        if let Some(t) = item.target {
-            if item.direction == Direction::HigherIsBetter && t > Decimal::ZERO {
-                f.achievement = exact_quotient(HUNDRED, t);
-            }
-        }
-        f.fast = FastItem::new(item, &f);
-        f
+/// The targets in force for an item: the subject's own when it has them, else the plan's.
+pub(crate) fn targets_for(item: &CItem, ovr: Option<&TargetOverride>) -> Targets {
+    match ovr {
+        Some(o) => Targets {
+            target: Some(o.target),
+            threshold: o.threshold.or(item.threshold),
+            stretch: o.stretch.or(item.stretch),
+            from_plan: false,
+        },
+        None => Targets {
+            target: item.target,
+            threshold: item.threshold,
+            stretch: item.stretch,
+            from_plan: true,
+        },
     }
 }
 
@@ -92,12 +82,6 @@ pub(crate) fn achievement(
     } else {
         dec::sub(HUNDRED, rel)?
     }))
-}
-
-/// `a × b` when rust_decimal computes it without rounding (the scale is the sum of the scales).
-fn exact_product(a: Decimal, b: Decimal) -> Option<Decimal> {
-    let p = a.checked_mul(b)?;
-    (p.scale() == a.scale().saturating_add(b.scale())).then_some(p)
 }
 
 /// Whether the actual meets the target in the item's direction.
@@ -317,180 +301,6 @@ fn linear(
     }
 }
 
-/// An item's plan numbers in fixed point ([`Fx`]), precomputed for [`score_fast`]; absent when
-/// the item can never be scored there (a rule with a division, achievement that needs one, a
-/// number that does not fit 63 bits).
-#[derive(Debug, Clone)]
-pub(crate) struct FastItem {
-    /// 100 ÷ target: achievement is actual × this; `None` when achievement is undefined.
-    achievement: Option<Fx>,
-    /// The target as written (for pass/fail: zero when there is none).
-    target: Fx,
-    /// The item's weight.
-    pub(crate) weight: Option<Fx>,
-    rule: FastRule,
-}
-
-/// A rule's numbers in fixed point.
-#[derive(Debug, Clone)]
-enum FastRule {
-    Linear {
-        lower: bool,
-        /// Direction-adjusted threshold and target, when both are given.
-        bounds: Option<(Fx, Fx)>,
-        /// Direction-adjusted stretch value.
-        stretch: Option<Fx>,
-        /// From the floor score at the threshold to the target score at the target.
-        lower_slope: Option<Slope>,
-        /// From the target score at the target to the stretch score at the stretch value.
-        upper_slope: Option<Slope>,
-        floor_score: Fx,
-        target_score: Fx,
-        stretch_score: Fx,
-    },
-    Ratio {
-        floor: Fx,
-        cap: Option<Fx>,
-    },
-    /// Bands `[from, to)` or lookup rows `[min, max]` (`inclusive`), with their scores.
-    Table {
-        over: Over,
-        inclusive: bool,
-        rows: Vec<(Option<Fx>, Option<Fx>, Fx)>,
-    },
-    PassFail {
-        higher: bool,
-        pass: Fx,
-        fail: Fx,
-    },
-    Deduction {
-        start: Fx,
-        points: Fx,
-        floor: Fx,
-    },
-}
-
-/// One piece of a linear rule, `rise` score points over a `run` of direction-adjusted values,
-/// for the fast path: the plain formula `((d × rise) ÷ run).normalize()` by one multiplication.
-#[derive(Debug, Clone, Copy)]
-struct Slope {
-    /// rise ÷ run, exact (a terminating decimal).
-    slope: Fx,
-    /// The rise, to check that the plain formula's product `d × rise` is exact.
-    rise: Fx,
-}
-
-impl Slope {
-    /// The piece between the points `(from, from_score)` and `(to, to_score)`, on
-    /// direction-adjusted values as [`linear`] computes them; `None` when the slope does not
-    /// terminate or a number does not fit 63 bits.
-    fn new(from: Decimal, to: Decimal, from_score: Decimal, to_score: Decimal) -> Option<Slope> {
-        let run = to.checked_sub(from)?;
-        let rise = to_score.checked_sub(from_score)?;
-        Some(Slope {
-            slope: Fx::of(exact_quotient(rise, run)?)?,
-            rise: Fx::of(rise)?,
-        })
-    }
-
-    /// `((d × rise) ÷ run).normalize()` as [`linear`] computes it, bit for bit, or `None` when
-    /// that cannot be promised (the product `d × rise` would be rounded, or passes 63 bits).
-    ///
-    /// When `d × rise` is exact, the quotient is the exact value `d × slope` (rust_decimal's
-    /// division is exact when the quotient fits), and normalized both are that value with the
-    /// fewest places (a zero is +0 at scale 0).
-    #[inline(always)]
-    fn apply(self, d: Fx) -> Option<Fx> {
-        if !d.mul_is_exact_in_decimal(self.rise) {
-            return None;
-        }
-        d.mul(self.slope)?.trim_zeros_to(0)
-    }
-}
-
-fn fx_opt(d: Option<Decimal>) -> Option<Option<Fx>> {
-    match d {
-        Some(d) => Fx::of(d).map(Some),
-        None => Some(None),
-    }
-}
-
-impl FastItem {
-    fn new(item: &CItem, f: &Factors) -> Option<FastItem> {
-        let higher = item.direction == Direction::HigherIsBetter;
-        let achievement = match item.target {
-            Some(t) if !t.is_zero() => {
-                // Only higher-is-better over a positive target has an exact multiplication.
-                if !(higher && t.is_sign_positive()) {
-                    return None;
-                }
-                Some(Fx::of(f.achievement?)?)
-            }
-            _ => None,
-        };
-        let flip = |x: Fx| if higher { x } else { x.neg() };
-        // As `linear` adjusts them, in `Decimal`.
-        let flip_dec = |x: Decimal| if higher { x } else { dec::neg(x) };
-        let rule = match &item.rule {
-            CRule::Linear(r) => FastRule::Linear {
-                lower: !higher,
-                bounds: match (item.threshold, item.target) {
-                    (Some(th), Some(tg)) => Some((flip(Fx::of(th)?), flip(Fx::of(tg)?))),
-                    _ => None,
-                },
-                stretch: fx_opt(item.stretch)?.map(flip),
-                lower_slope: item.threshold.zip(item.target).and_then(|(th, tg)| {
-                    Slope::new(flip_dec(th), flip_dec(tg), r.floor_score, r.target_score)
-                }),
-                upper_slope: item.target.zip(item.stretch).and_then(|(tg, st)| {
-                    Slope::new(flip_dec(tg), flip_dec(st), r.target_score, r.stretch_score)
-                }),
-                floor_score: Fx::of(r.floor_score)?,
-                target_score: Fx::of(r.target_score)?,
-                stretch_score: Fx::of(r.stretch_score)?,
-            },
-            CRule::Ratio(r) => FastRule::Ratio {
-                floor: Fx::of(r.floor)?,
-                cap: fx_opt(r.cap)?,
-            },
-            CRule::Bands { over, bands, .. } => FastRule::Table {
-                over: *over,
-                inclusive: false,
-                rows: bands
-                    .iter()
-                    .map(|b| Some((fx_opt(b.from)?, fx_opt(b.to)?, Fx::of(b.score)?)))
-                    .collect::<Option<_>>()?,
-            },
-            CRule::Lookup(r) => FastRule::Table {
-                over: r.over,
-                inclusive: true,
-                rows: r
-                    .rows
-                    .iter()
-                    .map(|b| Some((fx_opt(b.min)?, fx_opt(b.max)?, Fx::of(b.score)?)))
-                    .collect::<Option<_>>()?,
-            },
-            CRule::PassFail(r) => FastRule::PassFail {
-                higher,
-                pass: Fx::of(r.pass_score)?,
-                fail: Fx::of(r.fail_score)?,
-            },
-            CRule::Deduction(r) => FastRule::Deduction {
-                start: Fx::of(r.start)?,
-                points: Fx::of(r.points)?,
-                floor: Fx::of(r.floor)?,
-            },
-            CRule::PerUnit(_) | CRule::Formula { .. } => return None,
-        };
-        Some(FastItem {
-            achievement,
-            target: Fx::of(item.target.unwrap_or_default())?,
-            weight: Fx::of(item.weight),
-            rule,
-        })
-    }
-}
-
 /// An item scored on the fast path: the numbers the engine would place in its result.
 pub(crate) struct FastScored {
     /// Achievement at the achievement scale.
@@ -522,7 +332,10 @@ pub(crate) fn score_fast(item: &CItem, actual: Decimal, rp: &RoundingPolicy) -> 
     let p = item.factors.fast.as_ref()?;
     let a = Fx::of(actual)?;
     let ach = match p.achievement {
-        Some(f) => Some(a.mul(f)?.round_fixed(rp.achievement_scale, rp.mode)?),
+        Some(f) => Some(
+            a.mul(f)?
+                .round_fixed(rp.achievement_scale, rp.mode.strategy())?,
+        ),
         None => None,
     };
     let raw = match &p.rule {
@@ -605,7 +418,7 @@ pub(crate) fn score_fast(item: &CItem, actual: Decimal, rp: &RoundingPolicy) -> 
             if start.lt(v) { *start } else { v }
         }
     };
-    let score = raw.round_fixed(rp.item_scale, rp.mode)?;
+    let score = raw.round_fixed(rp.item_scale, rp.mode.strategy())?;
     Some(FastScored {
         achievement: ach.map(Fx::dec),
         raw: raw.dec(),
@@ -635,7 +448,10 @@ pub(crate) fn weighted_fx(score: Fx, weight: Fx, scale: u32, mode: RoundingMode)
     if !fixed::enabled() {
         return None;
     }
-    score.mul(weight)?.div_by_100()?.round_fixed(scale, mode)
+    score
+        .mul(weight)?
+        .div_by_100()?
+        .round_fixed(scale, mode.strategy())
 }
 
 /// A running sum, in fixed point while every term and partial sum is an [`Fx`], giving the

@@ -112,7 +112,7 @@ impl ItemOut for ItemRow {
 impl ItemOut for ItemResult {
     #[inline(always)]
     fn make(def: &CItem, _: u32, target: Option<(u32, &TargetOverride)>, n: ItemNumbers) -> Self {
-        let t = super::engine::targets_for(def, target.map(|t| t.1));
+        let t = super::rules::targets_for(def, target.map(|t| t.1));
         ItemResult {
             item: def.key.clone(),
             indicator: def.indicator_id.clone(),
@@ -517,7 +517,7 @@ pub struct ItemView<'t> {
 impl<'t> ItemView<'t> {
     fn targets(&self) -> Targets {
         let own: Option<&TargetOverride> = self.table.inputs.targets.get(self.row.target as usize);
-        super::engine::targets_for(self.def, own)
+        super::rules::targets_for(self.def, own)
     }
 
     /// Item id.

@@ -61,7 +61,7 @@ pub enum Source {
         aggregate: Aggregate,
         /// Which subjects of that role count; default `all`.
         #[serde(default, skip_serializing_if = "is_all")]
-        scope: Scope,
+        scope: LinkScope,
     },
 }
 
@@ -74,8 +74,8 @@ fn is_total(v: &str) -> bool {
 fn is_avg(a: &Aggregate) -> bool {
     *a == Aggregate::Avg
 }
-fn is_all(s: &Scope) -> bool {
-    *s == Scope::All
+fn is_all(s: &LinkScope) -> bool {
+    *s == LinkScope::All
 }
 
 impl Source {
@@ -130,7 +130,7 @@ impl Aggregate {
 /// Which subjects of a linked role count for a subject.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
-pub enum Scope {
+pub enum LinkScope {
     /// Every subject holding the role in the batch.
     #[default]
     All,
@@ -142,14 +142,14 @@ pub enum Scope {
     Team,
 }
 
-impl Scope {
+impl LinkScope {
     /// The scope's name as written.
     pub fn as_str(self) -> &'static str {
         match self {
-            Scope::All => "all",
-            Scope::Unit => "unit",
-            Scope::Region => "region",
-            Scope::Team => "team",
+            LinkScope::All => "all",
+            LinkScope::Unit => "unit",
+            LinkScope::Region => "region",
+            LinkScope::Team => "team",
         }
     }
 }

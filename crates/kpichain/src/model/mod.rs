@@ -5,7 +5,7 @@
 mod link;
 mod rule;
 
-pub use link::{Aggregate, RecordSetDecl, RoleVariant, Rollup, Scope, Source};
+pub use link::{Aggregate, LinkScope, RecordSetDecl, RoleVariant, Rollup, Source};
 pub use rule::{
     Band, BandsRule, DeductionRule, FormulaRule, LinearRule, LookupRow, LookupRule, Over,
     PassFailRule, PerUnitBasis, PerUnitRule, RatioRule, ScoreRule,
@@ -339,5 +339,39 @@ impl Plan {
     /// The plan as canonical JSON text (decimals as strings).
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+/// The text format of a plan (versions documents are JSON).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// JSON.
+    Json,
+    /// TOML.
+    Toml,
+}
+
+impl Format {
+    /// The format a file name's extension names: `.json` or `.toml`, in any case; `None`
+    /// for any other name (the text then decides).
+    pub fn of_name(name: &str) -> Option<Format> {
+        let lower = name.to_ascii_lowercase();
+        if lower.ends_with(".json") {
+            Some(Format::Json)
+        } else if lower.ends_with(".toml") {
+            Some(Format::Toml)
+        } else {
+            None
+        }
+    }
+
+    /// Reads a plan in `format`, or, without one, JSON when the text starts with `{` and
+    /// TOML otherwise.
+    pub fn parse_plan(format: Option<Format>, text: &str) -> Result<Plan, PlanError> {
+        match format {
+            Some(Format::Json) => Plan::from_json(text),
+            Some(Format::Toml) => Plan::from_toml(text),
+            None => Plan::from_text(text),
+        }
     }
 }
