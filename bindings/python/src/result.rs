@@ -5,14 +5,15 @@
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-use kpichain::{Evaluation, Explanation, ItemResult, ItemStatus, Scheme, SubjectResult};
-use pyo3::exceptions::{PyIndexError, PyKeyError, PyTypeError};
+use kpichain::{Evaluation, Explanation, ItemResult, Scheme, SubjectResult};
+use kpichain_arrow::results::TableError;
+use pyo3::exceptions::{PyIndexError, PyKeyError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
 use crate::errors::guard;
+use crate::html;
 use crate::numbers::{opt_to_py, to_py};
-use crate::{html, table};
 
 /// Parses JSON text into Python objects with the standard `json` module.
 pub(crate) fn json_loads<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
@@ -32,14 +33,6 @@ fn to_json<T: serde::Serialize>(value: &T, indent: Option<usize>) -> String {
                 Err(_) => String::new(),
             }
         }
-    }
-}
-
-fn status_str(s: ItemStatus) -> &'static str {
-    match s {
-        ItemStatus::Scored => "scored",
-        ItemStatus::MissingZero => "missing_zero",
-        ItemStatus::Excluded => "excluded",
     }
 }
 
@@ -224,7 +217,24 @@ impl PyEvaluation {
     /// ``Decimal128(38, s)`` columns, or ``float64`` with ``floats=True``.
     #[pyo3(signature = (*, items = false, floats = false))]
     fn _arrow(&self, py: Python<'_>, items: bool, floats: bool) -> PyResult<pyo3_arrow::PyTable> {
-        guard(py, || table::build(py, &self.eval, items, floats))
+        guard(py, || {
+            let eval = &self.eval;
+            let batch = py
+                .detach(|| {
+                    if items {
+                        kpichain_arrow::results::items(eval, floats)
+                    } else {
+                        kpichain_arrow::results::subjects(eval, floats)
+                    }
+                })
+                .map_err(|e| match e {
+                    TableError::DoesNotFit { .. } => {
+                        PyValueError::new_err(format!("{e}; use floats=True"))
+                    }
+                    e => PyValueError::new_err(e.to_string()),
+                })?;
+            pyo3_arrow::PyTable::try_new(vec![batch.clone()], batch.schema())
+        })
     }
 
     /// A ``pyarrow.Table`` with one row per subject (or per item with ``items=True``).
@@ -672,7 +682,7 @@ impl PyItemResult {
     /// ``scored``, ``missing_zero`` or ``excluded``.
     #[getter]
     fn status(&self) -> PyResult<&'static str> {
-        Ok(status_str(self.it()?.status))
+        Ok(self.it()?.status.as_str())
     }
 
     /// The actual value, or None when missing.
