@@ -1,11 +1,18 @@
 //! Arrow tables read and written as the JSON path reads and writes the same data.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::arithmetic_side_effects
+)]
 
 use std::sync::Arc;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::Decimal128Type;
-use arrow_array::{ArrayRef, Float64Array, RecordBatch, StringArray};
+use arrow_array::{
+    ArrayRef, Decimal128Array, Float64Array, RecordBatch, StringArray, TimestampSecondArray,
+};
 use arrow_schema::DataType;
 use kpichain::{Cell, InputError, Intake, IntakeBuilder, Scheme};
 use kpichain_arrow::intake::{List, Options, feed};
@@ -180,6 +187,87 @@ fn records_tables_give_the_json_paths_bad_records() {
         })
         .collect();
     assert_eq!(arrow, expected);
+}
+
+#[test]
+fn typed_records_columns_derive_what_the_json_text_derives() {
+    let v = vector("records_derived");
+    let s = scheme(&v);
+    let plan = s.plan_for(Some("2022-03")).unwrap();
+    let json = (Intake::from_json(&v["inputs"].to_string()))
+        .and_then(|intake| s.evaluate_intake(&intake))
+        .unwrap();
+    let rows = v["inputs"]["records"]["orders"].as_array().unwrap();
+    // Every time as seconds of wall time in the plan's zone (+08:00), and of UTC.
+    let wall: Vec<i64> = (rows.iter())
+        .map(|r| {
+            let at = r["at"].as_str().unwrap();
+            match chrono::DateTime::parse_from_rfc3339(at) {
+                Ok(instant) => instant.timestamp() + 8 * 3600,
+                Err(_) => (chrono::NaiveDateTime::parse_from_str(at, "%Y-%m-%d %H:%M:%S"))
+                    .unwrap()
+                    .and_utc()
+                    .timestamp(),
+            }
+        })
+        .collect();
+    let utc: Vec<i64> = wall.iter().map(|w| w - 8 * 3600).collect();
+    let amounts: Vec<i128> = (rows.iter())
+        .map(|r| {
+            r["amount"]
+                .to_string()
+                .trim_matches('"')
+                .parse::<i128>()
+                .unwrap()
+        })
+        .collect();
+    let text = |f: &str| -> ArrayRef {
+        let values: Vec<&str> = rows.iter().map(|r| r[f].as_str().unwrap()).collect();
+        Arc::new(StringArray::from(values))
+    };
+    for at in [
+        Arc::new(TimestampSecondArray::from(wall)) as ArrayRef,
+        Arc::new(TimestampSecondArray::from(utc).with_timezone("UTC")),
+    ] {
+        let amount = Decimal128Array::from(amounts.clone()).with_precision_and_scale(10, 0);
+        let batch = RecordBatch::try_from_iter([
+            ("rep", text("rep")),
+            ("amount", Arc::new(amount.unwrap()) as ArrayRef),
+            ("at", at),
+            ("status", text("status")),
+        ])
+        .unwrap();
+        let table = Table {
+            schema: batch.schema(),
+            batches: vec![batch],
+        };
+        let mut b = IntakeBuilder::new();
+        b.period(Cell::Text("2022-03"));
+        assignments(&mut b, &v);
+        let actuals = v["inputs"]["actuals"].as_array().unwrap();
+        let long = Options {
+            long: true,
+            ..Options::default()
+        };
+        feed(
+            &mut b,
+            List::Actuals,
+            &text_table(actuals, &["subject", "indicator", "value"]),
+            long,
+        );
+        let pending = vec![Pending::Table {
+            name: "orders".into(),
+            table,
+        }];
+        let sets = record_sets(plan, pending, &mut b);
+        let arrow = s
+            .evaluate_intake_records(&b.finish().unwrap(), &sets)
+            .unwrap();
+        assert_eq!(
+            serde_json::to_value(&arrow.results).unwrap(),
+            serde_json::to_value(&json.results).unwrap()
+        );
+    }
 }
 
 #[test]
