@@ -55,7 +55,7 @@ rust:
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(RUN_TESTS)
-	$(CARGO) test --doc -p kpichain
+	$(CARGO) test --doc -p kpichain -p kpichain-arrow
 
 # The core's own tests (unit, property, differential, integration) and the golden vectors,
 # with every number computed by the plain formula.
@@ -64,7 +64,7 @@ rust-reference:
 	$(RUN_TESTS) -p kpichain -p kpichain-conformance $(REFERENCE)
 
 docs:
-	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps -p kpichain -p kpichain-cli
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps -p kpichain -p kpichain-arrow -p kpichain-cli
 
 python:
 	bash bindings/python/ci.sh

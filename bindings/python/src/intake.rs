@@ -1,80 +1,40 @@
 //! The `score` inputs — Python rows (dicts, mappings, tuples) or data frames (anything that
 //! exports an Arrow C stream) — fed, row by row as cells, to the core's [`IntakeBuilder`],
-//! which reads every layout and reports every problem at the caller's rows.
+//! which reads every layout and reports every problem at the caller's rows. Frames are read
+//! by `kpichain_arrow`; here are the Python rows, the import and the pandas specifics.
 
-use arrow_array::RecordBatch;
-use arrow_schema::SchemaRef;
-use kpichain::{Code, IntakeBuilder, Issue, Origin, Path};
+use kpichain::{Code, IntakeBuilder, Issue, Path};
+use kpichain_arrow::Table;
+use kpichain_arrow::intake::{List, Options};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyMapping, PyString, PyTuple};
 
-use crate::cells::{Column, Value, type_name};
+use crate::cells::{Value, type_name};
 use crate::errors::{self, Kind};
 
-/// An imported table: its schema and record batches.
-pub(crate) struct Table {
-    pub(crate) schema: SchemaRef,
-    pub(crate) batches: Vec<RecordBatch>,
-}
-
-/// A list of the `score` inputs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum List {
-    Assignments,
-    Actuals,
-    Targets,
-    Units,
-}
-
-impl List {
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            List::Assignments => "assignments",
-            List::Actuals => "actuals",
-            List::Targets => "targets",
-            List::Units => "units",
-        }
-    }
-
-    /// The fields of a tuple row, in order, and how many it needs at least.
-    fn tuple(self) -> (&'static [&'static str], usize, &'static str) {
-        match self {
-            List::Assignments => (
-                &["subject", "role", "name", "unit", "region", "bonus_base"],
-                2,
-                "an assignment tuple is (subject, role[, name, unit, region, bonus_base])",
-            ),
-            List::Actuals => (
-                &["subject", "indicator", "value"],
-                3,
-                "an actual tuple is (subject, indicator, value)",
-            ),
-            List::Targets => (
-                &["subject", "indicator", "target", "threshold", "stretch"],
-                3,
-                "a target tuple is (subject, indicator, target[, threshold[, stretch]])",
-            ),
-            List::Units => (
-                &["id", "name", "parent", "region"],
-                1,
-                "a unit tuple is (id[, name[, parent[, region]]])",
-            ),
-        }
-    }
-
-    fn push(
-        self,
-        b: &mut IntakeBuilder,
-        row: usize,
-        origin: Option<Origin>,
-        fields: &[(&str, kpichain::Cell<'_>)],
-    ) {
-        match self {
-            List::Assignments => b.assignment(row, origin, fields),
-            List::Actuals => b.actual(row, origin, fields),
-            List::Targets => b.target(row, origin, fields),
-            List::Units => b.unit(row, origin, fields),
-        }
+/// The fields of a tuple row of `list`, in order, and how many it needs at least.
+fn tuple(list: List) -> (&'static [&'static str], usize, &'static str) {
+    match list {
+        List::Assignments => (
+            &["subject", "role", "name", "unit", "region", "bonus_base"],
+            2,
+            "an assignment tuple is (subject, role[, name, unit, region, bonus_base])",
+        ),
+        List::Actuals => (
+            &["subject", "indicator", "value"],
+            3,
+            "an actual tuple is (subject, indicator, value)",
+        ),
+        List::Targets => (
+            &["subject", "indicator", "target", "threshold", "stretch"],
+            3,
+            "a target tuple is (subject, indicator, target[, threshold[, stretch]])",
+        ),
+        List::Units => (
+            &["id", "name", "parent", "region"],
+            1,
+            "a unit tuple is (id[, name[, parent[, region]]])",
+        ),
     }
 }
 
@@ -211,7 +171,7 @@ pub(crate) fn rows(
             return Ok(());
         }
     };
-    let (names, min, shape) = list.tuple();
+    let (names, min, shape) = tuple(list);
     for (i, row) in iter.enumerate() {
         let at = Path::root().key(name).index(i);
         let Some(mut values) = fields(&row?, names, min, shape, at, b)? else {
@@ -232,45 +192,25 @@ fn is_index_artifact(name: &str) -> bool {
     name.starts_with("__index_level_") && name.ends_with("__")
 }
 
-/// Feeds an imported table of `list` to the builder, each row with its origin
-/// (`actuals[5]`, narrowed to the column of a problem).
+/// Feeds an imported frame of `list` to the builder, without pandas' index columns; NaN in
+/// a float column is pandas' and polars' mark of a missing value.
 pub(crate) fn table(b: &mut IntakeBuilder, list: List, table: &Table, long: bool) {
-    let name = list.name();
-    let keep: Vec<(usize, &str)> = (table.schema.fields().iter().enumerate())
-        .map(|(k, f)| (k, f.name().as_str()))
-        .filter(|(_, n)| !is_index_artifact(n))
+    let keep: Vec<usize> = (table.schema.fields().iter().enumerate())
+        .filter(|(_, f)| !is_index_artifact(f.name()))
+        .map(|(k, _)| k)
         .collect();
-    let names: Vec<&str> = keep.iter().map(|(_, n)| *n).collect();
-    if long && list == List::Actuals && !names.contains(&"indicator") {
-        b.issue(Issue::new(
-            Code::MissingColumn,
-            Path::root().key(name).key("indicator"),
-            "layout='long' needs an `indicator` column",
-        ));
-        return;
-    }
-    if !b.columns(name, &names) {
-        return;
-    }
-    let source: std::sync::Arc<str> = name.into();
-    let mut row0 = 0usize;
-    for batch in &table.batches {
-        let mut cells = Vec::with_capacity(keep.len());
-        let columns: Vec<(&str, Column)> = keep
-            .iter()
-            .filter_map(|(k, n)| batch.columns().get(*k).map(|c| (*n, Column::new(c))))
-            .collect();
-        for i in 0..batch.num_rows() {
-            let row = row0.saturating_add(i);
-            cells.clear();
-            // NaN in a float column is pandas' and polars' mark of a missing value.
-            cells.extend(columns.iter().map(|(n, c)| match c.get(i) {
-                kpichain::Cell::Float(f) if f.is_nan() => (*n, kpichain::Cell::Null),
-                cell => (*n, cell),
-            }));
-            let origin = Origin::row(source.clone(), u64::try_from(row).unwrap_or(u64::MAX));
-            list.push(b, row, Some(origin), &cells);
-        }
-        row0 = row0.saturating_add(batch.num_rows());
-    }
+    let projected = (keep.len() < table.schema.fields().len()).then(|| Table {
+        schema: table
+            .schema
+            .project(&keep)
+            .map_or(table.schema.clone(), Into::into),
+        batches: (table.batches.iter())
+            .filter_map(|batch| batch.project(&keep).ok())
+            .collect(),
+    });
+    let options = Options {
+        long,
+        nan_is_missing: true,
+    };
+    kpichain_arrow::intake::feed(b, list, projected.as_ref().unwrap_or(table), options);
 }

@@ -20,7 +20,6 @@ mod plan;
 mod pyjson;
 mod records;
 mod result;
-mod table;
 mod versions;
 
 use pyo3::prelude::*;

@@ -9,12 +9,13 @@ use kpichain::{
     Cell, CompiledPlan, Evaluation, Format, Inputs, Intake, IntakeBuilder, Issue, Plan, PlanError,
     Scheme,
 };
+use kpichain_arrow::intake::List;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyString};
 
 use crate::errors::{self, Kind, detached, guard, input_error, load_error, plan_error};
-use crate::intake::{self, List};
+use crate::intake;
 use crate::result::{PyEvaluation, json_loads};
 use crate::{pyjson, records};
 
@@ -304,7 +305,11 @@ impl PyPlan {
                 let text = serde_json::to_string(&eval).unwrap_or_default();
                 let t3 = std::time::Instant::now();
                 std::hint::black_box(text);
-                let stages = [t1 - t0, t2 - t1, t3 - t2];
+                let stages = [
+                    t1.duration_since(t0),
+                    t2.duration_since(t1),
+                    t3.duration_since(t2),
+                ];
                 for (b, d) in best.iter_mut().zip(stages) {
                     *b = b.min(d.as_secs_f64());
                 }
@@ -403,13 +408,10 @@ pub(crate) fn score_with(
                 intake::table(&mut b, *list, t, long);
             }
             let sets = match owned.plan_for(period.as_deref()) {
-                Ok(plan) => records::build(plan, record_sets, &mut b),
+                Ok(plan) => kpichain_arrow::records::record_sets(plan, record_sets, &mut b),
                 Err(_) => RecordSets::new(),
             };
-            let intake = b.finish()?;
-            owned
-                .evaluate_records(intake.inputs(), &sets)
-                .map_err(|e| intake.relocate(e))
+            owned.evaluate_intake_records(&b.finish()?, &sets)
         })?;
         match outcome {
             Ok(eval) => Ok(PyEvaluation::new(eval, scheme)),
@@ -435,10 +437,7 @@ pub(crate) fn evaluate_with(
         };
         let owned = scheme.clone();
         let outcome = detached(py, move || {
-            let intake = Intake::from_json(&text)?;
-            owned
-                .evaluate(intake.inputs())
-                .map_err(|e| intake.relocate(e))
+            owned.evaluate_intake(&Intake::from_json(&text)?)
         })?;
         match outcome {
             Ok(eval) => Ok(PyEvaluation::new(eval, scheme)),

@@ -5,14 +5,15 @@
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-use kpichain::{Evaluation, Explanation, ItemResult, ItemStatus, Scheme, SubjectResult};
-use pyo3::exceptions::{PyIndexError, PyKeyError, PyTypeError};
+use kpichain::{Evaluation, Explanation, ItemResult, Scheme, SubjectResult};
+use kpichain_arrow::results::TableError;
+use pyo3::exceptions::{PyIndexError, PyKeyError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
 use crate::errors::guard;
+use crate::html;
 use crate::numbers::{opt_to_py, to_py};
-use crate::{html, table};
 
 /// Parses JSON text into Python objects with the standard `json` module.
 pub(crate) fn json_loads<'py>(py: Python<'py>, text: &str) -> PyResult<Bound<'py, PyAny>> {
@@ -32,14 +33,6 @@ fn to_json<T: serde::Serialize>(value: &T, indent: Option<usize>) -> String {
                 Err(_) => String::new(),
             }
         }
-    }
-}
-
-fn status_str(s: ItemStatus) -> &'static str {
-    match s {
-        ItemStatus::Scored => "scored",
-        ItemStatus::MissingZero => "missing_zero",
-        ItemStatus::Excluded => "excluded",
     }
 }
 
@@ -193,7 +186,7 @@ impl PyEvaluation {
 
     /// The human-readable explanation of one subject's result (by subject id or position).
     fn explain(&self, subject: &Bound<'_, PyAny>) -> PyResult<String> {
-        Ok(self.subject(self.position(subject)?).explain())
+        self.subject(self.position(subject)?).explain()
     }
 
     /// Number of subjects per grade, in the order of the plan's grade scale (for versions,
@@ -224,7 +217,24 @@ impl PyEvaluation {
     /// ``Decimal128(38, s)`` columns, or ``float64`` with ``floats=True``.
     #[pyo3(signature = (*, items = false, floats = false))]
     fn _arrow(&self, py: Python<'_>, items: bool, floats: bool) -> PyResult<pyo3_arrow::PyTable> {
-        guard(py, || table::build(py, &self.eval, items, floats))
+        guard(py, || {
+            let eval = &self.eval;
+            let batch = py
+                .detach(|| {
+                    if items {
+                        kpichain_arrow::results::items(eval, floats)
+                    } else {
+                        kpichain_arrow::results::subjects(eval, floats)
+                    }
+                })
+                .map_err(|e| match e {
+                    TableError::DoesNotFit { .. } => {
+                        PyValueError::new_err(format!("{e}; use floats=True"))
+                    }
+                    e => PyValueError::new_err(e.to_string()),
+                })?;
+            pyo3_arrow::PyTable::try_new(vec![batch.clone()], batch.schema())
+        })
     }
 
     /// A ``pyarrow.Table`` with one row per subject (or per item with ``items=True``).
@@ -362,84 +372,61 @@ fn result_at(eval: &Evaluation, index: usize, segment: Option<usize>) -> Option<
 }
 
 impl PySubjectResult {
-    fn r(&self) -> &SubjectResult {
-        // The index was checked when the object was made; an empty fallback keeps this total.
-        result_at(&self.eval, self.index, self.segment).unwrap_or_else(|| empty_result())
+    fn r(&self) -> PyResult<&SubjectResult> {
+        result_at(&self.eval, self.index, self.segment)
+            .ok_or_else(|| PyIndexError::new_err("result index out of range"))
     }
 
-    fn explanation_of(&self) -> Explanation {
+    fn explanation_of(&self) -> PyResult<Explanation> {
         let segment = self.segment.and_then(|s| {
             self.eval
                 .results
                 .get(self.index)
                 .and_then(|r| r.segments.get(s))
         });
-        match segment {
+        Ok(match segment {
             Some(s) => self.scheme.explain_segment(&self.eval, s),
-            None => self.scheme.explain(&self.eval, self.r()),
-        }
+            None => self.scheme.explain(&self.eval, self.r()?),
+        })
     }
-}
-
-fn empty_result() -> &'static SubjectResult {
-    static EMPTY: OnceLock<SubjectResult> = OnceLock::new();
-    EMPTY.get_or_init(|| SubjectResult {
-        subject: Arc::from(""),
-        name: None,
-        role: Arc::from(""),
-        unit: None,
-        region: None,
-        variant: None,
-        total_unrounded: Default::default(),
-        total: Default::default(),
-        grade: Arc::from(""),
-        coefficient: Default::default(),
-        payout: None,
-        items: Vec::new(),
-        adjustments: Vec::new(),
-        vetoes: Vec::new(),
-        warnings: Vec::new(),
-        sources: Vec::new(),
-        segments: Vec::new(),
-    })
 }
 
 #[pymethods]
 impl PySubjectResult {
     /// Subject id.
     #[getter]
-    fn subject(&self) -> &str {
-        &self.r().subject
+    fn subject(&self) -> PyResult<&str> {
+        Ok(&self.r()?.subject)
     }
 
     /// Display name from the assignment.
     #[getter]
-    fn name(&self) -> Option<&str> {
-        self.r().name.as_deref()
+    fn name(&self) -> PyResult<Option<&str>> {
+        Ok(self.r()?.name.as_deref())
     }
 
     /// Role id.
     #[getter]
-    fn role(&self) -> &str {
-        &self.r().role
+    fn role(&self) -> PyResult<&str> {
+        Ok(&self.r()?.role)
     }
 
     /// Org unit from the assignment.
     #[getter]
-    fn unit(&self) -> Option<&str> {
-        self.r().unit.as_deref()
+    fn unit(&self) -> PyResult<Option<&str>> {
+        Ok(self.r()?.unit.as_deref())
     }
 
     /// Region from the assignment.
     #[getter]
-    fn region(&self) -> Option<&str> {
-        self.r().region.as_deref()
+    fn region(&self) -> PyResult<Option<&str>> {
+        Ok(self.r()?.region.as_deref())
     }
 
     /// The variant of the role's scorecard applied (by unit or region), if any.
     #[getter]
-    fn variant(&self) -> Option<&str> {
-        self.r().variant.as_deref()
+    fn variant(&self) -> PyResult<Option<&str>> {
+        Ok(self.r()?.variant.as_deref())
     }
 
     /// Where items that do not read the subject's own actual took it from: dicts with
@@ -448,7 +435,7 @@ impl PySubjectResult {
     #[getter]
     fn sources<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let list = PyList::empty(py);
-        for s in &self.r().sources {
+        for s in &self.r()?.sources {
             let d = PyDict::new(py);
             d.set_item("item", &*s.item)?;
             d.set_item("from", s.from)?;
@@ -462,44 +449,44 @@ impl PySubjectResult {
     /// Sum of weighted item scores plus adjustments, before rounding and vetoes.
     #[getter]
     fn total_unrounded<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_py(py, &self.r().total_unrounded)
+        to_py(py, &self.r()?.total_unrounded)
     }
 
     /// The final total at the plan's total scale (after vetoes).
     #[getter]
     fn total<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_py(py, &self.r().total)
+        to_py(py, &self.r()?.total)
     }
 
     /// The grade (S/A/B/C/D …).
     #[getter]
-    fn grade(&self) -> &str {
-        &self.r().grade
+    fn grade(&self) -> PyResult<&str> {
+        Ok(&self.r()?.grade)
     }
 
     /// The grade's coefficient.
     #[getter]
     fn coefficient<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        to_py(py, &self.r().coefficient)
+        to_py(py, &self.r()?.coefficient)
     }
 
     /// Bonus base × coefficient at the payout scale, when a bonus base was given.
     #[getter]
     fn payout<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        opt_to_py(py, &self.r().payout)
+        opt_to_py(py, &self.r()?.payout)
     }
 
     /// Every item of the scorecard, in scorecard order.
     #[getter]
-    fn items(&self) -> Vec<PyItemResult> {
-        (0..self.r().items.len())
+    fn items(&self) -> PyResult<Vec<PyItemResult>> {
+        Ok((0..self.r()?.items.len())
             .map(|j| PyItemResult {
                 eval: self.eval.clone(),
                 subject: self.index,
                 segment: self.segment,
                 index: j,
             })
-            .collect()
+            .collect())
     }
 
     /// Adjustments (bonus/penalty points): dicts with ``id``, ``actual``, ``raw_points``,
@@ -507,7 +494,7 @@ impl PySubjectResult {
     #[getter]
     fn adjustments<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let list = PyList::empty(py);
-        for a in &self.r().adjustments {
+        for a in &self.r()?.adjustments {
             let d = PyDict::new(py);
             d.set_item("id", &*a.id)?;
             d.set_item("actual", to_py(py, &a.actual)?)?;
@@ -523,7 +510,7 @@ impl PySubjectResult {
     #[getter]
     fn vetoes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let list = PyList::empty(py);
-        for v in &self.r().vetoes {
+        for v in &self.r()?.vetoes {
             let d = PyDict::new(py);
             d.set_item("id", &*v.id)?;
             d.set_item("force_grade", v.force_grade.as_deref())?;
@@ -538,7 +525,7 @@ impl PySubjectResult {
     #[getter]
     fn warnings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let list = PyList::empty(py);
-        for w in &self.r().warnings {
+        for w in &self.r()?.warnings {
             let d = PyDict::new(py);
             d.set_item("code", w.code.as_str())?;
             d.set_item("path", w.path.to_string())?;
@@ -550,7 +537,7 @@ impl PySubjectResult {
 
     /// The item with this item id (or indicator id).
     fn item(&self, key: &str) -> PyResult<PyItemResult> {
-        let r = self.r();
+        let r = self.r()?;
         r.items
             .iter()
             .position(|it| &*it.item == key)
@@ -574,7 +561,7 @@ impl PySubjectResult {
         if self.segment.is_some() {
             return Ok(list);
         }
-        for (k, s) in self.r().segments.iter().enumerate() {
+        for (k, s) in self.r()?.segments.iter().enumerate() {
             let d = PyDict::new(py);
             d.set_item("version", &s.version)?;
             d.set_item("from", &s.from)?;
@@ -597,37 +584,37 @@ impl PySubjectResult {
     /// The explanation for an HR user: every item's actual, target, rule, score and weight,
     /// adjustments, vetoes, rounding, grade and coefficient, as text. A result scored pro
     /// rata across plan versions explains each version's part and the day-weighted total.
-    fn explain(&self) -> String {
-        self.explanation_of().to_string()
+    fn explain(&self) -> PyResult<String> {
+        Ok(self.explanation_of()?.to_string())
     }
 
     /// The same explanation as structured data (decimals as strings).
     fn explanation<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        json_loads(py, &to_json(&self.explanation_of(), None))
+        json_loads(py, &to_json(&self.explanation_of()?, None))
     }
 
     /// This result as JSON text in the core's shape (decimals as strings).
     #[pyo3(signature = (*, indent = None))]
-    fn to_json(&self, indent: Option<usize>) -> String {
-        to_json(self.r(), indent)
+    fn to_json(&self, indent: Option<usize>) -> PyResult<String> {
+        Ok(to_json(self.r()?, indent))
     }
 
     /// This result as plain Python data in the core's JSON shape (decimals as strings).
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        json_loads(py, &to_json(self.r(), None))
+        json_loads(py, &to_json(self.r()?, None))
     }
 
     /// HTML for Jupyter: the result with its items.
-    fn _repr_html_(&self) -> String {
-        html::subject(&self.explanation_of(), self.r())
+    fn _repr_html_(&self) -> PyResult<String> {
+        Ok(html::subject(&self.explanation_of()?, self.r()?))
     }
 
-    fn __repr__(&self) -> String {
-        let r = self.r();
-        format!(
+    fn __repr__(&self) -> PyResult<String> {
+        let r = self.r()?;
+        Ok(format!(
             "SubjectResult(subject={:?}, role={:?}, total=Decimal('{}'), grade={:?}, coefficient=Decimal('{}'))",
             &*r.subject, &*r.role, r.total, &*r.grade, r.coefficient
-        )
+        ))
     }
 }
 
@@ -672,7 +659,7 @@ impl PyItemResult {
     /// ``scored``, ``missing_zero`` or ``excluded``.
     #[getter]
     fn status(&self) -> PyResult<&'static str> {
-        Ok(status_str(self.it()?.status))
+        Ok(self.it()?.status.as_str())
     }
 
     /// The actual value, or None when missing.

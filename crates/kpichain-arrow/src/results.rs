@@ -1,4 +1,5 @@
-//! Evaluation → one Arrow record batch, exported through the Arrow PyCapsule interface.
+//! An evaluation as an Arrow record batch: one row per subject ([`subjects`]) or per subject
+//! and item ([`items`]).
 //!
 //! Decimal columns are `Decimal128(38, s)` with `s` the largest scale in the column (values
 //! with a smaller scale are padded exactly, `1.5` → `1.50`); with `floats` they are `Float64`.
@@ -7,14 +8,41 @@ use std::sync::Arc;
 
 use arrow_array::builder::{Decimal128Builder, Float64Builder, StringBuilder, UInt32Builder};
 use arrow_array::{ArrayRef, RecordBatch};
-use arrow_schema::{Field, Schema};
-use kpichain::{Evaluation, ItemStatus};
-use pyo3::exceptions::PyValueError;
-use pyo3::prelude::*;
+use arrow_schema::{ArrowError, Field, Schema};
+use kpichain::{Evaluation, ItemResult, SubjectResult};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
-fn text<'a>(name: &str, values: impl Iterator<Item = Option<&'a str>>) -> (Field, ArrayRef) {
+/// Why a result table could not be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum TableError {
+    /// A value needs more than the 38 digits of a `Decimal128` column at the column's scale.
+    #[error("column {column}: {value} does not fit a Decimal128(38, {scale}) column")]
+    DoesNotFit {
+        /// The column's name.
+        column: String,
+        /// The value.
+        value: Decimal,
+        /// The column's scale.
+        scale: u32,
+    },
+    /// Arrow refused a column.
+    #[error("column {column}: {source}")]
+    Arrow {
+        /// The column's name.
+        column: String,
+        /// What Arrow said.
+        source: ArrowError,
+    },
+    /// Arrow refused the batch.
+    #[error(transparent)]
+    Batch(#[from] ArrowError),
+}
+
+type Column = (Field, ArrayRef);
+
+fn text<'a>(name: &str, values: impl Iterator<Item = Option<&'a str>>) -> Column {
     let mut b = StringBuilder::new();
     let mut nullable = false;
     for v in values {
@@ -25,7 +53,7 @@ fn text<'a>(name: &str, values: impl Iterator<Item = Option<&'a str>>) -> (Field
     (Field::new(name, array.data_type().clone(), nullable), array)
 }
 
-fn number(name: &str, values: &[Option<Decimal>], floats: bool) -> PyResult<(Field, ArrayRef)> {
+fn number(name: &str, values: &[Option<Decimal>], floats: bool) -> Result<Column, TableError> {
     let nullable = values.iter().any(Option::is_none);
     if floats {
         let mut b = Float64Builder::with_capacity(values.len());
@@ -35,10 +63,7 @@ fn number(name: &str, values: &[Option<Decimal>], floats: bool) -> PyResult<(Fie
         let array: ArrayRef = Arc::new(b.finish());
         return Ok((Field::new(name, array.data_type().clone(), nullable), array));
     }
-    let scale = values
-        .iter()
-        .flatten()
-        .map(Decimal::scale)
+    let scale = (values.iter().flatten().map(Decimal::scale))
         .max()
         .unwrap_or(0);
     let mut b = Decimal128Builder::with_capacity(values.len());
@@ -47,23 +72,28 @@ fn number(name: &str, values: &[Option<Decimal>], floats: bool) -> PyResult<(Fie
             None => b.append_null(),
             Some(d) => {
                 let factor = 10i128.checked_pow(scale.saturating_sub(d.scale()));
-                let m = factor.and_then(|f| d.mantissa().checked_mul(f)).ok_or_else(|| {
-                    PyValueError::new_err(format!("column {name}: {d} does not fit a Decimal128(38, {scale}) column; use floats=True"))
-                })?;
+                let m = factor
+                    .and_then(|f| d.mantissa().checked_mul(f))
+                    .ok_or_else(|| TableError::DoesNotFit {
+                        column: name.to_string(),
+                        value: *d,
+                        scale,
+                    })?;
                 b.append_value(m);
             }
         }
     }
-    let scale_i8 = i8::try_from(scale).unwrap_or(i8::MAX);
-    let array = b
-        .finish()
-        .with_precision_and_scale(38, scale_i8)
-        .map_err(|e| PyValueError::new_err(format!("column {name}: {e}")))?;
+    let array = (b.finish())
+        .with_precision_and_scale(38, i8::try_from(scale).unwrap_or(i8::MAX))
+        .map_err(|source| TableError::Arrow {
+            column: name.to_string(),
+            source,
+        })?;
     let array: ArrayRef = Arc::new(array);
     Ok((Field::new(name, array.data_type().clone(), nullable), array))
 }
 
-fn count(name: &str, values: impl Iterator<Item = usize>) -> (Field, ArrayRef) {
+fn count(name: &str, values: impl Iterator<Item = usize>) -> Column {
     let mut b = UInt32Builder::new();
     for v in values {
         b.append_value(u32::try_from(v).unwrap_or(u32::MAX));
@@ -72,23 +102,21 @@ fn count(name: &str, values: impl Iterator<Item = usize>) -> (Field, ArrayRef) {
     (Field::new(name, array.data_type().clone(), false), array)
 }
 
-fn status(s: ItemStatus) -> &'static str {
-    match s {
-        ItemStatus::Scored => "scored",
-        ItemStatus::MissingZero => "missing_zero",
-        ItemStatus::Excluded => "excluded",
-    }
+fn batch(columns: Vec<Column>) -> Result<RecordBatch, TableError> {
+    let (fields, arrays): (Vec<Field>, Vec<ArrayRef>) = columns.into_iter().unzip();
+    Ok(RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays)?)
 }
 
-fn subjects(eval: &Evaluation, floats: bool) -> PyResult<Vec<(Field, ArrayRef)>> {
+/// One row per subject: `subject`, `name`, `role`, `variant`, `unit`, `region`, `total`,
+/// `grade`, `coefficient`, `payout`, `total_unrounded`, `adjustment_points`, `vetoes` (the
+/// ids of the vetoes that held, comma-separated; null when none did) and `warnings` (how many).
+pub fn subjects(eval: &Evaluation, floats: bool) -> Result<RecordBatch, TableError> {
     let r = &eval.results;
-    let dec = |name: &str, f: &dyn Fn(&kpichain::SubjectResult) -> Option<Decimal>| {
+    let dec = |name: &str, f: &dyn Fn(&SubjectResult) -> Option<Decimal>| {
         let values: Vec<Option<Decimal>> = r.iter().map(f).collect();
         number(name, &values, floats)
     };
-    // Comma-separated ids of the vetoes that fired; null when none did.
-    let vetoes: Vec<Option<String>> = r
-        .iter()
+    let vetoes: Vec<Option<String>> = (r.iter())
         .map(|x| {
             (!x.vetoes.is_empty()).then(|| {
                 x.vetoes
@@ -99,7 +127,7 @@ fn subjects(eval: &Evaluation, floats: bool) -> PyResult<Vec<(Field, ArrayRef)>>
             })
         })
         .collect();
-    Ok(vec![
+    batch(vec![
         text("subject", r.iter().map(|x| Some(&*x.subject))),
         text("name", r.iter().map(|x| x.name.as_deref())),
         text("role", r.iter().map(|x| Some(&*x.role))),
@@ -117,24 +145,25 @@ fn subjects(eval: &Evaluation, floats: bool) -> PyResult<Vec<(Field, ArrayRef)>>
     ])
 }
 
-fn items(eval: &Evaluation, floats: bool) -> PyResult<Vec<(Field, ArrayRef)>> {
-    let rows: Vec<(&kpichain::SubjectResult, &kpichain::ItemResult)> = eval
-        .results
-        .iter()
+/// One row per subject and item: `subject`, `role`, `variant`, `item`, `indicator`, `rule`,
+/// `status`, `actual`, `target`, `threshold`, `stretch`, `achievement`, `raw_score`, `score`,
+/// `weight`, `effective_weight`, `weighted`.
+pub fn items(eval: &Evaluation, floats: bool) -> Result<RecordBatch, TableError> {
+    let rows: Vec<(&SubjectResult, &ItemResult)> = (eval.results.iter())
         .flat_map(|r| r.items.iter().map(move |i| (r, i)))
         .collect();
-    let dec = |name: &str, f: &dyn Fn(&kpichain::ItemResult) -> Option<Decimal>| {
+    let dec = |name: &str, f: &dyn Fn(&ItemResult) -> Option<Decimal>| {
         let values: Vec<Option<Decimal>> = rows.iter().map(|(_, i)| f(i)).collect();
         number(name, &values, floats)
     };
-    Ok(vec![
+    batch(vec![
         text("subject", rows.iter().map(|(r, _)| Some(&*r.subject))),
         text("role", rows.iter().map(|(r, _)| Some(&*r.role))),
         text("variant", rows.iter().map(|(r, _)| r.variant.as_deref())),
         text("item", rows.iter().map(|(_, i)| Some(&*i.item))),
         text("indicator", rows.iter().map(|(_, i)| Some(&*i.indicator))),
         text("rule", rows.iter().map(|(_, i)| Some(i.rule))),
-        text("status", rows.iter().map(|(_, i)| Some(status(i.status)))),
+        text("status", rows.iter().map(|(_, i)| Some(i.status.as_str()))),
         dec("actual", &|i| i.actual)?,
         dec("target", &|i| i.target)?,
         dec("threshold", &|i| i.threshold)?,
@@ -146,25 +175,4 @@ fn items(eval: &Evaluation, floats: bool) -> PyResult<Vec<(Field, ArrayRef)>> {
         dec("effective_weight", &|i| Some(i.effective_weight))?,
         dec("weighted", &|i| Some(i.weighted))?,
     ])
-}
-
-/// Builds the per-subject (or per-item) table.
-pub(crate) fn build(
-    py: Python<'_>,
-    eval: &Evaluation,
-    per_item: bool,
-    floats: bool,
-) -> PyResult<pyo3_arrow::PyTable> {
-    let columns = py.detach(|| {
-        if per_item {
-            items(eval, floats)
-        } else {
-            subjects(eval, floats)
-        }
-    })?;
-    let (fields, arrays): (Vec<Field>, Vec<ArrayRef>) = columns.into_iter().unzip();
-    let schema = Arc::new(Schema::new(fields));
-    let batch = RecordBatch::try_new(schema.clone(), arrays)
-        .map_err(|e| PyValueError::new_err(e.to_string()))?;
-    pyo3_arrow::PyTable::try_new(vec![batch], schema)
 }
