@@ -30,8 +30,9 @@ function catches(fn, code) {
   assert.ok(isKpichainError(caught), `not a kpichain error: ${caught}`)
   assert.equal(caught.code, code)
   for (const issue of caught.errors) {
-    assert.deepEqual(Object.keys(issue).sort(), ['code', 'message', 'path'])
-    for (const v of Object.values(issue)) assert.equal(typeof v, 'string')
+    assert.deepEqual(Object.keys(issue).filter((k) => k !== 'origin').sort(), ['code', 'loc', 'message', 'path'])
+    for (const k of ['code', 'message', 'path']) assert.equal(typeof issue[k], 'string')
+    assert.ok(Array.isArray(issue.loc) && issue.loc.every((s) => typeof s === 'string' || Number.isInteger(s)), 'loc is the path as segments')
   }
   return caught
 }

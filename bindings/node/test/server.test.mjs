@@ -72,7 +72,7 @@ describe(`example service (${company.source})`, () => {
     assert.equal(status, 400)
     assert.equal(body.code, 'KPI_PLAN_INVALID')
     assert.ok(body.errors.some((e) => e.code === 'weights_do_not_sum'), JSON.stringify(body.errors))
-    for (const e of body.errors) assert.deepEqual(Object.keys(e).sort(), ['code', 'message', 'path'])
+    for (const e of body.errors) assert.deepEqual(Object.keys(e).sort(), ['code', 'loc', 'message', 'path'])
   })
 
   test('POST /score answers the evaluation', async () => {
