@@ -39,10 +39,11 @@ pub use error::{
 pub use rust_decimal::Decimal;
 
 pub use model::{
-    Adjustment, Aggregate, Band, BandsRule, DeductionRule, Direction, Format, FormulaRule, Grade,
-    Indicator, Item, LinearRule, LinkScope, LookupRow, LookupRule, MissingDataPolicy, Over,
-    PassFailRule, PerUnitBasis, PerUnitRule, Plan, RatioRule, RecordSetDecl, Role, RoleVariant,
-    Rollup, RoundingPolicy, ScoreRule, Source, Veto,
+    Actual, Adjustment, Aggregate, Assignment, Band, BandsRule, DeductionRule, Direction, Format,
+    FormulaRule, Grade, Indicator, Inputs, Item, LinearRule, LinkScope, LookupRow, LookupRule,
+    MissingDataPolicy, Over, PassFailRule, PerUnitBasis, PerUnitRule, Plan, RatioRule,
+    RecordSetDecl, Role, RoleVariant, Rollup, RoundingPolicy, ScoreRule, Source, TargetOverride,
+    Unit, Veto,
 };
 
 pub use compile::CompiledPlan;
@@ -52,10 +53,9 @@ pub use intake::{
 };
 
 pub use evaluate::{
-    Actual, AdjustmentResult, AppliedVersion, Assignment, Evaluation, ExplainedAdjustment,
-    ExplainedItem, ExplainedSegment, Explanation, Inputs, ItemResult, ItemSource, ItemStatus,
-    ItemView, ScoreTable, SubjectResult, SubjectView, TableBuffers, TargetOverride, Unit,
-    VetoResult, Warning,
+    AdjustmentResult, AppliedVersion, Evaluation, ExplainedAdjustment, ExplainedItem,
+    ExplainedSegment, Explanation, ItemResult, ItemSource, ItemStatus, ItemView, ScoreTable,
+    SubjectResult, SubjectView, TableBuffers, VetoResult, Warning,
 };
 
 pub use scheme::Scheme;

@@ -2,7 +2,8 @@
 //! plan diffs.
 
 use crate::diff::PlanDiff;
-use crate::evaluate::{Evaluation, Explanation, Inputs};
+use crate::evaluate::{Evaluation, Explanation};
+use crate::model::Inputs;
 use crate::model::Plan;
 
 /// The JSON Schema of the plan format, as pretty-printed JSON text. Decimal fields accept a

@@ -23,9 +23,10 @@ use std::sync::Arc;
 
 use crate::compile::CompiledPlan;
 use crate::error::{InputError, Issue, PlanError};
-use crate::evaluate::{Evaluation, Explanation, Inputs, Segment, SubjectResult};
+use crate::evaluate::{Evaluation, Explanation, Segment, SubjectResult};
 use crate::measure::RecordSets;
 use crate::model::Format;
+use crate::model::Inputs;
 use crate::versions::CompiledVersions;
 
 /// A compiled plan or compiled effective-dated versions, shared by reference: cloning is

@@ -39,9 +39,10 @@ use std::sync::Arc;
 use crate::compile::CompiledPlan;
 use crate::decimal::round_fixed;
 use crate::error::{InputError, Issue, PlanError};
-use crate::evaluate::{AppliedVersion, Evaluation, Explanation, Inputs, Segment, SubjectResult};
+use crate::evaluate::{AppliedVersion, Evaluation, Explanation, Segment, SubjectResult};
 use crate::measure::{Period, RecordSets, parse_date};
 use crate::model::Format;
+use crate::model::Inputs;
 use crate::model::Plan;
 
 /// A plan with effective-dated versions.

@@ -2,7 +2,6 @@
 //! the subjects' value slots, and scoring every subject level by level.
 
 use super::chain::Chain;
-use super::input::Inputs;
 use super::result::*;
 use super::rules::targets_for;
 use super::subject::{Overrides, SubjectSlot};
@@ -12,6 +11,7 @@ use crate::error::Code;
 use crate::error::{InputError, Issue};
 use crate::measure::RecordSets;
 use crate::model::Direction;
+use crate::model::Inputs;
 use rust_decimal::Decimal;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;

@@ -7,7 +7,6 @@ use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use super::input::{Actual, Assignment, Inputs};
 use super::result::{ItemSource, SubjectResult, Warning};
 use super::subject::SubjectSlot;
 use crate::compile::{CSource, CompiledPlan, FastMap, RoleValue};
@@ -16,6 +15,7 @@ use crate::measure::{
     DeriveOptions, DeriveReport, Period, RecordSetBuilder, RecordSets, derive_actuals,
     derive_grouped,
 };
+use crate::model::{Actual, Assignment, Inputs};
 use crate::model::{Aggregate, LinkScope};
 
 /// The org tree of one evaluation.

@@ -14,8 +14,8 @@
 #![allow(clippy::arithmetic_side_effects)]
 
 use crate::compile::CompiledPlan;
-use crate::evaluate::input::{Actual, Assignment, Inputs, TargetOverride};
 use crate::fixed::reference;
+use crate::model::{Actual, Assignment, Inputs, TargetOverride};
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use serde_json::{Value, json};

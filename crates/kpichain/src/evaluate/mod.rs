@@ -5,7 +5,6 @@ mod chain;
 #[cfg(test)]
 mod differential;
 mod explain;
-mod input;
 mod result;
 pub(crate) mod rules;
 mod subject;
@@ -13,7 +12,6 @@ mod table;
 mod total;
 
 pub use explain::{ExplainedAdjustment, ExplainedItem, ExplainedSegment, Explanation};
-pub use input::{Actual, Assignment, Inputs, TargetOverride, Unit};
 pub use result::{
     AdjustmentResult, AppliedVersion, Evaluation, ItemResult, ItemSource, ItemStatus, Segment,
     SubjectResult, VetoResult, Warning,

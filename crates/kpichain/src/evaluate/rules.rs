@@ -1,11 +1,11 @@
 //! Item scoring: from an actual (and the item's targets) to a raw score, per rule.
 
-use super::input::TargetOverride;
 use crate::compile::{CItem, CRule, FastRule};
 use crate::decimal::{
     self as dec, Arith, ArithmeticError, HUNDRED, RoundingMode, clamp, exact_product,
 };
 use crate::fixed::{self, Fx};
+use crate::model::TargetOverride;
 use crate::model::{Direction, Over, PerUnitBasis, RoundingPolicy};
 use rust_decimal::Decimal;
 

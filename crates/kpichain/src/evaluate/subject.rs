@@ -1,6 +1,5 @@
 //! One subject: its items scored in evaluation order, then weighted and totalled.
 
-use super::input::{Assignment, TargetOverride};
 use super::result::*;
 use super::rules::{self, Targets, targets_for};
 use super::table::{ItemNumbers, ItemOut, SubjectRow};
@@ -9,6 +8,7 @@ use crate::decimal::{ArithmeticError, clamp, round_fixed};
 use crate::error::Code;
 use crate::error::Issue;
 use crate::formula::{EvalFailure, Value, Var};
+use crate::model::{Assignment, TargetOverride};
 use crate::model::{MissingDataPolicy, RoundingPolicy};
 use rust_decimal::Decimal;
 use std::collections::HashMap;

@@ -6,11 +6,11 @@
 //! large batches: no allocation per subject or item (beyond the rare adjustment, veto,
 //! warning or source), and reading a row costs nothing until a value is asked for.
 
-use super::input::{Inputs, TargetOverride};
 use super::result::*;
 use super::rules::Targets;
 use crate::compile::{CGrade, CItem, CRole, CompiledPlan};
 use crate::measure::DeriveReport;
+use crate::model::{Inputs, TargetOverride};
 use rust_decimal::Decimal;
 use std::sync::Arc;
 
@@ -352,7 +352,7 @@ pub struct SubjectView<'t> {
 }
 
 impl<'t> SubjectView<'t> {
-    fn assignment(&self) -> Option<&'t super::input::Assignment> {
+    fn assignment(&self) -> Option<&'t crate::model::Assignment> {
         self.table
             .inputs
             .assignments

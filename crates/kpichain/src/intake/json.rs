@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use super::{Cell, Intake, Place};
 use crate::error::{Code, InputError, Issue, Path};
-use crate::evaluate::{Actual, Assignment, Inputs, TargetOverride, Unit};
+use crate::model::{Actual, Assignment, Inputs, TargetOverride, Unit};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

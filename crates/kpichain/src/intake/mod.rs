@@ -13,7 +13,7 @@ pub use rows::{ASSIGNMENT_FIELDS, IntakeBuilder, MAX_ISSUES};
 use std::sync::Arc;
 
 use crate::error::{InputError, Issue, Origin, Path, Segment};
-use crate::evaluate::Inputs;
+use crate::model::Inputs;
 
 /// Where one actual came from among the caller's rows.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -180,5 +180,14 @@ impl Intake {
             issue.origin.clone_from(&place.origin);
             issue.narrow_to_field();
         }
+    }
+}
+
+impl Inputs {
+    /// Reads inputs from JSON text (numbers or decimal strings, parsed exactly), through
+    /// [`Intake::from_json`](crate::Intake::from_json): `actuals` rows may be long or wide, and
+    /// a `null` value is no actual.
+    pub fn from_json(text: &str) -> Result<Inputs, InputError> {
+        Intake::from_json(text).map(Intake::into_inputs)
     }
 }

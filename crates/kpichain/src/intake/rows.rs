@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::{Cell, Intake, NumberProblem, Place, Rows};
 use crate::error::{Code, InputError, Issue, Origin, Path};
-use crate::evaluate::{Actual, Assignment, Inputs, TargetOverride, Unit};
+use crate::model::{Actual, Assignment, Inputs, TargetOverride, Unit};
 
 /// At most this many problems are listed; the rest are counted in one `too_many_errors`.
 pub const MAX_ISSUES: usize = 100;

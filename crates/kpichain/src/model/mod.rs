@@ -2,9 +2,11 @@
 //! plan format in every language. JSON and TOML text are accepted; numbers may be written as
 //! JSON numbers or as decimal strings and are parsed exactly, never through binary floats.
 
+mod input;
 mod link;
 mod rule;
 
+pub use input::{Actual, Assignment, Inputs, TargetOverride, Unit};
 pub use link::{Aggregate, LinkScope, RecordSetDecl, RoleVariant, Rollup, Source};
 pub use rule::{
     Band, BandsRule, DeductionRule, FormulaRule, LinearRule, LookupRow, LookupRule, Over,

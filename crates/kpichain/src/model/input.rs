@@ -6,8 +6,6 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crate::error::InputError;
-
 /// The inputs of one evaluation: assignments, actuals and optional per-subject targets.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -120,15 +118,6 @@ pub struct TargetOverride {
     /// The subject's stretch value.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stretch: Option<Decimal>,
-}
-
-impl Inputs {
-    /// Reads inputs from JSON text (numbers or decimal strings, parsed exactly), through
-    /// [`Intake::from_json`](crate::Intake::from_json): `actuals` rows may be long or wide, and
-    /// a `null` value is no actual.
-    pub fn from_json(text: &str) -> Result<Inputs, InputError> {
-        crate::intake::Intake::from_json(text).map(crate::intake::Intake::into_inputs)
-    }
 }
 
 /// Reads an id straight into an `Arc<str>`: one allocation, where serde's own impl goes
