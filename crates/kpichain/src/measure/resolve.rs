@@ -1123,3 +1123,67 @@ fn span_days(l: &Literal) -> Result<i32, String> {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+    use crate::measure::{Column, Field, parse_measures};
+
+    fn set(fields: &[(&str, FieldKind)]) -> RecordSet {
+        RecordSet::from_columns(
+            "orders",
+            fields
+                .iter()
+                .map(|(n, k)| (Field::new(*n, *k), Column::empty(*k)))
+                .collect(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn compiled_measures_bind_only_to_their_schemas() {
+        let measures = parse_measures(
+            r#"[{"indicator": "sales", "measure": {"records": "orders", "subject": "rep",
+              "time": "at", "filter": [{"field": "rep", "op": "in", "values": ["b", "a", "b"]}],
+              "value": {"type": "sum", "field": "amount"}}}]"#,
+        )
+        .unwrap();
+        let declared = set(&[
+            ("rep", FieldKind::Text),
+            ("at", FieldKind::Timestamp),
+            ("amount", FieldKind::Decimal),
+        ]);
+        let schemas = [("orders", declared.schema())];
+        let bases = ["indicators[3].measure".to_string()];
+        let compiled =
+            CompiledMeasures::compile(&measures, &bases, &schemas, UtcOffset::UTC, Vec::new())
+                .unwrap();
+        let mut sets = RecordSets::new();
+        sets.insert(declared.clone()).unwrap();
+        let bound = compiled.bind(&sets).unwrap();
+        assert_eq!(bound.nodes.len(), 1);
+        assert_eq!(bound.subject_columns.len(), 1);
+        let Node::Leaf(leaf) = &bound.nodes[0] else {
+            unreachable!()
+        };
+        assert_eq!(leaf.path, "indicators[3].measure.value");
+        let mut other = RecordSets::new();
+        other
+            .insert(set(&[
+                ("at", FieldKind::Timestamp),
+                ("rep", FieldKind::Text),
+                ("amount", FieldKind::Decimal),
+            ]))
+            .unwrap();
+        assert!(compiled.bind(&other).is_none());
+        assert!(compiled.bind(&RecordSets::new()).is_none());
+        let issues = CompiledMeasures::compile(&measures, &bases, &[], UtcOffset::UTC, Vec::new())
+            .unwrap_err();
+        assert_eq!(issues[0].path.to_string(), "indicators[3].measure.records");
+        assert_eq!(
+            issues[0].message,
+            "there is no record set 'orders' (given: none)"
+        );
+    }
+}
