@@ -182,3 +182,99 @@ fn a_missing_sourced_value_names_where_it_was_read() {
         ]
     );
 }
+
+/// The plan's measures are compiled once against the declared record sets; record sets of
+/// another shape (fields reordered, a field missing) are compiled for on the fly, with the
+/// same results, and the same errors as the measures on their own give.
+#[test]
+fn record_sets_of_another_shape_than_declared_derive_the_same() {
+    use kpichain::measure::{Field, FieldKind, RecordSet};
+    let plan = CompiledPlan::from_text(
+        r#"{"id": "p", "version": "1", "time_zone": "+08:00", "missing_data": "zero",
+      "records": [{"name": "orders", "fields": [
+        {"name": "rep", "kind": "text"}, {"name": "amount", "kind": "decimal"},
+        {"name": "at", "kind": "timestamp"}, {"name": "status", "kind": "text"}]}],
+      "indicators": [
+        {"id": "sales", "name": "sales", "measure": {"records": "orders", "subject": "rep",
+          "time": "at", "filter": [{"field": "status", "op": "in", "values": ["ok", "late"]}],
+          "value": {"type": "sum", "field": "amount"}}},
+        {"id": "late", "name": "late", "measure": {"records": "orders", "subject": "rep",
+          "time": "at", "value": {"type": "share", "condition": [
+            {"field": "status", "op": "eq", "value": "late"}]}, "scale": 2}}],
+      "roles": [{"id": "rep", "name": "rep", "items": [
+        {"indicator": "sales", "weight": 50, "target": 100, "rule": {"type": "ratio", "cap": 200}},
+        {"indicator": "late", "weight": 50, "target": 10,
+         "rule": {"type": "ratio", "cap": 200}}]}],
+      "grades": [{"grade": "A", "coefficient": 1}]}"#,
+    )
+    .unwrap();
+    let mut builder = plan.record_builder("orders").unwrap();
+    for row in [
+        ["R1", "80", "2022-03-02 10:00", "ok"],
+        ["R1", "20", "2022-03-03 10:00", "late"],
+        ["R1", "50", "2022-03-04 10:00", "void"],
+        ["R2", "10", "2022-03-05 10:00", "void"],
+    ] {
+        builder.push_row(&row, None);
+    }
+    let declared = builder.finish();
+    let inputs = Inputs::from_json(
+        r#"{"period": "2022-03", "assignments": [
+        {"subject": "R1", "role": "rep"}, {"subject": "R2", "role": "rep"}]}"#,
+    )
+    .unwrap();
+    let sets = |set: RecordSet| {
+        let mut sets = RecordSets::new();
+        sets.insert(set).unwrap();
+        sets
+    };
+    let shaped = |fields: &[(&str, FieldKind)]| {
+        RecordSet::from_columns(
+            "orders",
+            fields
+                .iter()
+                .map(|(name, kind)| {
+                    (
+                        Field::new(*name, *kind),
+                        declared.column(name).unwrap().clone(),
+                    )
+                })
+                .collect(),
+        )
+        .unwrap()
+    };
+    let e = plan
+        .evaluate_records(&inputs, &sets(declared.clone()))
+        .unwrap();
+    let r1 = e.results.iter().find(|r| &*r.subject == "R1").unwrap();
+    let item = |k: &str| r1.items.iter().find(|i| &*i.item == k).unwrap().actual;
+    assert_eq!(item("sales").unwrap().to_string(), "100");
+    assert_eq!(item("late").unwrap().to_string(), "33.33");
+    let d = e.derivation.as_ref().unwrap();
+    assert_eq!(d.measures[1].path.to_string(), "indicators[1].measure");
+
+    // Reordered fields: compiled on the fly, the same result.
+    let reordered = shaped(&[
+        ("status", FieldKind::Text),
+        ("at", FieldKind::Timestamp),
+        ("amount", FieldKind::Decimal),
+        ("rep", FieldKind::Text),
+    ]);
+    assert_eq!(plan.evaluate_records(&inputs, &sets(reordered)).unwrap(), e);
+
+    // A field missing: today's error, at the measure's own path.
+    let missing = shaped(&[
+        ("rep", FieldKind::Text),
+        ("at", FieldKind::Timestamp),
+        ("status", FieldKind::Text),
+    ]);
+    let err = plan
+        .evaluate_records(&inputs, &sets(missing))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("measures[0].measure.value.field"), "{err}");
+    assert!(
+        err.contains("record set 'orders' has no field 'amount'"),
+        "{err}"
+    );
+}

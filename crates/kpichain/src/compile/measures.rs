@@ -13,12 +13,10 @@ pub(super) fn build_measures(
 ) -> (
     Vec<crate::measure::MeasureDef>,
     Vec<(String, crate::measure::Schema)>,
+    crate::measure::PlanMeasures,
 ) {
-    use crate::measure::{
-        Column, DeriveOptions, MeasureDef, RecordSet, RecordSets, Schema, UtcOffset,
-    };
+    use crate::measure::{CompiledMeasures, MeasureDef, PlanMeasures, Schema, UtcOffset};
     let mut schemas = Vec::with_capacity(plan.records.len());
-    let mut sets = RecordSets::new();
     for (i, decl) in plan.records.iter().enumerate() {
         let path = format!("records[{i}]");
         let fresh = || {
@@ -37,18 +35,7 @@ pub(super) fn build_measures(
             continue;
         }
         match Schema::new(decl.fields.clone()) {
-            Ok(schema) => {
-                // An empty record set of this shape lets the measures be checked now.
-                let columns = decl
-                    .fields
-                    .iter()
-                    .map(|f| (f.clone(), Column::empty(f.kind)))
-                    .collect();
-                if let Ok(set) = RecordSet::from_columns(decl.name.clone(), columns) {
-                    let _ = sets.insert(set);
-                }
-                schemas.push((decl.name.clone(), schema));
-            }
+            Ok(schema) => schemas.push((decl.name.clone(), schema)),
             Err(e) => {
                 for issue in e.issues {
                     issues.push(
@@ -72,7 +59,7 @@ pub(super) fn build_measures(
         }
     }
     if measures.is_empty() {
-        return (measures, schemas);
+        return (measures, schemas, PlanMeasures::default());
     }
     let tz = match plan.time_zone {
         Some(tz) => tz,
@@ -85,17 +72,32 @@ pub(super) fn build_measures(
             UtcOffset::UTC
         }
     };
-    let Ok(period) = crate::measure::Period::month(2000, 1) else {
-        return (measures, schemas);
-    };
-    if let Err(e) =
-        crate::measure::derive_actuals(&measures, &sets, &period, &DeriveOptions::new(tz))
-    {
-        for issue in e.issues {
-            let path = crate::measure::plan_path(&issue.path, &owners);
-            issues.push(issue.code, path, issue.message);
+    // Checked against the declared schemas, and kept for evaluation.
+    for (k, d) in measures.iter().enumerate() {
+        if measures.iter().take(k).any(|e| e.indicator == d.indicator) {
+            let i = owners.get(k).copied().unwrap_or_default();
+            issues.push(
+                Code::DuplicateMeasure,
+                format!("indicators[{i}].measure.indicator"),
+                format!("indicator '{}' has more than one measure", d.indicator),
+            );
         }
     }
+    let bases: Vec<String> = owners
+        .iter()
+        .map(|i| format!("indicators[{i}].measure"))
+        .collect();
+    let declared: Vec<(&str, &Schema)> = schemas.iter().map(|(n, s)| (n.as_str(), s)).collect();
+    let subjects = crate::measure::subject_fields(&measures);
+    let compiled = match CompiledMeasures::compile(&measures, &bases, &declared, tz, subjects) {
+        Ok(c) => c,
+        Err(found) => {
+            for issue in found {
+                issues.push(issue.code, issue.path, issue.message);
+            }
+            CompiledMeasures::default()
+        }
+    };
     let _ = indicator_index;
-    (measures, schemas)
+    (measures, schemas, PlanMeasures { compiled, owners })
 }

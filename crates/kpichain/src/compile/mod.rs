@@ -48,6 +48,8 @@ pub struct CompiledPlan {
     pub(crate) measures: Vec<crate::measure::MeasureDef>,
     /// The declared record sets' schemas.
     pub(crate) record_schemas: Vec<(String, crate::measure::Schema)>,
+    /// The measures compiled against the declared record sets.
+    pub(crate) compiled_measures: crate::measure::PlanMeasures,
 }
 
 impl CompiledPlan {
@@ -80,6 +82,7 @@ impl CompiledPlan {
             levels,
             measures,
             record_schemas,
+            compiled_measures,
         } = compiled;
         let any_source = roles.iter().any(|r| !r.sourced.is_empty());
         let fingerprint = fingerprint(&plan);
@@ -95,6 +98,7 @@ impl CompiledPlan {
             any_source,
             measures,
             record_schemas,
+            compiled_measures,
         })
     }
 
@@ -137,6 +141,7 @@ struct Built {
     levels: Vec<usize>,
     measures: Vec<crate::measure::MeasureDef>,
     record_schemas: Vec<(String, crate::measure::Schema)>,
+    compiled_measures: crate::measure::PlanMeasures,
 }
 
 fn build(plan: &Plan, issues: &mut Issues) -> Built {
@@ -177,7 +182,8 @@ fn build(plan: &Plan, issues: &mut Issues) -> Built {
     }
     let variants = variants::build_variants(&ctx, &grades, &mut roles, &mut links, issues);
     let levels = links::link_levels(plan, &links, issues);
-    let (measures, record_schemas) = measures::build_measures(plan, &indicator_index, issues);
+    let (measures, record_schemas, compiled_measures) =
+        measures::build_measures(plan, &indicator_index, issues);
     Built {
         indicator_index,
         role_index,
@@ -187,5 +193,6 @@ fn build(plan: &Plan, issues: &mut Issues) -> Built {
         levels,
         measures,
         record_schemas,
+        compiled_measures,
     }
 }

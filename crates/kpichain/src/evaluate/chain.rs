@@ -12,8 +12,7 @@ use super::subject::SubjectSlot;
 use crate::compile::{CSource, CompiledPlan, FastMap, RoleValue};
 use crate::error::Issue;
 use crate::measure::{
-    DeriveOptions, DeriveReport, Period, RecordSetBuilder, RecordSets, derive_actuals,
-    derive_grouped,
+    DeriveOptions, DeriveReport, Period, RecordSetBuilder, RecordSets, derive_grouped, derive_plan,
 };
 use crate::model::{Actual, Assignment, Inputs};
 use crate::model::{Aggregate, LinkScope};
@@ -309,7 +308,8 @@ impl<'a> Chain<'a> {
                 .unwrap_or(crate::measure::UtcOffset::UTC),
         );
         options.bad_records = plan.plan.bad_records;
-        let derived = match derive_actuals(&plan.measures, records, &period, &options) {
+        let compiled = &plan.compiled_measures;
+        let derived = match derive_plan(compiled, &plan.measures, records, &period, &options) {
             Ok(d) => d,
             Err(e) => {
                 issues.extend(e.issues);
@@ -358,7 +358,14 @@ impl<'a> Chain<'a> {
                 if groups.is_empty() {
                     continue;
                 }
-                match derive_grouped(&plan.measures, records, &period, &options, Some(&groups)) {
+                match derive_grouped(
+                    &plan.measures,
+                    records,
+                    &period,
+                    &options,
+                    Some(&groups),
+                    Some(compiled),
+                ) {
                     Ok(d) => {
                         for a in d.actuals {
                             if let Some(ind) = ind_of(&a.indicator) {
@@ -379,22 +386,7 @@ impl<'a> Chain<'a> {
             }
         }
         self.derived = derived.actuals;
-        // Name the measures where the plan has them: `measures[k]…` → `indicators[i].measure…`.
-        let owners: Vec<usize> = plan
-            .plan
-            .indicators
-            .iter()
-            .enumerate()
-            .filter(|(_, i)| i.measure.is_some())
-            .map(|(i, _)| i)
-            .collect();
-        let mut report = derived.report;
-        for m in &mut report.measures {
-            m.path = crate::measure::plan_path(&m.path, &owners);
-            for n in &mut m.notes {
-                n.path = crate::measure::plan_path(&n.path, &owners);
-            }
-        }
+        let report = derived.report;
         self.report = Some(report);
     }
 

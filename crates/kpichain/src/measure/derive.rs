@@ -5,12 +5,12 @@ use rust_decimal::Decimal;
 
 use super::def::MeasureDef;
 use super::exec::{MeasureState, NO_SUBJECT, Run, Val, Why};
-use super::records::{Column, ColumnData, FastMap, RecordSets, TextColumn};
+use super::records::{Column, ColumnData, FastMap, RecordSets, Schema, TextColumn};
 use super::report::{
     BadRecordPolicy, DeriveOptions, DeriveReport, Derived, MeasureNote, MeasureReport,
     RecordSetReport,
 };
-use super::resolve::Resolver;
+use super::resolve::{Bound, CompiledMeasures};
 use super::time::Period;
 use crate::Actual;
 use crate::decimal::round_fixed;
@@ -31,7 +31,18 @@ pub fn derive_actuals(
     period: &Period,
     options: &DeriveOptions,
 ) -> Result<Derived, InputError> {
-    derive_plain(measures, records, period, options)
+    derive_plain(measures, records, period, options, None)
+}
+
+/// [`derive_actuals`] for a plan's measures, compiled once.
+pub(crate) fn derive_plan(
+    plan: &PlanMeasures,
+    measures: &[MeasureDef],
+    records: &RecordSets,
+    period: &Period,
+    options: &DeriveOptions,
+) -> Result<Derived, InputError> {
+    derive_plain(measures, records, period, options, Some(plan))
 }
 
 /// Like [`derive_actuals`], with the records of each subject counted for the group `groups`
@@ -44,15 +55,23 @@ pub(crate) fn derive_grouped(
     period: &Period,
     options: &DeriveOptions,
     groups: Option<&FastMap<&str, &str>>,
+    plan: Option<&PlanMeasures>,
 ) -> Result<Derived, InputError> {
     let Some(groups) = groups else {
-        return derive_plain(measures, records, period, options);
+        return derive_plain(measures, records, period, options, plan);
     };
-    let fields = subject_fields(measures);
+    let computed;
+    let fields = match plan {
+        Some(p) => &p.compiled.subjects,
+        None => {
+            computed = subject_fields(measures);
+            &computed
+        }
+    };
     let mut regrouped = RecordSets::new();
     for set in records.iter() {
         let mut set = set.clone();
-        for (set_name, field) in &fields {
+        for (set_name, field) in fields {
             if set_name != set.name() {
                 continue;
             }
@@ -68,11 +87,11 @@ pub(crate) fn derive_grouped(
         }
         regrouped.insert(set)?;
     }
-    derive_plain(measures, &regrouped, period, options)
+    derive_plain(measures, &regrouped, period, options, plan)
 }
 
 /// Every (record set, subject field) pair the measures may read.
-fn subject_fields(measures: &[MeasureDef]) -> Vec<(String, String)> {
+pub(crate) fn subject_fields(measures: &[MeasureDef]) -> Vec<(String, String)> {
     fn walk(v: &serde_json::Value, set: &str, subject: &str, out: &mut Vec<(String, String)>) {
         match v {
             serde_json::Value::Object(map) => {
@@ -137,11 +156,44 @@ fn regroup(column: &TextColumn, groups: &FastMap<&str, &str>) -> TextColumn {
     TextColumn { codes, dictionary }
 }
 
+/// A plan's measures: compiled once against the declared record sets, and per measure the
+/// indicator declaring it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct PlanMeasures {
+    pub(crate) compiled: CompiledMeasures,
+    pub(crate) owners: Vec<usize>,
+}
+
+/// Where measure `i` is: `indicators[j]` in a plan, `measures[i]` on its own.
+fn base(plan: Option<&PlanMeasures>, i: usize) -> String {
+    match plan.map(|p| p.owners.get(i)) {
+        Some(Some(j)) => format!("indicators[{j}]"),
+        _ => format!("measures[{i}]"),
+    }
+}
+
+/// Derives with the plan's compiled measures when given; problems are reported as the
+/// measures on their own report them (`measures[k]…`).
 fn derive_plain(
     measures: &[MeasureDef],
     records: &RecordSets,
     period: &Period,
     options: &DeriveOptions,
+    plan: Option<&PlanMeasures>,
+) -> Result<Derived, InputError> {
+    match plan {
+        Some(p) => derive_with(measures, records, period, options, Some(p))
+            .or_else(|_| derive_with(measures, records, period, options, None)),
+        None => derive_with(measures, records, period, options, None),
+    }
+}
+
+fn derive_with(
+    measures: &[MeasureDef],
+    records: &RecordSets,
+    period: &Period,
+    options: &DeriveOptions,
+    plan: Option<&PlanMeasures>,
 ) -> Result<Derived, InputError> {
     let tz = options.time_zone;
     let mut issues = Vec::new();
@@ -180,19 +232,40 @@ fn derive_plain(
             }
         }
     }
-    let mut resolver = Resolver::new(records, tz);
-    let nodes: Vec<_> = measures
-        .iter()
-        .enumerate()
-        .map(|(i, d)| resolver.measure(&d.measure, &format!("measures[{i}].measure")))
-        .collect();
-    issues.append(&mut resolver.issues);
+    // The plan's measures, compiled once, bind to record sets of the declared schemas;
+    // others are compiled now against the given schemas.
+    let fresh: CompiledMeasures;
+    let bound = match plan.and_then(|p| p.compiled.bind(records)) {
+        Some(bound) => bound,
+        None => {
+            let bases: Vec<String> = (0..measures.len())
+                .map(|i| format!("{}.measure", base(plan, i)))
+                .collect();
+            let schemas: Vec<(&str, &Schema)> =
+                records.iter().map(|s| (s.name(), s.schema())).collect();
+            fresh = match CompiledMeasures::compile(measures, &bases, &schemas, tz, Vec::new()) {
+                Ok(c) => c,
+                Err(mut found) => {
+                    issues.append(&mut found);
+                    return Err(InputError { issues });
+                }
+            };
+            match fresh.bind(records) {
+                Some(bound) => bound,
+                None => return Err(InputError { issues }),
+            }
+        }
+    };
+    let Bound {
+        nodes,
+        subject_columns,
+    } = bound;
     if !issues.is_empty() {
         return Err(InputError { issues });
     }
 
     let listed = options.subjects.as_deref();
-    let (names, maps) = subject_space(&resolver.subject_columns, listed);
+    let (names, maps) = subject_space(&subject_columns, listed);
     let mut order: Vec<usize> = (0..names.len()).collect();
     if listed.is_none() {
         order.sort_unstable_by_key(|&g| names.get(g).copied().unwrap_or(""));
@@ -202,7 +275,6 @@ fn derive_plain(
     let mut actuals = Vec::new();
     let mut reports = Vec::with_capacity(measures.len());
     for (i, (def, node)) in measures.iter().zip(&nodes).enumerate() {
-        let Some(node) = node else { continue };
         let mut state = MeasureState {
             active: vec![false; run.names.len()],
             notes: Vec::new(),
@@ -238,12 +310,12 @@ fn derive_plain(
             }
         }
         without.sort();
-        let path = format!("measures[{i}]");
+        let path = base(plan, i);
         let mut notes: Vec<MeasureNote> = without
             .into_iter()
             .map(|(why, subjects)| MeasureNote {
                 code: why.code(),
-                path: format!("{path}.measure.value").into(),
+                path: format!("{}.measure.value", base(plan, i)).into(),
                 period: Some(*period),
                 records: 0,
                 message: format!(
@@ -258,7 +330,10 @@ fn derive_plain(
         notes.append(&mut state.notes);
         reports.push(MeasureReport {
             indicator: def.indicator.clone(),
-            path: path.into(),
+            path: match plan {
+                Some(_) => format!("{path}.measure").into(),
+                None => path.into(),
+            },
             actuals: actuals.len().saturating_sub(before),
             notes,
         });

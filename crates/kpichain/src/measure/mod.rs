@@ -71,7 +71,7 @@ pub use def::{
     Literal, Measure, MeasureDef, RatioCalc, ShareCalc, Statistic, measures_schema, parse_measures,
 };
 pub use derive::derive_actuals;
-pub(crate) use derive::derive_grouped;
+pub(crate) use derive::{PlanMeasures, derive_grouped, derive_plan, subject_fields};
 pub use records::{
     BadRecord, CellProblem, Column, Field, FieldKind, RecordSet, RecordSets, Schema, TextColumn,
 };
@@ -80,28 +80,5 @@ pub use report::{
     RecordSetReport,
 };
 pub use request::{DeriveRequest, RowSet, derive_json, derive_request};
+pub(crate) use resolve::CompiledMeasures;
 pub use time::{Period, PeriodKind, UtcOffset, parse_boolean, parse_date, parse_timestamp};
-
-/// A measure's path in a plan: `measures[k].measure.value` (the measure engine's own list)
-/// → `indicators[i].measure.value`, where `owners[k]` is the indicator `i` that declares
-/// measure `k`. Other paths are returned unchanged.
-pub(crate) fn plan_path(path: &crate::error::Path, owners: &[usize]) -> crate::error::Path {
-    use crate::error::{Path, Segment};
-    match path.segments() {
-        [Segment::Key(list), Segment::Index(k), rest @ ..] if &**list == "measures" => {
-            let Some(&i) = owners.get(*k) else {
-                return path.clone();
-            };
-            let rest = match rest {
-                [Segment::Key(m), tail @ ..] if &**m == "measure" => tail,
-                _ => rest,
-            };
-            Path::root()
-                .key("indicators")
-                .index(i)
-                .key("measure")
-                .join(&Path::from(rest.to_vec()))
-        }
-        _ => path.clone(),
-    }
-}

@@ -1,12 +1,13 @@
-//! Resolving measure definitions against the record sets: every name becomes a column
-//! reference and every literal a typed value, and every problem is reported at once.
+//! Compiling measure definitions against record set schemas (every name becomes a field
+//! index and every literal a typed value, and every problem is reported at once), and
+//! binding compiled measures to the columns of record sets of those schemas.
 
 use crate::error::Code;
 use rust_decimal::Decimal;
 use std::cmp::Ordering;
 
-use super::def::{Calc, CompareOp, Condition, GrowthBase, Literal, Measure, Statistic};
-use super::records::{ColumnData, FastMap, FieldKind, RecordSet, RecordSets, TextColumn, Values};
+use super::def::{Calc, CompareOp, Condition, GrowthBase, Literal, Measure, MeasureDef, Statistic};
+use super::records::{ColumnData, FieldKind, RecordSet, RecordSets, Schema, TextColumn, Values};
 use super::time::{
     UtcOffset, parse_boolean, parse_date, parse_span_days, parse_span_micros, parse_timestamp,
 };
@@ -39,7 +40,7 @@ impl Cmp {
 }
 
 /// A test of one field against literals.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) enum Test<T> {
     Cmp(Cmp, T),
     In(Vec<T>),
@@ -129,13 +130,324 @@ pub(crate) enum Node<'a> {
     },
 }
 
-/// Resolves names while collecting every problem.
-pub(crate) struct Resolver<'a> {
-    sets: &'a RecordSets,
-    tz: UtcOffset,
-    pub(crate) issues: Vec<Issue>,
+/// A test of one field, compiled against a schema: the field's index and typed literals.
+#[derive(Debug, Clone)]
+pub(crate) enum CPred {
+    /// A text field compared with a literal.
+    TextCmp(usize, Cmp, String),
+    /// A text field in (or, negated, not in) a list of literals, sorted and unique.
+    TextIn(usize, Vec<String>, bool),
+    /// A text field tested for a missing value (`true`) or a present one.
+    TextNull(usize, bool),
+    Decimal(usize, Test<Decimal>),
+    Timestamp(usize, Test<i64>),
+    Date(usize, Test<i32>),
+    Boolean(usize, Test<bool>),
+    TextFields(usize, usize, Cmp),
+    DecimalFields(usize, usize, Cmp, Decimal),
+    TimestampFields(usize, usize, Cmp, i64),
+    DateFields(usize, usize, Cmp, i32),
+    BooleanFields(usize, usize, Cmp),
+}
+
+/// What a compiled leaf computes per subject; fields by index.
+#[derive(Debug, Clone)]
+pub(crate) enum CAgg {
+    Count,
+    Sum(usize),
+    Avg(usize),
+    Min(usize),
+    Max(usize),
+    Distinct(usize),
+    Share(Vec<CPred>),
+    /// From, to, whether both are dates (else timestamps), and the statistic.
+    Duration(usize, usize, bool, Statistic),
+}
+
+/// One aggregation over one record set, compiled against its schema.
+#[derive(Debug, Clone)]
+pub(crate) struct CLeaf {
+    path: String,
+    /// Index of the record set among the schemas compiled against.
+    set: usize,
+    subject_field: String,
+    subject: usize,
+    time_field: String,
+    time: usize,
+    filter: Vec<CPred>,
+    field: Option<String>,
+    agg: CAgg,
+}
+
+/// A compiled calculation.
+#[derive(Debug, Clone)]
+pub(crate) enum CNode {
+    Leaf(Box<CLeaf>),
+    Ratio {
+        path: String,
+        numerator: Box<CNode>,
+        denominator: Box<CNode>,
+        percent: bool,
+    },
+    Growth {
+        path: String,
+        of: Box<CNode>,
+        base: GrowthBase,
+    },
+}
+
+/// Measures compiled against record set schemas: bound cheaply to record sets of those
+/// schemas.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct CompiledMeasures {
+    /// The record sets compiled against, by name, with their schemas.
+    sets: Vec<(String, Schema)>,
+    /// One node per measure.
+    nodes: Vec<CNode>,
+    /// Every (record set, subject field) pair the measures may read.
+    pub(crate) subjects: Vec<(String, String)>,
+}
+
+/// Compiled measures bound to record columns.
+pub(crate) struct Bound<'a> {
+    pub(crate) nodes: Vec<Node<'a>>,
     /// Distinct subject columns, compared by address.
     pub(crate) subject_columns: Vec<&'a TextColumn>,
+}
+
+impl CompiledMeasures {
+    /// Compiles `measures` against `sets`, the measure `k` at `bases[k]` (e.g.
+    /// `indicators[i].measure`). Every problem is reported at once, in order.
+    pub(crate) fn compile(
+        measures: &[MeasureDef],
+        bases: &[String],
+        sets: &[(&str, &Schema)],
+        tz: UtcOffset,
+        subjects: Vec<(String, String)>,
+    ) -> Result<CompiledMeasures, Vec<Issue>> {
+        let mut compiler = Compiler {
+            sets,
+            tz,
+            issues: Vec::new(),
+        };
+        let nodes: Vec<Option<CNode>> = measures
+            .iter()
+            .zip(bases)
+            .map(|(d, base)| compiler.measure(&d.measure, base))
+            .collect();
+        if !compiler.issues.is_empty() {
+            return Err(compiler.issues);
+        }
+        let nodes: Option<Vec<CNode>> = nodes.into_iter().collect();
+        let Some(nodes) = nodes else {
+            return Err(Vec::new());
+        };
+        Ok(CompiledMeasures {
+            sets: sets
+                .iter()
+                .map(|(n, s)| ((*n).to_string(), (*s).clone()))
+                .collect(),
+            nodes,
+            subjects,
+        })
+    }
+
+    /// Binds the measures to `records`; `None` when a record set they read is missing or
+    /// has another schema than the one compiled against.
+    pub(crate) fn bind<'a>(&'a self, records: &'a RecordSets) -> Option<Bound<'a>> {
+        let sets: Vec<Option<&'a RecordSet>> = self
+            .sets
+            .iter()
+            .map(|(name, schema)| records.get(name).filter(|s| s.schema() == schema))
+            .collect();
+        let mut bound = Bound {
+            nodes: Vec::with_capacity(self.nodes.len()),
+            subject_columns: Vec::new(),
+        };
+        for node in &self.nodes {
+            let node = bind_node(node, &sets, &mut bound.subject_columns)?;
+            bound.nodes.push(node);
+        }
+        Some(bound)
+    }
+}
+
+fn bind_node<'a>(
+    node: &'a CNode,
+    sets: &[Option<&'a RecordSet>],
+    subject_columns: &mut Vec<&'a TextColumn>,
+) -> Option<Node<'a>> {
+    Some(match node {
+        CNode::Ratio {
+            path,
+            numerator,
+            denominator,
+            percent,
+        } => {
+            let numerator = bind_node(numerator, sets, subject_columns)?;
+            let denominator = bind_node(denominator, sets, subject_columns)?;
+            Node::Ratio {
+                path: path.clone(),
+                numerator: Box::new(numerator),
+                denominator: Box::new(denominator),
+                percent: *percent,
+            }
+        }
+        CNode::Growth { path, of, base } => Node::Growth {
+            path: path.clone(),
+            of: Box::new(bind_node(of, sets, subject_columns)?),
+            base: *base,
+        },
+        CNode::Leaf(leaf) => {
+            let set = (*sets.get(leaf.set)?)?;
+            let col = |i: usize| set.columns.get(i).map(|c| &c.data);
+            let subject = match col(leaf.subject)? {
+                ColumnData::Text(c) => c,
+                _ => return None,
+            };
+            let time = match col(leaf.time)? {
+                ColumnData::Timestamp(v) => TimeCol::Timestamp(v),
+                ColumnData::Date(v) => TimeCol::Date(v),
+                _ => return None,
+            };
+            let filter = bind_preds(&leaf.filter, set)?;
+            let decimals = |i: usize| match col(i) {
+                Some(ColumnData::Decimal(v)) => Some(v),
+                _ => None,
+            };
+            let agg = match &leaf.agg {
+                CAgg::Count => Agg::Count,
+                CAgg::Sum(i) => Agg::Sum(decimals(*i)?),
+                CAgg::Avg(i) => Agg::Avg(decimals(*i)?),
+                CAgg::Min(i) => Agg::Min(decimals(*i)?),
+                CAgg::Max(i) => Agg::Max(decimals(*i)?),
+                CAgg::Distinct(i) => Agg::Distinct(col(*i)?),
+                CAgg::Share(preds) => Agg::Share(bind_preds(preds, set)?),
+                CAgg::Duration(from, to, dates, statistic) => {
+                    let ends = match (col(*from)?, col(*to)?, dates) {
+                        (ColumnData::Timestamp(a), ColumnData::Timestamp(b), false) => {
+                            Ends::Timestamps(a, b)
+                        }
+                        (ColumnData::Date(a), ColumnData::Date(b), true) => Ends::Dates(a, b),
+                        _ => return None,
+                    };
+                    Agg::Duration(ends, *statistic)
+                }
+            };
+            let subject_column = match subject_columns
+                .iter()
+                .position(|c| std::ptr::eq(*c, subject))
+            {
+                Some(i) => i,
+                None => {
+                    subject_columns.push(subject);
+                    subject_columns.len().saturating_sub(1)
+                }
+            };
+            Node::Leaf(Box::new(Leaf {
+                path: leaf.path.clone(),
+                set,
+                subject_field: &leaf.subject_field,
+                subject,
+                subject_column,
+                time_field: &leaf.time_field,
+                time,
+                filter,
+                field: leaf.field.as_deref(),
+                agg,
+            }))
+        }
+    })
+}
+
+fn bind_preds<'a>(preds: &'a [CPred], set: &'a RecordSet) -> Option<Vec<Pred<'a>>> {
+    preds.iter().map(|p| bind_pred(p, set)).collect()
+}
+
+fn bind_pred<'a>(pred: &'a CPred, set: &'a RecordSet) -> Option<Pred<'a>> {
+    let col = |i: usize| set.columns.get(i).map(|c| &c.data);
+    let text = |i: usize| match col(i) {
+        Some(ColumnData::Text(c)) => Some(c),
+        _ => None,
+    };
+    Some(match pred {
+        CPred::TextCmp(i, cmp, lit) => {
+            let c = text(*i)?;
+            Pred::Text {
+                codes: &c.codes,
+                accept: c
+                    .dictionary
+                    .iter()
+                    .map(|s| cmp.holds((**s).cmp(lit.as_str())))
+                    .collect(),
+                null: false,
+            }
+        }
+        CPred::TextIn(i, list, negate) => {
+            let c = text(*i)?;
+            Pred::Text {
+                codes: &c.codes,
+                accept: c
+                    .dictionary
+                    .iter()
+                    .map(|s| list.binary_search_by(|x| x.as_str().cmp(s)).is_ok() != *negate)
+                    .collect(),
+                null: false,
+            }
+        }
+        CPred::TextNull(i, want_null) => {
+            let c = text(*i)?;
+            Pred::Text {
+                codes: &c.codes,
+                accept: vec![!*want_null; c.dictionary.len()],
+                null: *want_null,
+            }
+        }
+        CPred::Decimal(i, t) => match col(*i)? {
+            ColumnData::Decimal(v) => Pred::Decimal(v, t.clone()),
+            _ => return None,
+        },
+        CPred::Timestamp(i, t) => match col(*i)? {
+            ColumnData::Timestamp(v) => Pred::Timestamp(v, t.clone()),
+            _ => return None,
+        },
+        CPred::Date(i, t) => match col(*i)? {
+            ColumnData::Date(v) => Pred::Date(v, t.clone()),
+            _ => return None,
+        },
+        CPred::Boolean(i, t) => match col(*i)? {
+            ColumnData::Boolean(v) => Pred::Boolean(v, t.clone()),
+            _ => return None,
+        },
+        CPred::TextFields(a, b, cmp) => Pred::TextFields(text(*a)?, text(*b)?, *cmp),
+        CPred::DecimalFields(a, b, cmp, plus) => match (col(*a)?, col(*b)?) {
+            (ColumnData::Decimal(a), ColumnData::Decimal(b)) => {
+                Pred::DecimalFields(a, b, *cmp, *plus)
+            }
+            _ => return None,
+        },
+        CPred::TimestampFields(a, b, cmp, plus) => match (col(*a)?, col(*b)?) {
+            (ColumnData::Timestamp(a), ColumnData::Timestamp(b)) => {
+                Pred::TimestampFields(a, b, *cmp, *plus)
+            }
+            _ => return None,
+        },
+        CPred::DateFields(a, b, cmp, plus) => match (col(*a)?, col(*b)?) {
+            (ColumnData::Date(a), ColumnData::Date(b)) => Pred::DateFields(a, b, *cmp, *plus),
+            _ => return None,
+        },
+        CPred::BooleanFields(a, b, cmp) => match (col(*a)?, col(*b)?) {
+            (ColumnData::Boolean(a), ColumnData::Boolean(b)) => Pred::BooleanFields(a, b, *cmp),
+            _ => return None,
+        },
+    })
+}
+
+/// Compiles measures against schemas while collecting every problem.
+struct Compiler<'s> {
+    sets: &'s [(&'s str, &'s Schema)],
+    tz: UtcOffset,
+    issues: Vec<Issue>,
 }
 
 /// The measure-level defaults a leaf inherits.
@@ -155,16 +467,7 @@ struct Own<'a> {
     filter: &'a [Condition],
 }
 
-impl<'a> Resolver<'a> {
-    pub(crate) fn new(sets: &'a RecordSets, tz: UtcOffset) -> Resolver<'a> {
-        Resolver {
-            sets,
-            tz,
-            issues: Vec::new(),
-            subject_columns: Vec::new(),
-        }
-    }
-
+impl Compiler<'_> {
     fn issue(
         &mut self,
         code: Code,
@@ -174,8 +477,12 @@ impl<'a> Resolver<'a> {
         self.issues.push(Issue::new(code, path, message));
     }
 
-    /// Resolves one measure at `path` (`measures[i].measure`).
-    pub(crate) fn measure(&mut self, m: &'a Measure, path: &str) -> Option<Node<'a>> {
+    fn set(&self, name: &str) -> Option<usize> {
+        self.sets.iter().position(|(n, _)| *n == name)
+    }
+
+    /// Compiles one measure at `path` (`indicators[i].measure`, `measures[k].measure`).
+    fn measure(&mut self, m: &Measure, path: &str) -> Option<CNode> {
         if let Some(scale) = m.scale.filter(|s| *s > 28) {
             self.issue(
                 Code::BadScale,
@@ -184,7 +491,7 @@ impl<'a> Resolver<'a> {
             );
         }
         let mut ok = true;
-        if self.sets.get(&m.records).is_none() {
+        if self.set(&m.records).is_none() {
             self.unknown_set(&m.records, format!("{path}.records"));
             ok = false;
         }
@@ -200,7 +507,7 @@ impl<'a> Resolver<'a> {
     }
 
     fn unknown_set(&mut self, name: &str, path: String) {
-        let known: Vec<&str> = self.sets.iter().map(|s| s.name()).collect();
+        let known: Vec<&str> = self.sets.iter().map(|(n, _)| *n).collect();
         self.issue(
             Code::UnknownRecordSet,
             path,
@@ -215,17 +522,17 @@ impl<'a> Resolver<'a> {
         );
     }
 
-    fn calc(
+    fn calc<'m>(
         &mut self,
-        c: &'a Calc,
-        scope: &Scope<'a>,
+        c: &'m Calc,
+        scope: &Scope<'m>,
         path: String,
         set_ok: bool,
-    ) -> Option<Node<'a>> {
-        let own = |records: &'a Option<String>,
-                   subject: &'a Option<String>,
-                   time: &'a Option<String>,
-                   filter: &'a [Condition]| Own {
+    ) -> Option<CNode> {
+        let own = |records: &'m Option<String>,
+                   subject: &'m Option<String>,
+                   time: &'m Option<String>,
+                   filter: &'m [Condition]| Own {
             records: records.as_deref(),
             subject: subject.as_deref(),
             time: time.as_deref(),
@@ -236,7 +543,7 @@ impl<'a> Resolver<'a> {
                 let numerator = self.calc(&r.numerator, scope, format!("{path}.numerator"), set_ok);
                 let denominator =
                     self.calc(&r.denominator, scope, format!("{path}.denominator"), set_ok);
-                Some(Node::Ratio {
+                Some(CNode::Ratio {
                     path,
                     numerator: Box::new(numerator?),
                     denominator: Box::new(denominator?),
@@ -245,7 +552,7 @@ impl<'a> Resolver<'a> {
             }
             Calc::Growth(g) => {
                 let of = self.calc(&g.of, scope, format!("{path}.of"), set_ok)?;
-                Some(Node::Growth {
+                Some(CNode::Growth {
                     path,
                     of: Box::new(of),
                     base: g.base,
@@ -254,17 +561,17 @@ impl<'a> Resolver<'a> {
             Calc::Count(x) => {
                 let own = own(&x.records, &x.subject, &x.time, &x.filter);
                 self.leaf(scope, &own, path, set_ok, |_, _, _| {
-                    Some((None, Agg::Count))
+                    Some((None, CAgg::Count))
                 })
             }
             Calc::Sum(x) | Calc::Avg(x) | Calc::Min(x) | Calc::Max(x) | Calc::DistinctCount(x) => {
                 let own = own(&x.records, &x.subject, &x.time, &x.filter);
                 self.leaf(scope, &own, path, set_ok, |r, set, path| {
-                    let (kind, data) = r.field(set, &x.field, format!("{path}.field"))?;
+                    let (kind, i) = r.field(set, &x.field, format!("{path}.field"))?;
                     if let Calc::DistinctCount(_) = c {
-                        return Some((Some(x.field.as_str()), Agg::Distinct(data)));
+                        return Some((Some(x.field.clone()), CAgg::Distinct(i)));
                     }
-                    let ColumnData::Decimal(values) = data else {
+                    if kind != FieldKind::Decimal {
                         r.issue(
                             Code::WrongFieldKind,
                             format!("{path}.field"),
@@ -276,14 +583,14 @@ impl<'a> Resolver<'a> {
                             ),
                         );
                         return None;
-                    };
+                    }
                     let agg = match c {
-                        Calc::Sum(_) => Agg::Sum(values),
-                        Calc::Avg(_) => Agg::Avg(values),
-                        Calc::Min(_) => Agg::Min(values),
-                        _ => Agg::Max(values),
+                        Calc::Sum(_) => CAgg::Sum(i),
+                        Calc::Avg(_) => CAgg::Avg(i),
+                        Calc::Min(_) => CAgg::Min(i),
+                        _ => CAgg::Max(i),
                     };
-                    Some((Some(x.field.as_str()), agg))
+                    Some((Some(x.field.clone()), agg))
                 })
             }
             Calc::Share(x) => {
@@ -298,7 +605,7 @@ impl<'a> Resolver<'a> {
                         return None;
                     }
                     let preds = r.conditions(set, &x.condition, &format!("{path}.condition"))?;
-                    Some((None, Agg::Share(preds)))
+                    Some((None, CAgg::Share(preds)))
                 })
             }
             Calc::Duration(x) => {
@@ -306,11 +613,10 @@ impl<'a> Resolver<'a> {
                 self.leaf(scope, &own, path, set_ok, |r, set, path| {
                     let from = r.field(set, &x.from, format!("{path}.from"));
                     let to = r.field(set, &x.to, format!("{path}.to"));
-                    let ends = match (from?.1, to?.1) {
-                        (ColumnData::Timestamp(a), ColumnData::Timestamp(b)) => {
-                            Ends::Timestamps(a, b)
-                        }
-                        (ColumnData::Date(a), ColumnData::Date(b)) => Ends::Dates(a, b),
+                    let ((a, from), (b, to)) = (from?, to?);
+                    let dates = match (a, b) {
+                        (FieldKind::Timestamp, FieldKind::Timestamp) => false,
+                        (FieldKind::Date, FieldKind::Date) => true,
                         (a, b) => {
                             r.issue(
                                 Code::WrongFieldKind,
@@ -318,39 +624,42 @@ impl<'a> Resolver<'a> {
                                 format!(
                                     "a duration needs two timestamp fields or two date fields, but '{}' is {} and '{}' is {}",
                                     x.from,
-                                    kind_of(a).as_str(),
+                                    a.as_str(),
                                     x.to,
-                                    kind_of(b).as_str()
+                                    b.as_str()
                                 ),
                             );
                             return None;
                         }
                     };
-                    Some((Some(x.to.as_str()), Agg::Duration(ends, x.statistic)))
+                    Some((
+                        Some(x.to.clone()),
+                        CAgg::Duration(from, to, dates, x.statistic),
+                    ))
                 })
             }
         }
     }
 
-    /// Resolves the record set, subject, time and filter of a leaf, then its aggregation.
+    /// Compiles the record set, subject, time and filter of a leaf, then its aggregation.
     fn leaf(
         &mut self,
-        scope: &Scope<'a>,
-        own: &Own<'a>,
+        scope: &Scope<'_>,
+        own: &Own<'_>,
         path: String,
         set_ok: bool,
-        agg: impl FnOnce(&mut Self, &'a RecordSet, &str) -> Option<(Option<&'a str>, Agg<'a>)>,
-    ) -> Option<Node<'a>> {
+        agg: impl FnOnce(&mut Self, usize, &str) -> Option<(Option<String>, CAgg)>,
+    ) -> Option<CNode> {
         let set_name = own.records.unwrap_or(scope.set);
         let set = match own.records {
-            Some(name) => match self.sets.get(name) {
+            Some(name) => match self.set(name) {
                 Some(set) => set,
                 None => {
                     self.unknown_set(name, format!("{path}.records"));
                     return None;
                 }
             },
-            None if set_ok => self.sets.get(set_name)?,
+            None if set_ok => self.set(set_name)?,
             None => return None,
         };
         let (subject_field, subject_path) = match own.subject {
@@ -362,7 +671,7 @@ impl<'a> Resolver<'a> {
             None => (scope.time, format!("{}.time", scope.path)),
         };
         let subject = match self.field(set, subject_field, subject_path.clone()) {
-            Some((_, ColumnData::Text(c))) => Some(c),
+            Some((FieldKind::Text, i)) => Some(i),
             Some((kind, _)) => {
                 self.issue(
                     Code::WrongFieldKind,
@@ -377,8 +686,7 @@ impl<'a> Resolver<'a> {
             None => None,
         };
         let time = match self.field(set, time_field, time_path.clone()) {
-            Some((_, ColumnData::Timestamp(v))) => Some(TimeCol::Timestamp(v)),
-            Some((_, ColumnData::Date(v))) => Some(TimeCol::Date(v)),
+            Some((FieldKind::Timestamp | FieldKind::Date, i)) => Some(i),
             Some((kind, _)) => {
                 self.issue(
                     Code::WrongFieldKind,
@@ -409,24 +717,12 @@ impl<'a> Resolver<'a> {
         if !filter_ok {
             return None;
         }
-        let subject_column = match self
-            .subject_columns
-            .iter()
-            .position(|c| std::ptr::eq(*c, subject))
-        {
-            Some(i) => i,
-            None => {
-                self.subject_columns.push(subject);
-                self.subject_columns.len().saturating_sub(1)
-            }
-        };
-        Some(Node::Leaf(Box::new(Leaf {
+        Some(CNode::Leaf(Box::new(CLeaf {
             path,
             set,
-            subject_field,
+            subject_field: subject_field.to_string(),
             subject,
-            subject_column,
-            time_field,
+            time_field: time_field.to_string(),
             time,
             filter,
             field,
@@ -434,27 +730,17 @@ impl<'a> Resolver<'a> {
         })))
     }
 
-    fn field(
-        &mut self,
-        set: &'a RecordSet,
-        name: &str,
-        path: String,
-    ) -> Option<(FieldKind, &'a ColumnData)> {
-        match set.column(name) {
-            Some(c) => Some((c.kind(), &c.data)),
+    fn field(&mut self, set: usize, name: &str, path: String) -> Option<(FieldKind, usize)> {
+        let (set_name, schema) = *self.sets.get(set)?;
+        match schema.index_of(name) {
+            Some(i) => Some((schema.fields().get(i)?.kind, i)),
             None => {
-                let known: Vec<&str> = set
-                    .schema()
-                    .fields()
-                    .iter()
-                    .map(|f| f.name.as_str())
-                    .collect();
+                let known: Vec<&str> = schema.fields().iter().map(|f| f.name.as_str()).collect();
                 self.issue(
                     Code::UnknownField,
                     path,
                     format!(
-                        "record set '{}' has no field '{name}' (its fields: {})",
-                        set.name(),
+                        "record set '{set_name}' has no field '{name}' (its fields: {})",
                         known.join(", ")
                     ),
                 );
@@ -465,10 +751,10 @@ impl<'a> Resolver<'a> {
 
     fn conditions(
         &mut self,
-        set: &'a RecordSet,
-        conditions: &'a [Condition],
+        set: usize,
+        conditions: &[Condition],
         path: &str,
-    ) -> Option<Vec<Pred<'a>>> {
+    ) -> Option<Vec<CPred>> {
         let mut preds = Vec::with_capacity(conditions.len());
         let mut ok = true;
         for (i, c) in conditions.iter().enumerate() {
@@ -480,7 +766,7 @@ impl<'a> Resolver<'a> {
         ok.then_some(preds)
     }
 
-    fn condition(&mut self, set: &'a RecordSet, c: &'a Condition, path: &str) -> Option<Pred<'a>> {
+    fn condition(&mut self, set: usize, c: &Condition, path: &str) -> Option<CPred> {
         let (kind, data) = self.field(set, &c.field, format!("{path}.field"))?;
         let op = c.op.as_str();
         let misplaced = |r: &mut Self, present: bool, name: &str, why: &str| {
@@ -507,7 +793,7 @@ impl<'a> Resolver<'a> {
                 if extra {
                     return None;
                 }
-                return Some(null_pred(data, c.op == CompareOp::IsNull));
+                return Some(null_pred(kind, data, c.op == CompareOp::IsNull));
             }
             CompareOp::In | CompareOp::NotIn => {
                 let extra = misplaced(
@@ -532,7 +818,7 @@ impl<'a> Resolver<'a> {
                 if extra {
                     return None;
                 }
-                return self.in_pred(data, values, c.op == CompareOp::NotIn, path);
+                return self.in_pred(kind, data, values, c.op == CompareOp::NotIn, path);
             }
             CompareOp::Eq => Cmp::Eq,
             CompareOp::Ne => Cmp::Ne,
@@ -571,35 +857,26 @@ impl<'a> Resolver<'a> {
                     return None;
                 }
                 let path = format!("{path}.value");
-                match data {
-                    ColumnData::Text(col) => {
+                match kind {
+                    FieldKind::Text => {
                         let lit = self.text_literal(value, &path)?;
-                        let accept = col
-                            .dictionary
-                            .iter()
-                            .map(|s| cmp.holds((**s).cmp(lit.as_str())))
-                            .collect();
-                        Some(Pred::Text {
-                            codes: &col.codes,
-                            accept,
-                            null: false,
-                        })
+                        Some(CPred::TextCmp(data, cmp, lit))
                     }
-                    ColumnData::Decimal(v) => Some(Pred::Decimal(
-                        v,
+                    FieldKind::Decimal => Some(CPred::Decimal(
+                        data,
                         Test::Cmp(cmp, self.literal(value, &path, decimal)?),
                     )),
-                    ColumnData::Timestamp(v) => {
+                    FieldKind::Timestamp => {
                         let tz = self.tz;
                         let lit = self.literal(value, &path, |l| timestamp(l, tz))?;
-                        Some(Pred::Timestamp(v, Test::Cmp(cmp, lit)))
+                        Some(CPred::Timestamp(data, Test::Cmp(cmp, lit)))
                     }
-                    ColumnData::Date(v) => Some(Pred::Date(
-                        v,
+                    FieldKind::Date => Some(CPred::Date(
+                        data,
                         Test::Cmp(cmp, self.literal(value, &path, date)?),
                     )),
-                    ColumnData::Boolean(v) => Some(Pred::Boolean(
-                        v,
+                    FieldKind::Boolean => Some(CPred::Boolean(
+                        data,
                         Test::Cmp(cmp, self.literal(value, &path, boolean)?),
                     )),
                 }
@@ -609,14 +886,14 @@ impl<'a> Resolver<'a> {
                     self.field(set, other, format!("{path}.other_field"))?;
                 let plus_path = format!("{path}.plus");
                 let plus = c.plus.as_ref();
-                match (data, other_data) {
-                    (ColumnData::Text(a), ColumnData::Text(b)) => {
+                match (kind, other_kind) {
+                    (FieldKind::Text, FieldKind::Text) => {
                         if misplaced(self, plus.is_some(), "plus", "cannot add to a text field") {
                             return None;
                         }
-                        Some(Pred::TextFields(a, b, cmp))
+                        Some(CPred::TextFields(data, other_data, cmp))
                     }
-                    (ColumnData::Boolean(a), ColumnData::Boolean(b)) => {
+                    (FieldKind::Boolean, FieldKind::Boolean) => {
                         if misplaced(
                             self,
                             plus.is_some(),
@@ -625,28 +902,28 @@ impl<'a> Resolver<'a> {
                         ) {
                             return None;
                         }
-                        Some(Pred::BooleanFields(a, b, cmp))
+                        Some(CPred::BooleanFields(data, other_data, cmp))
                     }
-                    (ColumnData::Decimal(a), ColumnData::Decimal(b)) => {
+                    (FieldKind::Decimal, FieldKind::Decimal) => {
                         let plus = match plus {
                             Some(p) => self.literal(p, &plus_path, decimal)?,
                             None => Decimal::ZERO,
                         };
-                        Some(Pred::DecimalFields(a, b, cmp, plus))
+                        Some(CPred::DecimalFields(data, other_data, cmp, plus))
                     }
-                    (ColumnData::Timestamp(a), ColumnData::Timestamp(b)) => {
+                    (FieldKind::Timestamp, FieldKind::Timestamp) => {
                         let plus = match plus {
                             Some(p) => self.literal(p, &plus_path, span_micros)?,
                             None => 0,
                         };
-                        Some(Pred::TimestampFields(a, b, cmp, plus))
+                        Some(CPred::TimestampFields(data, other_data, cmp, plus))
                     }
-                    (ColumnData::Date(a), ColumnData::Date(b)) => {
+                    (FieldKind::Date, FieldKind::Date) => {
                         let plus = match plus {
                             Some(p) => self.literal(p, &plus_path, span_days)?,
                             None => 0,
                         };
-                        Some(Pred::DateFields(a, b, cmp, plus))
+                        Some(CPred::DateFields(data, other_data, cmp, plus))
                     }
                     _ => {
                         self.issue(
@@ -684,53 +961,45 @@ impl<'a> Resolver<'a> {
 
     fn in_pred(
         &mut self,
-        data: &'a ColumnData,
+        kind: FieldKind,
+        data: usize,
         values: &[Literal],
         negate: bool,
         path: &str,
-    ) -> Option<Pred<'a>> {
+    ) -> Option<CPred> {
         let path = format!("{path}.values");
         let tz = self.tz;
-        match data {
-            ColumnData::Text(col) => {
-                let mut wanted: FastMap<String, ()> = FastMap::default();
+        match kind {
+            FieldKind::Text => {
+                let mut wanted: Vec<String> = Vec::with_capacity(values.len());
                 let mut ok = true;
                 for (i, v) in values.iter().enumerate() {
                     match self.text_literal(v, &format!("{path}[{i}]")) {
-                        Some(s) => {
-                            wanted.insert(s, ());
-                        }
+                        Some(s) => wanted.push(s),
                         None => ok = false,
                     }
                 }
                 if !ok {
                     return None;
                 }
-                let accept = col
-                    .dictionary
-                    .iter()
-                    .map(|s| wanted.contains_key(&**s) != negate)
-                    .collect();
-                Some(Pred::Text {
-                    codes: &col.codes,
-                    accept,
-                    null: false,
-                })
+                wanted.sort_unstable();
+                wanted.dedup();
+                Some(CPred::TextIn(data, wanted, negate))
             }
-            ColumnData::Decimal(v) => Some(Pred::Decimal(
-                v,
+            FieldKind::Decimal => Some(CPred::Decimal(
+                data,
                 in_test(self.list(values, &path, decimal)?, negate),
             )),
-            ColumnData::Timestamp(v) => Some(Pred::Timestamp(
-                v,
+            FieldKind::Timestamp => Some(CPred::Timestamp(
+                data,
                 in_test(self.list(values, &path, |l| timestamp(l, tz))?, negate),
             )),
-            ColumnData::Date(v) => Some(Pred::Date(
-                v,
+            FieldKind::Date => Some(CPred::Date(
+                data,
                 in_test(self.list(values, &path, date)?, negate),
             )),
-            ColumnData::Boolean(v) => Some(Pred::Boolean(
-                v,
+            FieldKind::Boolean => Some(CPred::Boolean(
+                data,
                 in_test(self.list(values, &path, boolean)?, negate),
             )),
         }
@@ -777,16 +1046,6 @@ impl<'a> Resolver<'a> {
     }
 }
 
-fn kind_of(data: &ColumnData) -> FieldKind {
-    match data {
-        ColumnData::Text(_) => FieldKind::Text,
-        ColumnData::Decimal(_) => FieldKind::Decimal,
-        ColumnData::Timestamp(_) => FieldKind::Timestamp,
-        ColumnData::Date(_) => FieldKind::Date,
-        ColumnData::Boolean(_) => FieldKind::Boolean,
-    }
-}
-
 fn in_test<T>(list: Vec<T>, negate: bool) -> Test<T> {
     if negate {
         Test::NotIn(list)
@@ -803,17 +1062,13 @@ fn null_test<T>(want_null: bool) -> Test<T> {
     }
 }
 
-fn null_pred(data: &ColumnData, want_null: bool) -> Pred<'_> {
-    match data {
-        ColumnData::Text(col) => Pred::Text {
-            codes: &col.codes,
-            accept: vec![!want_null; col.dictionary.len()],
-            null: want_null,
-        },
-        ColumnData::Decimal(v) => Pred::Decimal(v, null_test(want_null)),
-        ColumnData::Timestamp(v) => Pred::Timestamp(v, null_test(want_null)),
-        ColumnData::Date(v) => Pred::Date(v, null_test(want_null)),
-        ColumnData::Boolean(v) => Pred::Boolean(v, null_test(want_null)),
+fn null_pred(kind: FieldKind, field: usize, want_null: bool) -> CPred {
+    match kind {
+        FieldKind::Text => CPred::TextNull(field, want_null),
+        FieldKind::Decimal => CPred::Decimal(field, null_test(want_null)),
+        FieldKind::Timestamp => CPred::Timestamp(field, null_test(want_null)),
+        FieldKind::Date => CPred::Date(field, null_test(want_null)),
+        FieldKind::Boolean => CPred::Boolean(field, null_test(want_null)),
     }
 }
 
@@ -866,5 +1121,69 @@ fn span_days(l: &Literal) -> Result<i32, String> {
         _ => Err(format!(
             "{l} is not a number of days; write it as a string such as \"3d\""
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+    use crate::measure::{Column, Field, parse_measures};
+
+    fn set(fields: &[(&str, FieldKind)]) -> RecordSet {
+        RecordSet::from_columns(
+            "orders",
+            fields
+                .iter()
+                .map(|(n, k)| (Field::new(*n, *k), Column::empty(*k)))
+                .collect(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn compiled_measures_bind_only_to_their_schemas() {
+        let measures = parse_measures(
+            r#"[{"indicator": "sales", "measure": {"records": "orders", "subject": "rep",
+              "time": "at", "filter": [{"field": "rep", "op": "in", "values": ["b", "a", "b"]}],
+              "value": {"type": "sum", "field": "amount"}}}]"#,
+        )
+        .unwrap();
+        let declared = set(&[
+            ("rep", FieldKind::Text),
+            ("at", FieldKind::Timestamp),
+            ("amount", FieldKind::Decimal),
+        ]);
+        let schemas = [("orders", declared.schema())];
+        let bases = ["indicators[3].measure".to_string()];
+        let compiled =
+            CompiledMeasures::compile(&measures, &bases, &schemas, UtcOffset::UTC, Vec::new())
+                .unwrap();
+        let mut sets = RecordSets::new();
+        sets.insert(declared.clone()).unwrap();
+        let bound = compiled.bind(&sets).unwrap();
+        assert_eq!(bound.nodes.len(), 1);
+        assert_eq!(bound.subject_columns.len(), 1);
+        let Node::Leaf(leaf) = &bound.nodes[0] else {
+            unreachable!()
+        };
+        assert_eq!(leaf.path, "indicators[3].measure.value");
+        let mut other = RecordSets::new();
+        other
+            .insert(set(&[
+                ("at", FieldKind::Timestamp),
+                ("rep", FieldKind::Text),
+                ("amount", FieldKind::Decimal),
+            ]))
+            .unwrap();
+        assert!(compiled.bind(&other).is_none());
+        assert!(compiled.bind(&RecordSets::new()).is_none());
+        let issues = CompiledMeasures::compile(&measures, &bases, &[], UtcOffset::UTC, Vec::new())
+            .unwrap_err();
+        assert_eq!(issues[0].path.to_string(), "indicators[3].measure.records");
+        assert_eq!(
+            issues[0].message,
+            "there is no record set 'orders' (given: none)"
+        );
     }
 }
