@@ -8,6 +8,7 @@
 //! holding it is left out — and the rest is read again, so that five unrelated problems give
 //! five issues, each at its place in the original document.
 
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -167,15 +168,64 @@ fn entry_of(path: &Path) -> Option<Path> {
     Some(Path::from(segments.get(..=at)?.to_vec()))
 }
 
-/// Deserializes `value` as `T`, reporting every format problem (see the module docs).
-pub(crate) fn all_problems<T: DeserializeOwned>(mut value: Value) -> Result<T, Vec<Issue>> {
+/// Finds the numbers that reading changed: every leaf that was written as a number or text
+/// and reads back (serialized from `T`) as different text, and whose written text is not a
+/// decimal exactly (more significant digits than a decimal keeps, or beyond its range).
+/// Such a number would otherwise be rounded without a word.
+fn changed_numbers(written: &Value, read: &Value, path: &Path, issues: &mut Vec<Issue>) {
+    match (written, read) {
+        (Value::Object(w), Value::Object(r)) => {
+            for (k, wv) in w {
+                if let Some(rv) = r.get(k) {
+                    changed_numbers(wv, rv, &path.clone().key(k.as_str()), issues);
+                }
+            }
+        }
+        (Value::Array(w), Value::Array(r)) => {
+            for (i, (wv, rv)) in w.iter().zip(r).enumerate() {
+                changed_numbers(wv, rv, &path.clone().index(i), issues);
+            }
+        }
+        (Value::Number(_) | Value::String(_), Value::String(r)) => {
+            let text = match written {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            if text.trim() == r.as_str() {
+                return;
+            }
+            if let Err(p) = crate::intake::Cell::Text(&text).number() {
+                if p.code == Code::NumberOutOfRange {
+                    issues.push(Issue::new(p.code, path.clone(), p.message("the number")));
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Deserializes `value` as `T`, reporting every format problem (see the module docs), and
+/// every number that a decimal cannot hold exactly (never rounded silently).
+pub(crate) fn all_problems<T: DeserializeOwned + Serialize>(
+    mut value: Value,
+) -> Result<T, Vec<Issue>> {
     let mut issues: Vec<Issue> = Vec::new();
     let mut removed = Removed::default();
     // Fields dropped for a bad value: their "missing field" is not a second problem.
     let mut dropped: Vec<Path> = Vec::new();
     loop {
         let error = match serde_path_to_error::deserialize::<_, T>(&value) {
-            Ok(t) if issues.is_empty() => return Ok(t),
+            Ok(t) if issues.is_empty() => {
+                let mut changed = Vec::new();
+                if let Ok(read) = serde_json::to_value(&t) {
+                    changed_numbers(&value, &read, &Path::root(), &mut changed);
+                }
+                return if changed.is_empty() {
+                    Ok(t)
+                } else {
+                    Err(changed)
+                };
+            }
             Ok(_) => return Err(issues),
             Err(e) => e,
         };

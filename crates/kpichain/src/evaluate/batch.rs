@@ -147,6 +147,16 @@ impl CompiledPlan {
         owned: Option<&mut Vec<SubjectResult>>,
         buffers: TableBuffers,
     ) -> Result<ScoreTable<'a>, InputError> {
+        // The period is checked whatever the plan reads: results repeat it.
+        if let Some(Err(e)) = inputs
+            .period
+            .as_deref()
+            .map(str::parse::<crate::measure::Period>)
+        {
+            return Err(InputError {
+                issues: vec![Issue::new(Code::InvalidPeriod, "period", e)],
+            });
+        }
         let mut issues: Vec<Issue> = Vec::new();
         let full = self.any_source
             || !inputs.units.is_empty()

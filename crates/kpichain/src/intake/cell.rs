@@ -56,7 +56,7 @@ impl NumberProblem {
     }
 }
 
-const RANGE: &str = "beyond the decimal range (magnitude below 7.9e28, at most 28 decimal places)";
+const RANGE: &str = "beyond the decimal range (a decimal holds 28 to 29 significant digits exactly, magnitude below 7.9e28)";
 
 fn positive_zero(mut d: Decimal) -> Decimal {
     if d.is_zero() {

@@ -365,7 +365,8 @@ pub(crate) fn read(text: &str) -> Result<Intake, InputError> {
     }
     Ok(Intake::new(
         Inputs {
-            period: raw.period,
+            // A blank period is no period, like an empty optional field anywhere.
+            period: raw.period.filter(|p| !p.trim().is_empty()),
             assignments,
             actuals,
             targets,
