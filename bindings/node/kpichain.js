@@ -7,6 +7,7 @@
 const native = require('./index.js')
 
 const INPUT_INVALID = 'KPI_INPUT_INVALID'
+const PLAN_INVALID = 'KPI_PLAN_INVALID'
 
 /** Builds the same error shape the native layer throws: `message` (the core's text), `code`, `errors`. */
 function kpichainError(code, errors) {
@@ -26,7 +27,7 @@ function isKpichainError(value) {
 function planText(source, format) {
   if (typeof source === 'string') return [source, format]
   if (source instanceof Uint8Array) return [Buffer.from(source.buffer, source.byteOffset, source.byteLength).toString('utf8'), format]
-  if (source !== null && typeof source === 'object' && !Array.isArray(source)) return [JSON.stringify(source, exact), 'json']
+  if (source !== null && typeof source === 'object' && !Array.isArray(source)) return [toText(source, PLAN_INVALID), 'json']
   throw new TypeError('a plan is an object, JSON or TOML text, or (with compile, compileFile or validateFile) a file path')
 }
 
@@ -38,7 +39,14 @@ function formatOf(options) {
 
 /** Every problem of a plan (object, JSON text or TOML text); `[]` when it is valid. */
 function validate(source, options) {
-  const [text, format] = planText(source, formatOf(options))
+  let text, format
+  try {
+    ;[text, format] = planText(source, formatOf(options))
+  } catch (error) {
+    // A plan that cannot even be written as JSON (it contains itself, or nests too deep).
+    if (isKpichainError(error)) return error.errors
+    throw error
+  }
   return JSON.parse(native.validatePlan(text, format))
 }
 
@@ -77,6 +85,53 @@ function exact(_key, value) {
   if (typeof value === 'number' && !Number.isFinite(value)) return String(value)
   if (typeof value === 'bigint') return value.toString()
   return value
+}
+
+/** Lists and objects nested deeper than this are refused, as the core refuses them in text. */
+const MAX_DEPTH = 128
+
+/**
+ * Why `value` cannot be sent (it contains itself, or nests deeper than MAX_DEPTH), as an issue
+ * at its path; null when it can. Walks without recursion, so no value can exhaust the stack.
+ */
+function shapeProblem(value) {
+  const open = new Set()
+  const stack = [[value, [], false]]
+  while (stack.length > 0) {
+    const [v, loc, leaving] = stack.pop()
+    if (leaving) {
+      open.delete(v)
+      continue
+    }
+    if (v === null || typeof v !== 'object') continue
+    const path = loc.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('')
+    if (open.has(v)) return { code: 'cyclic_value', path, loc, message: `the value at \`${path}\` contains itself` }
+    if (open.size >= MAX_DEPTH) return { code: 'nesting_too_deep', path, loc, message: `the value at \`${path}\` nests lists and objects more than ${MAX_DEPTH} deep` }
+    open.add(v)
+    stack.push([v, loc, true])
+    const entries = Array.isArray(v) ? v.map((x, i) => [i, x]) : Object.entries(v)
+    for (let i = entries.length - 1; i >= 0; i--) stack.push([entries[i][1], [...loc, entries[i][0]], false])
+  }
+  return null
+}
+
+/**
+ * JSON text of a plan, versions document or inputs object. A value that contains itself or
+ * nests too deep throws a kpichain error (`cyclic_value` / `nesting_too_deep`) naming its
+ * path, the same codes Python and the core use.
+ */
+function toText(value, code) {
+  // Plans are small: always checked, so the path is the same as in Python. Inputs can be
+  // large: checked only when JSON.stringify fails (deeper values are refused by the core).
+  const problem = code === PLAN_INVALID ? shapeProblem(value) : null
+  if (problem) throw kpichainError(code, [problem])
+  try {
+    return JSON.stringify(value, exact)
+  } catch (error) {
+    const problem = shapeProblem(value)
+    if (problem) throw kpichainError(code, [problem])
+    throw error
+  }
 }
 
 /** What the wrapper needs to know of a plan's record sets: field kinds and the time zone. */
@@ -172,7 +227,7 @@ function inputsText(inputs, info) {
     if (converted.records !== records) inputs = { ...inputs, records: converted.records }
   }
   if (errors.length > 0) throw kpichainError(INPUT_INVALID, errors)
-  return JSON.stringify(inputs, exact)
+  return toText(inputs, INPUT_INVALID)
 }
 
 function explainFlag(options) {
@@ -280,7 +335,7 @@ class CompiledPlan {
 function versionsText(source) {
   if (typeof source === 'string') return source
   if (source instanceof Uint8Array) return Buffer.from(source.buffer, source.byteOffset, source.byteLength).toString('utf8')
-  if (source !== null && typeof source === 'object' && !Array.isArray(source)) return JSON.stringify(source, exact)
+  if (source !== null && typeof source === 'object' && !Array.isArray(source)) return toText(source, PLAN_INVALID)
   throw new TypeError('plan versions are an object or its JSON text (loadVersions reads a file)')
 }
 

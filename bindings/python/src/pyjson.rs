@@ -19,7 +19,8 @@ pub(crate) fn to_json_text(
 ) -> PyResult<Result<String, Vec<Issue>>> {
     let mut out = String::with_capacity(1024);
     let mut issues = Vec::new();
-    write_value(obj, inputs, &Path::root(), &mut out, &mut issues)?;
+    let mut open = Vec::new();
+    write_value(obj, inputs, &Path::root(), &mut open, &mut out, &mut issues)?;
     Ok(if issues.is_empty() {
         Ok(out)
     } else {
@@ -40,10 +41,66 @@ fn what(path: &Path) -> String {
     }
 }
 
+/// Lists and objects nested deeper than this are refused (serde_json's own limit), so that no
+/// value can exhaust the stack of the thread converting it.
+const MAX_DEPTH: usize = 128;
+
+/// Refuses a container nested too deep or containing itself (`open` holds the containers
+/// being written, outermost first). Whether the container may be written.
+fn enter(obj: &Bound<'_, PyAny>, path: &Path, open: &[usize], issues: &mut Vec<Issue>) -> bool {
+    let id = obj.as_ptr() as usize;
+    if open.contains(&id) {
+        issues.push(Issue::new(
+            Code::CyclicValue,
+            path.clone(),
+            format!("{} contains itself", what(path)),
+        ));
+        false
+    } else if open.len() >= MAX_DEPTH {
+        issues.push(Issue::new(
+            Code::NestingTooDeep,
+            path.clone(),
+            format!(
+                "{} nests lists and dicts more than {MAX_DEPTH} deep",
+                what(path)
+            ),
+        ));
+        false
+    } else {
+        true
+    }
+}
+
 fn write_value(
     obj: &Bound<'_, PyAny>,
     inputs: bool,
     path: &Path,
+    open: &mut Vec<usize>,
+    out: &mut String,
+    issues: &mut Vec<Issue>,
+) -> PyResult<()> {
+    let container = obj.is_instance_of::<PyDict>()
+        || obj.is_instance_of::<PyList>()
+        || obj.is_instance_of::<PyTuple>()
+        || (!obj.is_instance_of::<PyString>() && obj.cast::<PyMapping>().is_ok());
+    if container {
+        if !enter(obj, path, open, issues) {
+            out.push_str("null");
+            return Ok(());
+        }
+        open.push(obj.as_ptr() as usize);
+        let written = write_inner(obj, inputs, path, open, out, issues);
+        open.pop();
+        return written;
+    }
+    write_inner(obj, inputs, path, open, out, issues)
+}
+
+fn write_inner(
+    obj: &Bound<'_, PyAny>,
+    inputs: bool,
+    path: &Path,
+    open: &mut Vec<usize>,
     out: &mut String,
     issues: &mut Vec<Issue>,
 ) -> PyResult<()> {
@@ -71,7 +128,14 @@ fn write_value(
             let key = k.str()?.to_cow()?.into_owned();
             write_str(&key, out);
             out.push(':');
-            write_value(&v, inputs, &path.clone().key(key.as_str()), out, issues)?;
+            write_value(
+                &v,
+                inputs,
+                &path.clone().key(key.as_str()),
+                open,
+                out,
+                issues,
+            )?;
         }
         out.push('}');
         return Ok(());
@@ -82,7 +146,7 @@ fn write_value(
             if i > 0 {
                 out.push(',');
             }
-            write_value(&v?, inputs, &path.clone().index(i), out, issues)?;
+            write_value(&v?, inputs, &path.clone().index(i), open, out, issues)?;
         }
         out.push(']');
         return Ok(());

@@ -172,10 +172,12 @@ def test_conversions_are_exact_by_default(small_plan: kpichain.Plan) -> None:
 
 
 def test_html(small_plan: kpichain.Plan) -> None:
-    ev = small_plan.score(SMALL_ASSIGNMENTS, SMALL_ACTUALS_LONG, period="2024-<01>")
+    # Periods are checked, so the escaping is shown on a name.
+    assignments = [dict(SMALL_ASSIGNMENTS[0], name="<b>张伟</b>"), *SMALL_ASSIGNMENTS[1:]]
+    ev = small_plan.score(assignments, SMALL_ACTUALS_LONG, period="2024-01")
     html = ev._repr_html_()
     assert html.startswith("<div") and "<table>" in html and "94.50" in html
-    assert "2024-&lt;01&gt;" in html  # escaped
+    assert "&lt;b&gt;张伟&lt;/b&gt;" in html and "<b>张伟" not in html  # escaped
     assert "销售代表" in html and "grades:" in html
     one = ev["E2"]._repr_html_()
     assert "销售额" in one and "excluded" in one and "120.00" in one

@@ -19,7 +19,9 @@ const MAX_PROBLEMS: usize = 100;
 
 /// Serde's wording → a code of the catalogue.
 pub(crate) fn code_of(message: &str) -> Code {
-    if message.starts_with("unknown field") {
+    if message.starts_with("recursion limit exceeded") {
+        Code::NestingTooDeep
+    } else if message.starts_with("unknown field") {
         Code::UnknownField
     } else if message.starts_with("missing field") {
         Code::MissingField
@@ -67,10 +69,18 @@ pub(crate) fn friendly(raw: &str) -> String {
 pub(crate) fn json_value(text: &str, what: &str) -> Result<Value, Issue> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     serde_json::from_str(text).map_err(|e| {
+        let message = e.to_string();
+        if message.starts_with("recursion limit exceeded") {
+            return Issue::new(
+                Code::NestingTooDeep,
+                Path::root(),
+                format!("the {what} nests lists and objects more than 128 deep: {message}"),
+            );
+        }
         Issue::new(
             Code::ParseError,
             Path::root(),
-            format!("the {what} is not valid JSON: {e}"),
+            format!("the {what} is not valid JSON: {message}"),
         )
     })
 }
@@ -319,5 +329,18 @@ mod tests {
             issues.iter().all(|i| !i.message.contains(" at line ")),
             "{issues:#?}"
         );
+    }
+
+    #[test]
+    fn text_nested_too_deep_is_refused_not_overflowed() {
+        let text = format!(
+            r#"{{"id": "p", "description": {}{}}}"#,
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        let issue = json_value(&text, "plan")
+            .err()
+            .unwrap_or_else(|| Issue::new(Code::ParseError, "", ""));
+        assert_eq!(issue.code, Code::NestingTooDeep, "{issue}");
     }
 }

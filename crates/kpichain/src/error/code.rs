@@ -279,6 +279,10 @@ codes! {
     /// A measure's growth had a zero base.
     ZeroBase = "zero_base", "warning";
     // ---- host ----------------------------------------------------------------------------
+    /// A value nested deeper than kpichain reads (128 levels of lists and objects).
+    NestingTooDeep = "nesting_too_deep", "host";
+    /// A list or object that contains itself.
+    CyclicValue = "cyclic_value", "host";
     /// A file could not be read or written.
     IoError = "io_error", "host";
     /// A bug in kpichain, caught before it could harm the host process. Please report it.
