@@ -2,8 +2,10 @@
 //! core's serde model. Numbers are written as exact JSON number literals (the workspace builds
 //! serde_json with `arbitrary_precision`, so the core reads them digit for digit): `Decimal` and
 //! `int` exactly, `float` by its shortest repr. JSON has no NaN or infinity: in inputs they are
-//! written as text, which the core refuses naming the subject and indicator; in a plan they
-//! are reported here, at their path. An object with no JSON form is reported at its path.
+//! written as text, which the core refuses naming the subject and indicator; elsewhere they are
+//! reported here at their path (with the core's code, `invalid_number`). Lists
+//! and dicts nested more than 128 deep or containing themselves, and objects with no JSON
+//! form, are reported here at their path.
 
 use kpichain::{Cell, Code, Issue, Path};
 use pyo3::prelude::*;
@@ -12,7 +14,8 @@ use pyo3::types::{PyDict, PyList, PyMapping, PyString, PyTuple};
 use crate::cells::{Value, value};
 
 /// Serializes `obj`, collecting every problem as an issue. With `inputs`, NaN and ±infinity
-/// are written as text for the core to refuse.
+/// are written as text for the core to refuse naming the subject and indicator; elsewhere
+/// (plans, requests) they are reported here at their path, even in a field the core ignores.
 pub(crate) fn to_json_text(
     obj: &Bound<'_, PyAny>,
     inputs: bool,
@@ -79,31 +82,6 @@ fn write_value(
     out: &mut String,
     issues: &mut Vec<Issue>,
 ) -> PyResult<()> {
-    let container = obj.is_instance_of::<PyDict>()
-        || obj.is_instance_of::<PyList>()
-        || obj.is_instance_of::<PyTuple>()
-        || (!obj.is_instance_of::<PyString>() && obj.cast::<PyMapping>().is_ok());
-    if container {
-        if !enter(obj, path, open, issues) {
-            out.push_str("null");
-            return Ok(());
-        }
-        open.push(obj.as_ptr() as usize);
-        let written = write_inner(obj, inputs, path, open, out, issues);
-        open.pop();
-        return written;
-    }
-    write_inner(obj, inputs, path, open, out, issues)
-}
-
-fn write_inner(
-    obj: &Bound<'_, PyAny>,
-    inputs: bool,
-    path: &Path,
-    open: &mut Vec<usize>,
-    out: &mut String,
-    issues: &mut Vec<Issue>,
-) -> PyResult<()> {
     let map = match obj.cast::<PyDict>() {
         Ok(d) => Some(d.clone()),
         Err(_) if obj.is_instance_of::<PyString>() => None,
@@ -112,6 +90,15 @@ fn write_inner(
             Err(_) => None,
         },
     };
+    let seq = map.is_none() && (obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>());
+    if map.is_none() && !seq {
+        return write_scalar(obj, inputs, path, out, issues);
+    }
+    if !enter(obj, path, open, issues) {
+        out.push_str("null");
+        return Ok(());
+    }
+    open.push(obj.as_ptr() as usize);
     if let Some(dict) = map {
         out.push('{');
         for (n, (k, v)) in dict.iter().enumerate() {
@@ -128,19 +115,11 @@ fn write_inner(
             let key = k.str()?.to_cow()?.into_owned();
             write_str(&key, out);
             out.push(':');
-            write_value(
-                &v,
-                inputs,
-                &path.clone().key(key.as_str()),
-                open,
-                out,
-                issues,
-            )?;
+            let at = path.clone().key(key.as_str());
+            write_value(&v, inputs, &at, open, out, issues)?;
         }
         out.push('}');
-        return Ok(());
-    }
-    if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+    } else {
         out.push('[');
         for (i, v) in obj.try_iter()?.enumerate() {
             if i > 0 {
@@ -149,8 +128,20 @@ fn write_inner(
             write_value(&v?, inputs, &path.clone().index(i), open, out, issues)?;
         }
         out.push(']');
-        return Ok(());
     }
+    open.pop();
+    Ok(())
+}
+
+/// A value that is neither a mapping nor a list. Numbers are written exactly; a number beyond
+/// the decimal range as its literal, for the core to refuse.
+fn write_scalar(
+    obj: &Bound<'_, PyAny>,
+    inputs: bool,
+    path: &Path,
+    out: &mut String,
+    issues: &mut Vec<Issue>,
+) -> PyResult<()> {
     match value(obj)? {
         Value::Null => out.push_str("null"),
         Value::Bool(b) => out.push_str(if b { "true" } else { "false" }),
@@ -158,12 +149,18 @@ fn write_inner(
         Value::Int(i) => out.push_str(&i.to_string()),
         v @ Value::Decimal(..) => match v.cell().number() {
             Ok(Some(d)) => out.push_str(&d.to_string()),
-            _ => out.push_str(&obj.call_method1("__format__", ("f",))?.str()?.to_cow()?),
+            // Beyond the decimal range: the literal, for the core to refuse.
+            Err(p) if p.code == Code::NumberOutOfRange => {
+                out.push_str(&obj.call_method1("__format__", ("f",))?.str()?.to_cow()?)
+            }
+            // NaN or ±infinity: as text, which the core refuses.
+            _ => write_str(&obj.str()?.to_cow()?, out),
         },
         Value::Float(f) => match Cell::Float(f).number() {
             Ok(Some(d)) => out.push_str(&d.to_string()),
             // Beyond the decimal range: the literal, for the core to refuse.
             Err(p) if p.code == Code::NumberOutOfRange => out.push_str(&obj.repr()?.to_cow()?),
+            // NaN or ±infinity: as text in inputs, which the core refuses.
             Err(_) if inputs => write_str(&f.to_string(), out),
             Err(p) => {
                 issues.push(Issue::new(p.code, path.clone(), p.message(&what(path))));

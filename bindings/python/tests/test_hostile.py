@@ -79,3 +79,15 @@ def test_deep_json_text_is_refused(small_plan_dict: dict[str, Any]) -> None:
     with pytest.raises(kpichain.PlanError) as info:
         kpichain.load_plan(text)
     assert info.value.errors[0]["code"] == "nesting_too_deep"
+
+
+def test_a_decimal_nan_in_dict_inputs_is_the_cores_invalid_number(small_plan: kpichain.Plan) -> None:
+    from decimal import Decimal
+
+    inputs = {
+        "assignments": [{"subject": "E1", "role": "rep"}],
+        "actuals": [{"subject": "E1", "indicator": "sales", "value": Decimal("NaN")}],
+    }
+    with pytest.raises(kpichain.InputError) as info:
+        small_plan.evaluate(inputs)
+    assert (info.value.errors[0]["code"], info.value.errors[0]["path"]) == ("invalid_number", "actuals[0].value")

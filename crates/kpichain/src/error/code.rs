@@ -58,7 +58,7 @@ pub struct UnknownCode;
 
 codes! {
     // ---- plan: reading the document --------------------------------------------------
-    /// A plan, versions document or input file could not be read (bad JSON, TOML or CSV, a wrong type, a bad number in a plan).
+    /// A document or input file that is not JSON, TOML or CSV at all (fields, types and numbers have their own codes).
     ParseError = "parse_error", "plan";
     /// A field that the format does not know (a misspelling, or a field of another rule type).
     UnknownField = "unknown_field", "plan";
