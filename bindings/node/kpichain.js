@@ -516,7 +516,7 @@ function diffText(before, after) {
 function deriveActuals(request) {
   let text
   if (typeof request === 'string') text = request
-  else if (request !== null && typeof request === 'object' && !Array.isArray(request)) text = JSON.stringify(request)
+  else if (request !== null && typeof request === 'object' && !Array.isArray(request)) text = toText(request, INPUT_INVALID)
   else throw new TypeError('a derivation request is an object or its JSON text')
   return JSON.parse(native.deriveActuals(text))
 }

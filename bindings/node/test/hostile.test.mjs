@@ -55,3 +55,15 @@ test('inputs that contain themselves or nest too deep are refused', () => {
   const core = thrown(() => plan.score({ assignments: [{ subject: 'E1', role: 'sales_rep', attributes: deep(500) }], actuals: [] }))
   assert.equal(core.errors[0].code, 'nesting_too_deep')
 })
+
+test('NaN in a derivation request is refused, not sent as null', () => {
+  const request = {
+    time_zone: '+08:00',
+    period: '2022-03',
+    records: { orders: { fields: [{ name: 'rep', kind: 'text' }, { name: 'amount', kind: 'decimal', optional: true }, { name: 'at', kind: 'timestamp' }], rows: [['E1', NaN, '2022-03-01 09:00']] } },
+    measures: [{ indicator: 'orders', measure: { records: 'orders', subject: 'rep', time: 'at', value: { type: 'count' } } }],
+  }
+  const error = thrown(() => kpichain.deriveActuals(request))
+  assert.equal(error.code, 'KPI_INPUT_INVALID')
+  assert.ok(error.errors.some((e) => e.path.startsWith('records.orders')), JSON.stringify(error.errors))
+})
