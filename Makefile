@@ -21,7 +21,7 @@ endif
 # The core's plain-Decimal reference arithmetic (see README "Performance").
 REFERENCE := --features kpichain/reference-arithmetic
 
-.PHONY: demo test rust rust-reference docs python python-reference node node-reference bench schema fmt clean
+.PHONY: demo test rust rust-reference docs python python-reference node node-reference bench bench-compare schema fmt clean
 
 demo:
 	@$(CARGO) build -q -p kpichain-cli
@@ -80,6 +80,24 @@ node-reference:
 
 bench:
 	$(CARGO) bench -p kpichain-bench
+
+# kpichain side by side with pandas, polars and Node on one workload, with an exact reference
+# (benches/compare/README.md). Not part of `make test`: it builds the core in release mode
+# three times (Rust peer, Python wheel, Node addon) and runs for minutes at 1,000,000
+# employees. `make bench-compare SIZES=10000` for the small set only.
+SIZES ?= 10000 1000000
+VENV := $(CURDIR)/.venv
+bench-compare:
+	@test -x $(VENV)/bin/python || $${PYTHON:-python3} -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --disable-pip-version-check \
+		"maturin>=1.16,<2" "numpy>=1.26,<3" "pandas>=2.2,<4" "polars>=1.3,<3" "pyarrow>=15,<28"
+	VIRTUAL_ENV=$(VENV) PATH="$(VENV)/bin:$$PATH" $(VENV)/bin/python -m maturin develop --release \
+		--manifest-path bindings/python/Cargo.toml
+	cd bindings/node && npm ci --no-audit --no-fund --loglevel=error && \
+		npx napi build --platform --release --js index.js --dts index.d.ts
+	$(CARGO) build --release --manifest-path benches/compare/rust/Cargo.toml
+	$(VENV)/bin/python benches/compare/make_plan.py --check
+	$(VENV)/bin/python benches/compare/run.py --sizes $(SIZES)
 
 schema:
 	KPICHAIN_BLESS=1 $(CARGO) test -q -p kpichain --test schema --test codes
