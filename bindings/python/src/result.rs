@@ -41,7 +41,7 @@ fn to_json<T: serde::Serialize>(value: &T, indent: Option<usize>) -> String {
 /// Behaves like a read-only sequence of :class:`SubjectResult` (``len(ev)``, ``ev[0]``,
 /// iteration) that can also be indexed by subject id (``ev["E001"]``). Convert it with
 /// :meth:`to_pandas`, :meth:`to_polars`, :meth:`to_arrow` (exact decimal columns unless
-/// ``floats=True``) or :meth:`to_dict` / :meth:`to_json` (the core's JSON shape, decimals as
+/// ``floats=True``, through the Arrow C stream: no Python object per subject) or :meth:`to_dict` / :meth:`to_json` (the core's JSON shape, decimals as
 /// strings). In Jupyter it displays as a table.
 #[pyclass(frozen, module = "kpichain._kpichain", name = "Evaluation")]
 pub struct PyEvaluation {
@@ -237,8 +237,9 @@ impl PyEvaluation {
         })
     }
 
-    /// A ``pyarrow.Table`` with one row per subject (or per item with ``items=True``).
-    /// Numbers are exact ``decimal128`` columns unless ``floats=True``. Needs pyarrow.
+    /// A ``pyarrow.Table`` with one row per subject (or per item with ``items=True``), taken
+    /// over through the Arrow C stream (no copy, no Python object per subject). Numbers are
+    /// exact ``decimal128(38, s)`` columns unless ``floats=True``. Needs pyarrow.
     #[pyo3(signature = (*, items = false, floats = false))]
     fn to_arrow<'py>(
         &self,
@@ -251,8 +252,10 @@ impl PyEvaluation {
     }
 
     /// A ``pandas.DataFrame`` with one row per subject (or per item with ``items=True``).
-    /// Number columns hold ``decimal.Decimal`` values unless ``floats=True``. Needs pandas
-    /// and pyarrow.
+    /// Number columns are exact ``pd.ArrowDtype(pa.decimal128(38, s))`` columns (numeric:
+    /// comparisons, ``sum()``, ``mean()``, sorting), or ``float64`` with ``floats=True``; text
+    /// columns are Arrow-backed strings. Built from the Arrow table column by column: no
+    /// Python object per subject. Needs pandas and pyarrow.
     #[pyo3(signature = (*, items = false, floats = false))]
     fn to_pandas<'py>(
         &self,
@@ -260,12 +263,36 @@ impl PyEvaluation {
         items: bool,
         floats: bool,
     ) -> PyResult<Bound<'py, PyAny>> {
-        import_optional(py, "pandas", "to_pandas()")?;
-        self.to_arrow(py, items, floats)?.call_method0("to_pandas")
+        let pd = import_optional(py, "pandas", "to_pandas()")?;
+        let table = self.to_arrow(py, items, floats)?;
+        let types = py.import("pyarrow")?.getattr("types")?;
+        // pandas 3 turns Arrow text into its Arrow-backed `str` dtype by itself; pandas 2
+        // would make a Python `str` per row (object dtype) unless asked for `string[pyarrow]`.
+        let version: String = pd.getattr("__version__")?.extract()?;
+        let old_strings = version
+            .split('.')
+            .next()
+            .and_then(|m| m.parse::<u32>().ok())
+            .is_some_and(|major| major < 3);
+        let mapping = PyDict::new(py);
+        for field in table.getattr("schema")?.try_iter()? {
+            let ty = field?.getattr("type")?;
+            if types.call_method1("is_decimal", (&ty,))?.is_truthy()? {
+                mapping.set_item(&ty, pd.call_method1("ArrowDtype", (&ty,))?)?;
+            } else if old_strings
+                && (types.call_method1("is_string", (&ty,))?).is_truthy()?
+            {
+                mapping.set_item(&ty, pd.call_method1("StringDtype", ("pyarrow",))?)?;
+            }
+        }
+        let kwargs = PyDict::new(py);
+        kwargs.set_item("types_mapper", mapping.getattr("get")?)?;
+        table.call_method("to_pandas", (), Some(&kwargs))
     }
 
-    /// A ``polars.DataFrame`` with one row per subject (or per item with ``items=True``).
-    /// Number columns are ``Decimal`` unless ``floats=True``. Needs polars (not pyarrow).
+    /// A ``polars.DataFrame`` with one row per subject (or per item with ``items=True``),
+    /// read from the Arrow C stream (no Python object per subject). Number columns are exact
+    /// ``pl.Decimal(38, s)`` unless ``floats=True``. Needs polars (not pyarrow).
     #[pyo3(signature = (*, items = false, floats = false))]
     fn to_polars<'py>(
         &self,

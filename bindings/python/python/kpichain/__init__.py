@@ -10,7 +10,7 @@ arithmetic, explaining every number::
     ev = plan.score(assignments_df, actuals_df)         # pandas / polars / pyarrow / rows
     ev = plan.score(assignments_df, period="2022-03",  # actuals derived from raw records
                     units=units_df, records={"orders": orders_df})
-    ev.to_pandas()                                      # Decimal columns (floats=True for floats)
+    ev.to_pandas()                                      # exact decimal128 columns (floats=True: float64)
     print(ev["E001"].explain())
 
     versions = kpichain.load_versions("versions.json")  # effective-dated plan versions

@@ -170,13 +170,17 @@ class Evaluation:
         """The result table as an Arrow PyCapsule exporter."""
 
     def to_arrow(self, *, items: bool = False, floats: bool = False) -> Any:
-        """A ``pyarrow.Table`` (exact ``decimal128`` columns unless ``floats=True``)."""
+        """A ``pyarrow.Table`` through the Arrow C stream (exact ``decimal128(38, s)``
+        columns unless ``floats=True``); no Python object per subject."""
 
     def to_pandas(self, *, items: bool = False, floats: bool = False) -> Any:
-        """A ``pandas.DataFrame`` (``Decimal`` values unless ``floats=True``)."""
+        """A ``pandas.DataFrame`` with exact ``pd.ArrowDtype(pa.decimal128(38, s))`` number
+        columns (``float64`` with ``floats=True``) and Arrow-backed text columns, built from
+        the Arrow table column by column: no Python object per subject."""
 
     def to_polars(self, *, items: bool = False, floats: bool = False) -> Any:
-        """A ``polars.DataFrame`` (``Decimal`` columns unless ``floats=True``)."""
+        """A ``polars.DataFrame`` read from the Arrow C stream (exact ``pl.Decimal(38, s)``
+        columns unless ``floats=True``); no Python object per subject."""
 
     def __arrow_c_stream__(self, requested_schema: object | None = None) -> object:
         """Arrow PyCapsule stream of the per-subject table."""
