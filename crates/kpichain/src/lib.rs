@@ -42,8 +42,8 @@ pub use model::{
     Actual, Adjustment, Aggregate, Assignment, Band, BandsRule, DeductionRule, Direction, Format,
     FormulaRule, Grade, Indicator, Inputs, Item, LinearRule, LinkScope, LookupRow, LookupRule,
     MissingDataPolicy, Over, PassFailRule, PerUnitBasis, PerUnitRule, Plan, RatioRule,
-    RecordSetDecl, Role, RoleVariant, Rollup, RoundingPolicy, ScoreRule, Source, TargetOverride,
-    Unit, Veto,
+    RecordSetDecl, Role, RoleVariant, Rollup, RoundingPolicy, Scale, ScoreRule, Source,
+    TargetOverride, Unit, Veto,
 };
 
 pub use compile::CompiledPlan;
