@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -226,7 +227,7 @@ def test_conversions_make_no_python_object_per_subject(small_plan: kpichain.Plan
     assignments = pa.table({"subject": subjects, "role": ["rep"] * n, "name": subjects})
     actuals = pa.table({"subject": subjects, "sales": [float(i % 150) for i in range(n)], "repeat": [12.5] * n})
     ev = small_plan.score(assignments, actuals)
-    conversions = {
+    conversions: dict[str, Callable[[], Any]] = {
         "to_arrow": ev.to_arrow,
         "to_pandas": ev.to_pandas,
         "to_polars": ev.to_polars,
