@@ -212,9 +212,9 @@ def test_pandas_describe_of_a_decimal_column(small_plan: kpichain.Plan) -> None:
     try:
         summary = total.describe()
     except pa.ArrowTypeError:
-        # Some pandas/pyarrow pairs (pandas 3.1 with pyarrow 26) cannot build the summary in
-        # the column's decimal dtype: its count is a numpy integer, which pyarrow refuses as
-        # a decimal. total.astype("float64").describe() or to_pandas(floats=True) work.
+        # pandas 2.2 and 3.1 with pyarrow 26 cannot build the summary in the column's decimal
+        # dtype: its count is a numpy integer, which pyarrow refuses as a decimal.
+        # total.astype("float64").describe() or to_pandas(floats=True) work.
         pytest.xfail("pandas cannot put describe()'s count into a decimal Arrow column here")
     assert summary["max"] == Decimal("120.00")
 
