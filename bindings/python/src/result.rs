@@ -279,9 +279,7 @@ impl PyEvaluation {
             let ty = field?.getattr("type")?;
             if types.call_method1("is_decimal", (&ty,))?.is_truthy()? {
                 mapping.set_item(&ty, pd.call_method1("ArrowDtype", (&ty,))?)?;
-            } else if old_strings
-                && (types.call_method1("is_string", (&ty,))?).is_truthy()?
-            {
+            } else if old_strings && (types.call_method1("is_string", (&ty,))?).is_truthy()? {
                 mapping.set_item(&ty, pd.call_method1("StringDtype", ("pyarrow",))?)?;
             }
         }
