@@ -49,6 +49,7 @@
 //! ```
 
 mod exact;
+mod fast;
 mod items;
 
 use crate::compile::{CompiledPlan, FastMap};
@@ -304,8 +305,7 @@ impl ColumnBatch {
     /// Whether the engine must score the whole batch: the plan reads units, other subjects,
     /// roles or records, or the batch has what the engine reports as an error.
     fn needs_engine(&self) -> bool {
-        if self.plan.any_source || !self.plan.measures.is_empty() || !self.unknown_roles.is_empty()
-        {
+        if self.plan.reads_more_than_actuals() || !self.unknown_roles.is_empty() {
             return true;
         }
         if let Some(Err(_)) = self
@@ -323,16 +323,24 @@ impl ColumnBatch {
     /// Scores the batch. The results, warnings and errors are the engine's.
     pub fn score(self) -> Result<ColumnScores, InputError> {
         let n = self.len();
+        let rp = self.plan.plan.rounding;
         let mut out = ColumnScores {
             total: Vec::with_capacity(n),
-            total_unrounded: Vec::with_capacity(n),
+            unrounded: Vec::with_capacity(n),
             grade: Vec::with_capacity(n),
-            payout: Vec::with_capacity(n),
+            payout: Vec::new(),
             first: Vec::with_capacity(n.saturating_add(1)),
             item_score: Vec::new(),
             item_weighted: Vec::new(),
-            engine: FastMap::default(),
+            slow: FastMap::default(),
+            engine: Vec::new(),
+            engine_at: Vec::new(),
             engine_subjects: 0,
+            scales: Scales {
+                total: rp.total_scale.places(),
+                item: rp.item_scale.places(),
+                weighted: rp.weighted_scale.places(),
+            },
             batch: self,
         };
         if out.batch.needs_engine() {
@@ -355,7 +363,7 @@ impl ColumnBatch {
     }
 }
 
-/// A decimal held by the kernel as a mantissa and a scale.
+/// A decimal the kernel holds as a fraction, at a stage's scale.
 fn to_decimal(q: Q, scale: Scale) -> Option<Decimal> {
     let (m, s) = match scale {
         Scale::Places(p) if q.d == exact::pow10(p)? => (q.n, p),
@@ -365,21 +373,96 @@ fn to_decimal(q: Q, scale: Scale) -> Option<Decimal> {
     Decimal::try_from_i128_with_scale(m, s).ok()
 }
 
+/// A column cell the kernel does not hold as a fixed-point value (see [`ColumnScores`]).
+const NONE: i64 = i64::MIN;
+
+/// The places of the stages held as fixed point (`None`: an unrounded stage).
+#[derive(Debug, Clone, Copy)]
+struct Scales {
+    total: Option<u32>,
+    item: Option<u32>,
+    weighted: Option<u32>,
+}
+
+/// The numbers of a subject scored off the fixed-point columns.
+#[derive(Debug, Clone)]
+struct Slow {
+    total: Decimal,
+    unrounded: Option<Decimal>,
+    scores: Vec<Option<Decimal>>,
+    weighted: Vec<Option<Decimal>>,
+}
+
+/// The shape of a scorecard on the fast path.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Shape {
+    /// Achievement, item and weighted scores rounded to places.
+    Places {
+        item: u32,
+        weighted: u32,
+        total: u32,
+    },
+    /// Achievement, item and weighted scores unrounded: one exact sum per subject.
+    Unrounded { total: u32 },
+}
+
+/// A scorecard the kernel scores.
+#[derive(Debug)]
+struct Card {
+    items: Vec<KItem>,
+    fast: Vec<fast::FastItem>,
+    shape: Option<Shape>,
+    /// For the unrounded shape: the column scales the factors below are for, the common
+    /// denominator and each item's factor onto it.
+    sum: Option<(Vec<u8>, i128, Vec<i128>)>,
+}
+
 /// The results of a [`ColumnBatch`], as columns.
+///
+/// Totals, item scores and weighted scores are fixed-point integers at their stage's scale;
+/// a subject scored off that path (by the exact-fraction path or the engine) keeps its numbers
+/// aside, and an unrounded stage's value that does not terminate is made on demand
+/// ([`ColumnScores::result`]).
 #[derive(Debug, Clone)]
 pub struct ColumnScores {
     batch: ColumnBatch,
-    total: Vec<Decimal>,
-    total_unrounded: Vec<Option<Decimal>>,
+    scales: Scales,
+    /// At the total scale.
+    total: Vec<i64>,
+    /// At the weighted scale.
+    unrounded: Vec<i64>,
     grade: Vec<u32>,
+    /// Per subject, when the batch has bonus bases.
     payout: Vec<Option<Decimal>>,
     /// Subject `i`'s items are `item_*[first[i]..first[i + 1]]`.
     first: Vec<u32>,
-    item_score: Vec<Option<Decimal>>,
-    item_weighted: Vec<Option<Decimal>>,
+    item_score: Vec<i64>,
+    item_weighted: Vec<i64>,
+    slow: FastMap<u32, Slow>,
     /// The results of the subjects scored by the engine.
-    engine: FastMap<u32, SubjectResult>,
+    engine: Vec<SubjectResult>,
+    /// Per subject, its result's index in `engine`, or `u32::MAX` (empty while no subject
+    /// went to the engine).
+    engine_at: Vec<u32>,
     engine_subjects: usize,
+}
+
+/// The shape of the plan's stages on the fast path.
+fn shape_of(rp: &crate::model::RoundingPolicy) -> Option<Shape> {
+    let total = rp.total_scale.places()?;
+    match (rp.achievement_scale, rp.item_scale, rp.weighted_scale) {
+        (Scale::Places(_), Scale::Places(item), Scale::Places(weighted)) => Some(Shape::Places {
+            item,
+            weighted,
+            total,
+        }),
+        (Scale::Unrounded, Scale::Unrounded, Scale::Unrounded) => Some(Shape::Unrounded { total }),
+        _ => None,
+    }
+}
+
+fn narrow(v: i128) -> Option<i64> {
+    i64::try_from(v).ok().filter(|&v| v != NONE)
 }
 
 impl ColumnScores {
@@ -387,78 +470,219 @@ impl ColumnScores {
     fn run(&mut self) -> Vec<usize> {
         let plan = self.batch.plan.clone();
         let rp = plan.plan.rounding;
-        let kroles: Vec<Option<Vec<KItem>>> = plan
+        let shape = shape_of(&rp);
+        let mut cards: Vec<Option<Card>> = plan
             .roles
             .iter()
-            .map(|r| items::compile_role(&plan, r))
+            .map(|r| {
+                let items = items::compile_role(&plan, r)?;
+                let fast = items.iter().map(fast::FastItem::new).collect();
+                Some(Card {
+                    items,
+                    fast,
+                    shape,
+                    sum: None,
+                })
+            })
+            .collect();
+        let grade_mins: Vec<Option<i128>> = plan
+            .grades
+            .iter()
+            .map(|g| {
+                let m = g.min?;
+                let pt = rp.total_scale.places()?;
+                // total ≥ min  ⇔  total × 10^pt ≥ ⌈min × 10^pt⌉
+                let q = Q::dec(m.mantissa(), m.scale())?;
+                Q { exact: true, ..q }.round(pt, crate::decimal::RoundingMode::Ceiling)
+            })
             .collect();
         let mut later = Vec::new();
         let n = self.batch.len();
+        let bonus = !self.batch.bonus.is_empty();
+        let sizes: Vec<usize> = plan.roles.iter().map(|r| r.items.len()).collect();
+        let cells: usize = self
+            .batch
+            .roles
+            .iter()
+            .map(|&r| sizes.get(r as usize).copied().unwrap_or(0))
+            .sum();
+        self.item_score.reserve_exact(cells);
+        self.item_weighted.reserve_exact(cells);
+        if bonus {
+            self.payout.reserve_exact(n);
+        }
         for i in 0..n {
             let r = self.batch.roles.get(i).map_or(usize::MAX, |&r| r as usize);
             let size = plan.roles.get(r).map_or(0, |c| c.items.len());
             let start = self.item_score.len();
             self.first.push(start as u32);
-            let scored = kroles
-                .get(r)
-                .and_then(Option::as_ref)
-                .and_then(|items| self.score_subject(i, items, &rp));
-            match scored {
-                Some((total, unrounded, grade)) => {
-                    let payout = match self.batch.bonus.get(i).copied().flatten() {
-                        Some(base) => {
-                            let c = plan
-                                .grades
-                                .get(grade)
-                                .map_or(Decimal::ZERO, |g| g.coefficient);
-                            match base.checked_mul(c) {
-                                Some(p) => Some(rp.payout_scale.round(p, rp.mode)),
-                                None => {
-                                    self.unplace(i, start, size, &mut later);
-                                    continue;
-                                }
+            let (Some(Some(card)), Some(role)) = (cards.get_mut(r), plan.roles.get(r)) else {
+                self.unplace(i, start, size, &mut later);
+                continue;
+            };
+            let fast = match card.shape {
+                Some(shape) => self.fast_subject(i, role, card, shape, &plan.grades, &grade_mins),
+                None => None,
+            };
+            let grade = match fast {
+                Some(g) => g,
+                None => {
+                    self.item_score.truncate(start);
+                    self.item_weighted.truncate(start);
+                    match self.exact_subject(i, &card.items, &rp) {
+                        Some(g) => g,
+                        None => {
+                            self.unplace(i, start, size, &mut later);
+                            continue;
+                        }
+                    }
+                }
+            };
+            if bonus {
+                let payout = match self.batch.bonus.get(i).copied().flatten() {
+                    Some(base) => {
+                        let c = plan
+                            .grades
+                            .get(grade)
+                            .map_or(Decimal::ZERO, |g| g.coefficient);
+                        match base.checked_mul(c) {
+                            Some(p) => Some(rp.payout_scale.round(p, rp.mode)),
+                            None => {
+                                // The engine reports the overflow.
+                                self.total.pop();
+                                self.unrounded.pop();
+                                self.grade.pop();
+                                self.slow.remove(&(i as u32));
+                                self.unplace(i, start, size, &mut later);
+                                continue;
                             }
                         }
-                        None => None,
-                    };
-                    self.total.push(total);
-                    self.total_unrounded.push(unrounded);
-                    self.grade.push(grade as u32);
-                    self.payout.push(payout);
-                }
-                None => self.unplace(i, start, size, &mut later),
+                    }
+                    None => None,
+                };
+                self.payout.push(payout);
             }
         }
         self.first.push(self.item_score.len() as u32);
         later
     }
 
-    /// Leaves subject `i` to the engine: placeholders in every column.
-    fn unplace(&mut self, i: usize, start: usize, size: usize, later: &mut Vec<usize>) {
-        self.item_score.truncate(start);
-        self.item_weighted.truncate(start);
-        let end = start.saturating_add(size);
-        self.item_score.resize(end, None);
-        self.item_weighted.resize(end, None);
-        self.total.push(Decimal::ZERO);
-        self.total_unrounded.push(None);
-        self.grade.push(u32::MAX);
-        self.payout.push(None);
-        later.push(i);
+    /// One subject on the fast path: pushes its columns and returns its grade index.
+    #[inline]
+    fn fast_subject(
+        &mut self,
+        i: usize,
+        role: &crate::compile::CRole,
+        card: &mut Card,
+        shape: Shape,
+        grades: &[crate::compile::CGrade],
+        grade_mins: &[Option<i128>],
+    ) -> Option<usize> {
+        let rp = self.batch.plan.plan.rounding;
+        let mode = rp.mode;
+        let cols = &self.batch.columns;
+        let (total, unrounded) = match shape {
+            Shape::Places {
+                item,
+                weighted,
+                total,
+            } => {
+                let mut sum: i128 = 0;
+                for (it, (f, c)) in card.fast.iter_mut().zip(&role.items).enumerate() {
+                    let _ = it;
+                    let col = cols.get(f.indicator)?;
+                    let s = *col.scale.get(i)?;
+                    if s > MAX_CELL_SCALE {
+                        return None;
+                    }
+                    let score = f.score_places(c, *col.mantissa.get(i)?, s, item, &rp)?;
+                    let w = f.weight();
+                    // score × weight ÷ 100, at item + ws + 2 places, to the weighted scale.
+                    let raw = score.checked_mul(w.mantissa())?;
+                    let places = item.checked_add(w.scale())?.checked_add(2)?;
+                    let wv = match weighted.checked_sub(places) {
+                        Some(k) => raw.checked_mul(exact::pow10(k)?)?,
+                        None => fast::round_pow10(raw, places.checked_sub(weighted)?, mode)?,
+                    };
+                    self.item_score.push(narrow(score)?);
+                    self.item_weighted.push(narrow(wv)?);
+                    sum = sum.checked_add(wv)?;
+                }
+                let t = match total.checked_sub(weighted) {
+                    Some(k) => sum.checked_mul(exact::pow10(k)?)?,
+                    None => fast::round_pow10(sum, weighted.checked_sub(total)?, mode)?,
+                };
+                (t, narrow(sum)?)
+            }
+            Shape::Unrounded { total } => {
+                // The column scales of this subject's cells, and the common denominator.
+                let mut scales = [0u8; 32];
+                let k = role.items.len();
+                if k > scales.len() {
+                    return None;
+                }
+                for (slot, f) in scales.iter_mut().zip(&card.fast) {
+                    let col = cols.get(f.indicator)?;
+                    *slot = *col.scale.get(i)?;
+                    if *slot > MAX_CELL_SCALE {
+                        return None;
+                    }
+                }
+                let key = scales.get(..k)?;
+                if card
+                    .sum
+                    .as_ref()
+                    .is_none_or(|(ks, _, _)| ks.as_slice() != key)
+                {
+                    card.sum = Some(sum_factors(card, role, key, total, &rp)?);
+                }
+                let (_, m, factors) = card.sum.as_ref()?;
+                let mut t: i128 = 0;
+                for ((f, c), (factor, &s)) in card
+                    .fast
+                    .iter_mut()
+                    .zip(&role.items)
+                    .zip(factors.iter().zip(key))
+                {
+                    let col = cols.get(f.indicator)?;
+                    let (n, _) = f.raw(c, *col.mantissa.get(i)?, s, &rp)?;
+                    t = t.checked_add(n.checked_mul(*factor)?)?;
+                    self.item_score.push(NONE);
+                    self.item_weighted.push(NONE);
+                }
+                let unit = m.checked_div(exact::pow10(total)?)?;
+                (fast::round_div(t, unit, total, mode, false)?, NONE)
+            }
+        };
+        let total = narrow(total)?;
+        let grade = grade_mins
+            .iter()
+            .zip(grades)
+            .position(|(m, g)| match (m, g.min) {
+                (_, None) => true,
+                (Some(m), _) => i128::from(total) >= *m,
+                (None, Some(_)) => false,
+            })?;
+        self.total.push(total);
+        self.unrounded.push(unrounded);
+        self.grade.push(grade as u32);
+        Some(grade)
     }
 
-    /// One subject in the kernel: (total, total before rounding when known, grade index).
-    #[inline]
-    fn score_subject(
+    /// One subject in exact fractions (any shape); pushes placeholders and keeps its numbers
+    /// aside. Returns its grade index.
+    fn exact_subject(
         &mut self,
         i: usize,
         items: &[KItem],
         rp: &crate::model::RoundingPolicy,
-    ) -> Option<(Decimal, Option<Decimal>, usize)> {
+    ) -> Option<usize> {
         let mut sum = Q::dec(0, 0)?;
         // The total before rounding as the engine adds it up (`Decimal` addition from zero),
         // while every weighted score is a known decimal.
         let mut unrounded = Some(Decimal::ZERO);
+        let mut scores = Vec::with_capacity(items.len());
+        let mut weighted = Vec::with_capacity(items.len());
         for it in items {
             let col = self.batch.columns.get(it.indicator)?;
             let s = *col.scale.get(i)?;
@@ -466,15 +690,15 @@ impl ColumnScores {
                 return None;
             }
             let score = it.score(*col.mantissa.get(i)?, u32::from(s), rp)?;
-            let weighted = it.weighted(score, rp)?;
-            let wd = to_decimal(weighted, rp.weighted_scale);
-            self.item_score.push(to_decimal(score, rp.item_scale));
-            self.item_weighted.push(wd);
+            let w = it.weighted(score, rp)?;
+            let wd = to_decimal(w, rp.weighted_scale);
+            scores.push(to_decimal(score, rp.item_scale));
+            weighted.push(wd);
             unrounded = match (unrounded, wd) {
                 (Some(u), Some(w)) => u.checked_add(w),
                 _ => None,
             };
-            sum = sum.add(weighted)?;
+            sum = sum.add(w)?;
         }
         if !sum.in_range() {
             return None;
@@ -485,7 +709,40 @@ impl ColumnScores {
             .grades
             .iter()
             .position(|g| g.min.is_none_or(|m| total >= m))?;
-        Some((total, unrounded, grade))
+        let start = self.item_score.len();
+        self.item_score
+            .resize(start.saturating_add(items.len()), NONE);
+        self.item_weighted
+            .resize(start.saturating_add(items.len()), NONE);
+        self.total.push(NONE);
+        self.unrounded.push(NONE);
+        self.grade.push(grade as u32);
+        self.slow.insert(
+            i as u32,
+            Slow {
+                total,
+                unrounded,
+                scores,
+                weighted,
+            },
+        );
+        Some(grade)
+    }
+
+    /// Leaves subject `i` to the engine: placeholders in every column.
+    fn unplace(&mut self, i: usize, start: usize, size: usize, later: &mut Vec<usize>) {
+        self.item_score.truncate(start);
+        self.item_weighted.truncate(start);
+        let end = start.saturating_add(size);
+        self.item_score.resize(end, NONE);
+        self.item_weighted.resize(end, NONE);
+        self.total.push(NONE);
+        self.unrounded.push(NONE);
+        self.grade.push(u32::MAX);
+        if !self.batch.bonus.is_empty() {
+            self.payout.push(None);
+        }
+        later.push(i);
     }
 
     /// Places the engine's results of the subjects `later`, in their order.
@@ -496,22 +753,6 @@ impl ColumnScores {
     }
 
     fn put(&mut self, i: usize, r: SubjectResult) {
-        if let (Some(&a), Some(&b)) = (self.first.get(i), self.first.get(i.saturating_add(1))) {
-            for (k, it) in (a as usize..b as usize).zip(&r.items) {
-                if let Some(s) = self.item_score.get_mut(k) {
-                    *s = Some(it.score);
-                }
-                if let Some(w) = self.item_weighted.get_mut(k) {
-                    *w = Some(it.weighted);
-                }
-            }
-        }
-        if let Some(t) = self.total.get_mut(i) {
-            *t = r.total;
-        }
-        if let Some(t) = self.total_unrounded.get_mut(i) {
-            *t = Some(r.total_unrounded);
-        }
         let g = self
             .batch
             .plan
@@ -525,8 +766,14 @@ impl ColumnScores {
         if let Some(p) = self.payout.get_mut(i) {
             *p = r.payout;
         }
+        if self.engine_at.is_empty() {
+            self.engine_at = vec![u32::MAX; self.total.len()];
+        }
+        if let Some(at) = self.engine_at.get_mut(i) {
+            *at = u32::try_from(self.engine.len()).unwrap_or(u32::MAX);
+        }
         self.engine_subjects = self.engine_subjects.saturating_add(1);
-        self.engine.insert(i as u32, r);
+        self.engine.push(r);
     }
 
     /// Every subject from the engine's evaluation of the whole batch.
@@ -556,6 +803,19 @@ impl ColumnScores {
         self.engine_subjects
     }
 
+    /// How many subjects were scored in fixed point (the fast path), in exact fractions, and
+    /// by the engine.
+    pub fn paths(&self) -> (usize, usize, usize) {
+        let fractions = self.slow.len();
+        (
+            self.len()
+                .saturating_sub(fractions)
+                .saturating_sub(self.engine_subjects),
+            fractions,
+            self.engine_subjects,
+        )
+    }
+
     /// The batch scored.
     pub fn batch(&self) -> &ColumnBatch {
         &self.batch
@@ -572,31 +832,77 @@ impl ColumnScores {
         self.batch.plan.roles.get(r as usize).map_or("", |c| &c.id)
     }
 
+    fn slow(&self, i: usize) -> Option<&Slow> {
+        self.slow.get(&(i as u32))
+    }
+
+    fn engine_result(&self, i: usize) -> Option<&SubjectResult> {
+        self.engine.get(*self.engine_at.get(i)? as usize)
+    }
+
+    /// Subject `i`'s result, when the engine scored it (its warnings, vetoes and adjustments
+    /// are there; a subject the kernel scored has none).
+    pub fn scored_by_engine(&self, i: usize) -> Option<&SubjectResult> {
+        self.engine_result(i)
+    }
+
     /// Subject `i`'s total at the total scale (zero for an index out of range).
     pub fn total(&self, i: usize) -> Decimal {
-        self.total.get(i).copied().unwrap_or_default()
+        match (self.total.get(i), self.scales.total) {
+            (Some(&t), Some(p)) if t != NONE => Decimal::from_i128_with_scale(i128::from(t), p),
+            _ => match self.engine_result(i) {
+                Some(r) => r.total,
+                None => self.slow(i).map_or(Decimal::ZERO, |s| s.total),
+            },
+        }
+    }
+
+    /// Subject `i`'s total as a fixed-point mantissa at the total scale, when the kernel
+    /// holds it so (see [`ColumnScores::total_scale`]).
+    pub fn total_fixed(&self, i: usize) -> Option<i64> {
+        self.total.get(i).copied().filter(|&t| t != NONE)
+    }
+
+    /// The total scale (`None` when the plan does not round its total).
+    pub fn total_scale(&self) -> Option<u32> {
+        self.scales.total
     }
 
     /// Subject `i`'s total before rounding, when it is known without the engine (every
-    /// weighted score a decimal the kernel holds); else see [`ColumnScores::result`].
+    /// weighted score a decimal); else see [`ColumnScores::result`].
     pub fn total_unrounded(&self, i: usize) -> Option<Decimal> {
-        self.total_unrounded.get(i).copied().flatten()
+        match (self.unrounded.get(i), self.scales.weighted) {
+            (Some(&t), Some(p)) if t != NONE => {
+                Some(Decimal::from_i128_with_scale(i128::from(t), p))
+            }
+            _ => match self.engine_result(i) {
+                Some(r) => Some(r.total_unrounded),
+                None => self.slow(i).and_then(|s| s.unrounded),
+            },
+        }
     }
 
     /// Subject `i`'s grade.
     pub fn grade(&self, i: usize) -> &str {
+        self.grade_def(i).map_or("", |g| &g.name)
+    }
+
+    /// Subject `i`'s grade's index in the plan's grade scale, highest first (as
+    /// [`CompiledPlan::grade_names`] lists them).
+    pub fn grade_index(&self, i: usize) -> Option<usize> {
         self.grade
             .get(i)
-            .and_then(|&g| self.batch.plan.grades.get(g as usize))
-            .map_or("", |g| &g.name)
+            .filter(|&&g| g != u32::MAX)
+            .map(|&g| g as usize)
+    }
+
+    fn grade_def(&self, i: usize) -> Option<&crate::compile::CGrade> {
+        self.batch.plan.grades.get(self.grade_index(i)?)
     }
 
     /// Subject `i`'s grade coefficient.
     pub fn coefficient(&self, i: usize) -> Decimal {
-        self.grade
-            .get(i)
-            .and_then(|&g| self.batch.plan.grades.get(g as usize))
-            .map_or(Decimal::ZERO, |g| g.coefficient)
+        self.grade_def(i).map_or(Decimal::ZERO, |g| g.coefficient)
     }
 
     /// Subject `i`'s payout, when it has a bonus base.
@@ -604,27 +910,54 @@ impl ColumnScores {
         self.payout.get(i).copied().flatten()
     }
 
-    /// Subject `i`'s item scores, in scorecard order (`None` where the kernel holds the score
-    /// only as a fraction: an unrounded stage that does not terminate).
-    pub fn item_scores(&self, i: usize) -> &[Option<Decimal>] {
-        self.items_of(&self.item_score, i)
+    fn items_of(
+        &self,
+        column: &[i64],
+        scale: Option<u32>,
+        i: usize,
+        weighted: bool,
+    ) -> Vec<Option<Decimal>> {
+        if let Some(r) = self.engine_result(i) {
+            return r
+                .items
+                .iter()
+                .map(|it| Some(if weighted { it.weighted } else { it.score }))
+                .collect();
+        }
+        if let Some(s) = self.slow(i) {
+            return if weighted {
+                s.weighted.clone()
+            } else {
+                s.scores.clone()
+            };
+        }
+        let cells = match (self.first.get(i), self.first.get(i.saturating_add(1))) {
+            (Some(&a), Some(&b)) => column.get(a as usize..b as usize).unwrap_or(&[]),
+            _ => &[],
+        };
+        cells
+            .iter()
+            .map(|&v| match scale {
+                Some(p) if v != NONE => Some(Decimal::from_i128_with_scale(i128::from(v), p)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Subject `i`'s item scores, in scorecard order (`None` where the kernel holds no decimal
+    /// for it: an unrounded stage; see [`ColumnScores::result`]).
+    pub fn item_scores(&self, i: usize) -> Vec<Option<Decimal>> {
+        self.items_of(&self.item_score, self.scales.item, i, false)
     }
 
     /// Subject `i`'s weighted item scores, in scorecard order (as [`ColumnScores::item_scores`]).
-    pub fn item_weighted(&self, i: usize) -> &[Option<Decimal>] {
-        self.items_of(&self.item_weighted, i)
-    }
-
-    fn items_of<'s>(&self, column: &'s [Option<Decimal>], i: usize) -> &'s [Option<Decimal>] {
-        match (self.first.get(i), self.first.get(i.saturating_add(1))) {
-            (Some(&a), Some(&b)) => column.get(a as usize..b as usize).unwrap_or(&[]),
-            _ => &[],
-        }
+    pub fn item_weighted(&self, i: usize) -> Vec<Option<Decimal>> {
+        self.items_of(&self.item_weighted, self.scales.weighted, i, true)
     }
 
     /// Subject `i`'s whole result, as [`CompiledPlan::evaluate`] gives it.
     pub fn result(&self, i: usize) -> Result<SubjectResult, InputError> {
-        if let Some(r) = self.engine.get(&(i as u32)) {
+        if let Some(r) = self.engine_result(i) {
             return Ok(r.clone());
         }
         let inputs = self.batch.inputs_of(std::iter::once(i));
@@ -658,6 +991,37 @@ impl ColumnScores {
             versions: Vec::new(),
         })
     }
+}
+
+/// The common denominator of a scorecard's unrounded total for cells of the scales `key`,
+/// and each item's factor onto it (weight ÷ 100 included): the total is then
+/// Σ raw numerator × factor over that denominator.
+fn sum_factors(
+    card: &mut Card,
+    role: &crate::compile::CRole,
+    key: &[u8],
+    total: u32,
+    rp: &crate::model::RoundingPolicy,
+) -> Option<(Vec<u8>, i128, Vec<i128>)> {
+    // Each item's pieces over one denominator, and that denominator.
+    let mut dens = Vec::with_capacity(key.len());
+    for ((f, c), &s) in card.fast.iter_mut().zip(&role.items).zip(key) {
+        dens.push(f.unify(c, s, rp)?);
+    }
+    // raw ÷ d × w ÷ (100 × 10^ws) over m: factor = m ÷ (d × 100 × 10^ws) × w_m
+    let mut m = exact::pow10(total)?;
+    for (f, &d) in card.fast.iter().zip(&dens) {
+        let w = f.weight();
+        let under = d.checked_mul(100)?.checked_mul(exact::pow10(w.scale())?)?;
+        m = m.checked_div(exact::gcd(m, under))?.checked_mul(under)?;
+    }
+    let mut factors = Vec::with_capacity(dens.len());
+    for (f, &d) in card.fast.iter().zip(&dens) {
+        let w = f.weight();
+        let under = d.checked_mul(100)?.checked_mul(exact::pow10(w.scale())?)?;
+        factors.push(m.checked_div(under)?.checked_mul(w.mantissa())?);
+    }
+    Some((key.to_vec(), m, factors))
 }
 
 #[cfg(test)]
