@@ -470,7 +470,8 @@ fn div_rem(n: i128, d: i128) -> Option<(i128, i128)> {
 }
 
 /// `n ÷ d` (d > 0) rounded to an integer by `mode`; `None` when it lies within 10⁻¹⁸ of a
-/// rounding boundary without being on it (`unit`: the value of 1 in 10^-`places`).
+/// rounding boundary (the value being `n ÷ d × 10^-places`) without being on it — or on it
+/// too, unless `on_boundary_ok`.
 #[inline(always)]
 pub(super) fn round_div(
     n: i128,
@@ -478,6 +479,24 @@ pub(super) fn round_div(
     places: u32,
     mode: RoundingMode,
     on_boundary_ok: bool,
+) -> Option<i128> {
+    round_checked(n, d, places, mode, Some(on_boundary_ok))
+}
+
+/// `n ÷ d` rounded, with no check of how near a boundary it lies: for a value the engine
+/// holds exactly (every term terminates).
+#[inline(always)]
+pub(super) fn round_trusted(n: i128, d: i128, mode: RoundingMode) -> Option<i128> {
+    round_checked(n, d, 0, mode, None)
+}
+
+#[inline(always)]
+fn round_checked(
+    n: i128,
+    d: i128,
+    places: u32,
+    mode: RoundingMode,
+    check: Option<bool>,
 ) -> Option<i128> {
     if d == 1 {
         return Some(n);
@@ -494,16 +513,18 @@ pub(super) fn round_div(
     } else {
         (r.min(d.checked_sub(r)?), d)
     };
-    if dist == 0 {
-        if !on_boundary_ok {
-            return None;
+    match check {
+        None => {}
+        Some(on_boundary_ok) if dist == 0 => {
+            if !on_boundary_ok {
+                return None;
+            }
         }
-    } else if let Some(k) = 18u32.checked_sub(places) {
-        if pow10(k).is_some_and(|f| dist.saturating_mul(f) < of) {
-            return None;
-        }
-    } else {
-        return None;
+        Some(_) => match 18u32.checked_sub(places) {
+            Some(k) if pow10(k).is_some_and(|f| dist.saturating_mul(f) < of) => return None,
+            Some(_) => {}
+            None => return None,
+        },
     }
     let negative = n < 0;
     let up = match mode {
@@ -579,6 +600,20 @@ impl FastItem {
             piece.value = piece.value.over(d)?;
         }
         Some(d)
+    }
+
+    /// Whether the cell's raw value is a terminating decimal (the engine then holds it
+    /// exactly).
+    pub(super) fn terminates(
+        &mut self,
+        item: &CItem,
+        m: i64,
+        s: u8,
+        rp: &RoundingPolicy,
+    ) -> Option<bool> {
+        let (n, d) = self.raw(item, m, s, rp)?;
+        let g = gcd(n, d).max(1);
+        Some(super::exact::strip25(d.checked_div(g)?) == 1)
     }
 
     /// The raw value of the cell as `(n, d)` (for the unrounded sum).

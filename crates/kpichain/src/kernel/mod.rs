@@ -651,7 +651,21 @@ impl ColumnScores {
                     self.item_weighted.push(NONE);
                 }
                 let unit = m.checked_div(exact::pow10(total)?)?;
-                (fast::round_div(t, unit, total, mode, false)?, NONE)
+                let rounded = match fast::round_div(t, unit, total, mode, false) {
+                    Some(r) => r,
+                    // On (or within 10^-18 of) a boundary: exact in the engine too when every
+                    // term terminates, else the fraction path decides.
+                    None => {
+                        for ((f, c), &s) in card.fast.iter_mut().zip(&role.items).zip(key) {
+                            let col = cols.get(f.indicator)?;
+                            if !f.terminates(c, *col.mantissa.get(i)?, s, &rp)? {
+                                return None;
+                            }
+                        }
+                        fast::round_trusted(t, unit, mode)?
+                    }
+                };
+                (rounded, NONE)
             }
         };
         let total = narrow(total)?;
