@@ -291,15 +291,11 @@ fn the_workload_plan_scores_alike_in_every_mode_and_stage() {
         let (fixed, fractions, engine) = PATHS.with(|p| p.get());
         eprintln!("{mode}/{stages}: {fixed} fixed point, {fractions} fractions, {engine} engine");
         assert_eq!(kernel, 3_000, "{mode}/{stages}");
-        // An unrounded total exactly on a boundary of its mode goes to the fraction path
-        // (which knows whether every term terminates): 1% of totals in the half modes, every
-        // total with 2 places in the directed ones.
-        if mode.starts_with("half") || stages != "none" {
-            assert!(
-                fixed > 2_900,
-                "{mode}/{stages}: {fixed} of 3000 in fixed point"
-            );
-        }
+        // A total on a boundary stays in fixed point when every term terminates.
+        assert!(
+            fixed > 2_900,
+            "{mode}/{stages}: {fixed} of 3000 in fixed point"
+        );
     }
 }
 
