@@ -1,6 +1,6 @@
 //! The compiled forms: scorecards, items, rules, grades, sources, variants.
 
-use crate::formula::Expr;
+use crate::formula::Formula;
 use crate::model::*;
 use rust_decimal::Decimal;
 use std::sync::Arc;
@@ -115,7 +115,7 @@ pub(crate) enum CRule {
     PassFail(PassFailRule),
     Lookup(LookupRule),
     Formula {
-        expr: Expr,
+        expr: Formula,
         floor: Option<Decimal>,
         cap: Option<Decimal>,
     },
@@ -150,7 +150,7 @@ pub(crate) struct CAdjustment {
 #[derive(Debug)]
 pub(crate) struct CVeto {
     pub(crate) id: Arc<str>,
-    pub(crate) condition: Expr,
+    pub(crate) condition: Formula,
     pub(crate) force_grade: Option<usize>,
     pub(crate) force_total: Option<Decimal>,
     pub(crate) source: (bool, usize),

@@ -157,7 +157,7 @@ pub(super) fn build_extras(
                     }
                     vetoes.push(CVeto {
                         id: Arc::from(veto.id.as_str()),
-                        condition: expr,
+                        condition: crate::formula::Formula::new(expr),
                         force_grade,
                         force_total: veto.force_total,
                         source: (from_plan, vi),

@@ -222,7 +222,7 @@ pub(super) fn build_rule(
                     }
                     let _ = plan;
                     CRule::Formula {
-                        expr,
+                        expr: formula::Formula::new(expr),
                         floor: r.floor,
                         cap: r.cap,
                     }
@@ -234,7 +234,7 @@ pub(super) fn build_rule(
                         e.to_string(),
                     );
                     CRule::Formula {
-                        expr: Expr::Num(Decimal::ZERO),
+                        expr: formula::Formula::new(Expr::Num(Decimal::ZERO)),
                         floor: r.floor,
                         cap: r.cap,
                     }

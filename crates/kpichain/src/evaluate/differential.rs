@@ -220,9 +220,9 @@ fn item(
     (indicator, item)
 }
 
-struct Case {
-    plan: Value,
-    inputs: Inputs,
+pub(crate) struct Case {
+    pub(crate) plan: Value,
+    pub(crate) inputs: Inputs,
 }
 
 /// Weights summing to 100 over `n` items.
@@ -232,7 +232,7 @@ fn weights(n: usize) -> Vec<i64> {
     w
 }
 
-fn case(seed: u64) -> Case {
+pub(crate) fn case(seed: u64) -> Case {
     let mut rng = Rng(seed | 1);
     let n_roles = if rng.chance(50) {
         1

@@ -8,8 +8,10 @@
 //! ```
 
 mod parse;
+mod program;
 
 pub use parse::parse;
+pub use program::{Formula, Program};
 
 use crate::decimal::{self, ArithmeticError};
 use rust_decimal::Decimal;
