@@ -31,7 +31,8 @@ OUT = HERE / "out"
 # name: (kind, description shown in the table)
 PEERS = {
     "exact": ("py", "Python fractions.Fraction (exact reference)"),
-    "kpichain_rust": ("rust", "kpichain, Rust (score_table)"),
+    "kpichain_rust": ("rust", "kpichain, Rust (ColumnBatch::score)"),
+    "kpichain_rust_table": ("rust", "kpichain, Rust (score_table)"),
     "kpichain_arrow": ("py", "kpichain, Python: pyarrow in, Arrow out"),
     "kpichain_polars": ("py", "kpichain, Python: polars in, Arrow out"),
     "kpichain_pandas": ("py", "kpichain, Python: pandas in, Arrow out"),
@@ -112,7 +113,8 @@ def main() -> int:
             out = OUT / f"{peer}_{n}.csv"
             common = ["--data", str(data), "--repeat", str(repeat), "--budget", str(a.budget), "--out", str(out)]
             if kind == "rust":
-                cmd = [str(a.rust_bin), "--plan", str(a.plan), *common]
+                api = "table" if peer == "kpichain_rust_table" else "columns"
+                cmd = [str(a.rust_bin), "--api", api, "--plan", str(a.plan), *common]
             elif kind == "node":
                 cmd = [a.node, str(HERE / "peers.mjs"), peer, "--plan", str(a.plan), *common]
             else:
