@@ -234,6 +234,245 @@ function explainFlag(options) {
   return options != null && options.explain === true
 }
 
+// ---- batches -------------------------------------------------------------------------------
+
+/** The assignment columns of a columnar batch, by their name in the core's rows. */
+const ASSIGNMENT_COLUMNS = Object.freeze({
+  subjects: 'subject',
+  roles: 'role',
+  names: 'name',
+  units: 'unit',
+  regions: 'region',
+  managers: 'manager',
+  bonusBases: 'bonus_base',
+})
+const COLUMN_KEYS = new Set(['period', ...Object.keys(ASSIGNMENT_COLUMNS), 'attributes', 'actuals', 'targets', 'orgUnits'])
+const ROW_KEYS = new Set(['period', 'assignments', 'actuals', 'targets', 'units'])
+
+const isPlainObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v)
+
+/**
+ * The work of taking in a batch, as a list of steps `(from, to)` over positions (a slice of
+ * the columns, or of one list of rows) and how many positions each list has. Only the shape
+ * is checked here (a TypeError for a batch that is not one); every value is read by the core.
+ */
+function batchPlan(batch) {
+  if (!isPlainObject(batch)) {
+    throw new TypeError('a batch is an object: columns {subjects, roles, actuals: {indicator: values}, ...} or rows {assignments, actuals, ...}')
+  }
+  const parts = []
+  if ('subjects' in batch) {
+    for (const key of Object.keys(batch)) {
+      if (!COLUMN_KEYS.has(key)) throw new TypeError(`a columnar batch has no '${key}' (it has ${[...COLUMN_KEYS].join(', ')})`)
+    }
+    const { subjects } = batch
+    if (!Array.isArray(subjects)) throw new TypeError('batch.subjects must be an array')
+    const n = subjects.length
+    const columns = []
+    const add = (list, name, values, where) => {
+      if (!Array.isArray(values)) throw new TypeError(`${where} must be an array`)
+      if (values.length !== n) throw new TypeError(`${where} has ${values.length} values; subjects has ${n} (columns are aligned by position)`)
+      columns.push([list, name, values])
+    }
+    for (const [key, field] of Object.entries(ASSIGNMENT_COLUMNS)) {
+      if (batch[key] !== undefined) add('assignments', field, batch[key], `batch.${key}`)
+    }
+    for (const [group, list] of [['attributes', 'assignments'], ['actuals', 'actuals']]) {
+      const value = batch[group]
+      if (value === undefined || value === null) continue
+      if (!isPlainObject(value)) throw new TypeError(`batch.${group} must be an object of columns (name → array of values)`)
+      for (const [name, values] of Object.entries(value)) add(list, name, values, `batch.${group}.${name}`)
+    }
+    parts.push({ kind: 'columns', columns, n })
+    for (const [key, list] of [['targets', 'targets'], ['orgUnits', 'units']]) {
+      if (batch[key] !== undefined && batch[key] !== null) parts.push(rowsPart(list, batch[key]))
+    }
+  } else {
+    for (const key of Object.keys(batch)) {
+      if (key === 'records') throw new TypeError('record sets are read by score() and scoreAsync(); a batch takes assignments, actuals, targets and units')
+      if (!ROW_KEYS.has(key)) throw new TypeError(`a batch of rows has no '${key}' (it has ${[...ROW_KEYS].join(', ')}; a columnar batch has 'subjects')`)
+    }
+    for (const list of ['assignments', 'targets', 'actuals', 'units']) {
+      if (batch[list] !== undefined && batch[list] !== null) parts.push(rowsPart(list, batch[list]))
+    }
+  }
+  return parts
+}
+
+function rowsPart(list, rows) {
+  return { kind: 'rows', list, rows, n: Array.isArray(rows) ? rows.length : 0 }
+}
+
+/** Copies `part`'s positions `[from, to)` into the native batch. */
+function feed(nativeBatch, part, from, to) {
+  if (part.kind === 'columns') {
+    for (const [list, name, values] of part.columns) nativeBatch.column(list, name, values, from, to)
+  } else if (Array.isArray(part.rows)) {
+    nativeBatch.rows(part.list, part.rows, from, to)
+  } else {
+    nativeBatch.rows(part.list, part.rows) // not a list: the core reports it
+  }
+}
+
+/** A new native batch of `scheme` with the batch's period. */
+function startBatch(scheme, batch) {
+  const nativeBatch = scheme.batch()
+  if (isPlainObject(batch) && batch.period !== undefined) nativeBatch.period(batch.period)
+  return nativeBatch
+}
+
+/** Takes in and scores `batch` on the calling thread. */
+function scoreBatchSync(scheme, batch) {
+  const parts = batchPlan(batch)
+  const nativeBatch = startBatch(scheme, batch)
+  for (const part of parts) feed(nativeBatch, part, 0, part.n)
+  return new BatchResult(nativeBatch.finish())
+}
+
+/** Time one slice of copying may take on the main thread before the event loop gets a turn. */
+const SLICE_MS = 8
+const yieldToEventLoop = () => new Promise((resolve) => setImmediate(resolve))
+
+/**
+ * Takes in `batch` in slices, giving the event loop a turn between them (each slice is sized
+ * from the last one's time to take about SLICE_MS), then reads and scores it on the libuv
+ * thread pool.
+ */
+async function scoreBatchAsync(scheme, batch) {
+  const parts = batchPlan(batch)
+  const nativeBatch = startBatch(scheme, batch)
+  let size = 1024 // positions per slice; adapted to the time a slice takes
+  for (const part of parts) {
+    if (part.kind === 'rows' && !Array.isArray(part.rows)) {
+      feed(nativeBatch, part, 0, 0)
+      continue
+    }
+    // Columns cost per position about as many reads as there are columns.
+    const weight = part.kind === 'columns' ? Math.max(1, part.columns.length) : 4
+    for (let from = 0; from < part.n; ) {
+      const to = Math.min(part.n, from + Math.max(1, Math.floor(size / weight)))
+      const started = performance.now()
+      feed(nativeBatch, part, from, to)
+      const took = performance.now() - started
+      const perPosition = took / (to - from)
+      if (perPosition > 0) size = Math.min(1 << 20, Math.max(64, Math.floor((SLICE_MS / perPosition) * weight)))
+      from = to
+      await yieldToEventLoop()
+    }
+  }
+  return new BatchResult(await nativeBatch.finishAsync())
+}
+
+/**
+ * A scored batch held in native memory: read a whole column at a time, or one subject's
+ * result. Position `i` is the `i`-th assignment of the batch. Every number is an exact
+ * decimal string, written as `score` writes it (`"87.50"`); missing values are `null`.
+ * Column methods take an optional range `(from, to)` of positions.
+ */
+class BatchResult {
+  #native
+
+  /** @internal Returned by `scoreBatch` and `scoreBatchAsync`. */
+  constructor(nativeResult) {
+    if (!(nativeResult instanceof native.NativeBatchResult)) throw new TypeError('use plan.scoreBatch() or plan.scoreBatchAsync()')
+    this.#native = nativeResult
+  }
+
+  /** How many results (one per assignment). */
+  get length() {
+    return this.#native.length
+  }
+  get planId() {
+    return this.#native.planId
+  }
+  get planVersion() {
+    return this.#native.planVersion
+  }
+  get planFingerprint() {
+    return this.#native.planFingerprint
+  }
+  get period() {
+    return this.#native.period ?? null
+  }
+
+  subjects(from, to) {
+    return this.#native.subjects(from, to)
+  }
+  roles(from, to) {
+    return this.#native.roles(from, to)
+  }
+  names(from, to) {
+    return this.#native.names(from, to)
+  }
+  units(from, to) {
+    return this.#native.units(from, to)
+  }
+  regions(from, to) {
+    return this.#native.regions(from, to)
+  }
+  variants(from, to) {
+    return this.#native.variants(from, to)
+  }
+  totals(from, to) {
+    return this.#native.totals(from, to)
+  }
+  totalsUnrounded(from, to) {
+    return this.#native.totalsUnrounded(from, to)
+  }
+  grades(from, to) {
+    return this.#native.grades(from, to)
+  }
+  coefficients(from, to) {
+    return this.#native.coefficients(from, to)
+  }
+  payouts(from, to) {
+    return this.#native.payouts(from, to)
+  }
+  warningCounts(from, to) {
+    return this.#native.warningCounts(from, to)
+  }
+  itemScores(item, from, to) {
+    return this.#native.itemScores(String(item), from, to)
+  }
+  itemWeighted(item, from, to) {
+    return this.#native.itemWeighted(String(item), from, to)
+  }
+  itemAchievements(item, from, to) {
+    return this.#native.itemAchievements(String(item), from, to)
+  }
+  itemStatuses(item, from, to) {
+    return this.#native.itemStatuses(String(item), from, to)
+  }
+
+  #position(i) {
+    if (!Number.isInteger(i) || i < 0 || i >= this.length) throw new RangeError(`no result at position ${i} (the batch has ${this.length})`)
+    return i
+  }
+
+  /** Result `i`, the object `score` gives for that subject. */
+  get(i) {
+    return this.#native.get(this.#position(i))
+  }
+
+  /** The explanation of result `i`, as `score(inputs, {explain: true})` gives it. */
+  explain(i) {
+    return this.#native.explain(this.#position(i))
+  }
+
+  /**
+   * With a position, result `i` (as `get`); otherwise the whole evaluation, the object
+   * `score` returns (for small batches: it builds every result as objects).
+   */
+  toJSON(i) {
+    return typeof i === 'number' ? this.get(i) : this.#native.evaluation()
+  }
+
+  /** The results one by one, each built when reached. */
+  *[Symbol.iterator]() {
+    for (let i = 0; i < this.length; i++) yield this.#native.get(i)
+  }
+}
+
 // ---- compiled plan -------------------------------------------------------------------------
 
 /** A validated, compiled plan: immutable, cheap to share, safe to score concurrently. */
@@ -316,6 +555,23 @@ class CompiledPlan {
   async scoreJsonAsync(inputs, options) {
     const text = inputsText(inputs, this.#recordInfo)
     return this.#native.scoreAsync(text, explainFlag(options))
+  }
+
+  /**
+   * Scores a batch given as columns (`{period?, subjects, roles, actuals: {indicator:
+   * values}, ...}`) or rows (`{period?, assignments, actuals?, targets?, units?}`) without
+   * JSON text, on the calling thread. Returns a `BatchResult`.
+   */
+  scoreBatch(batch) {
+    return scoreBatchSync(this.#native, batch)
+  }
+
+  /**
+   * Like `scoreBatch`, without holding the event loop: the values are copied in slices with
+   * a turn of the event loop between them, then read and scored on the libuv thread pool.
+   */
+  async scoreBatchAsync(batch) {
+    return scoreBatchAsync(this.#native, batch)
   }
 
   /** Explanations (structured, with `text`) for every subject, or only `subject`. */
@@ -469,6 +725,23 @@ class CompiledVersions {
     return this.#native.scoreAsync(text, explainFlag(options))
   }
 
+  /**
+   * Scores a batch given as columns (`{period?, subjects, roles, actuals: {indicator:
+   * values}, ...}`) or rows (`{period?, assignments, actuals?, targets?, units?}`) without
+   * JSON text, with the version(s) in force for its `period`, on the calling thread. Returns a `BatchResult`.
+   */
+  scoreBatch(batch) {
+    return scoreBatchSync(this.#native, batch)
+  }
+
+  /**
+   * Like `scoreBatch`, without holding the event loop: the values are copied in slices with
+   * a turn of the event loop between them, then read and scored on the libuv thread pool.
+   */
+  async scoreBatchAsync(batch) {
+    return scoreBatchAsync(this.#native, batch)
+  }
+
   /** Explanations (structured, with `text`) for every subject, or only `subject`; pro-rata results explain their `segments`. */
   explain(inputs, subject) {
     if (subject !== undefined && subject !== null && typeof subject !== 'string') throw new TypeError('subject must be a string')
@@ -546,6 +819,7 @@ function diffSchema() {
 
 exports.CompiledPlan = CompiledPlan
 exports.CompiledVersions = CompiledVersions
+exports.BatchResult = BatchResult
 exports.compile = compile
 exports.compileFile = compileFile
 exports.loadPlan = compileFile
