@@ -250,6 +250,8 @@ const COLUMN_KEYS = new Set(['period', ...Object.keys(ASSIGNMENT_COLUMNS), 'attr
 const ROW_KEYS = new Set(['period', 'assignments', 'actuals', 'targets', 'units'])
 
 const isPlainObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v)
+/** A column: an array, or a typed array of numbers (read without a value-by-value lookup). */
+const isColumn = (v) => Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView))
 
 /**
  * The work of taking in a batch, as a list of steps `(from, to)` over positions (a slice of
@@ -266,11 +268,11 @@ function batchPlan(batch) {
       if (!COLUMN_KEYS.has(key)) throw new TypeError(`a columnar batch has no '${key}' (it has ${[...COLUMN_KEYS].join(', ')})`)
     }
     const { subjects } = batch
-    if (!Array.isArray(subjects)) throw new TypeError('batch.subjects must be an array')
+    if (!isColumn(subjects)) throw new TypeError('batch.subjects must be an array')
     const n = subjects.length
     const columns = []
     const add = (list, name, values, where) => {
-      if (!Array.isArray(values)) throw new TypeError(`${where} must be an array`)
+      if (!isColumn(values)) throw new TypeError(`${where} must be an array or a typed array`)
       if (values.length !== n) throw new TypeError(`${where} has ${values.length} values; subjects has ${n} (columns are aligned by position)`)
       columns.push([list, name, values])
     }

@@ -138,7 +138,7 @@ impl NativeBatch {
         run(&env, || {
             let list = list_of(&list)?;
             let len = js
-                .array_len(values.raw())
+                .column_len(values.raw())
                 .map_err(read_failed)?
                 .ok_or_else(|| Failure::internal(format!("the column '{name}' is not an array")))?;
             let (from, to) = bounds(len, from, to);
@@ -161,6 +161,13 @@ impl NativeBatch {
             let Some((_, column)) = columns.get_mut(at) else {
                 return Err(Failure::internal("column lost"));
             };
+            // The whole column's room at once: columns fed in slices would otherwise all grow
+            // (and copy) in the same slice, a long pause on the main thread.
+            column.reserve_exact(
+                usize::try_from(len)
+                    .unwrap_or(0)
+                    .saturating_sub(column.len()),
+            );
             js.values(values.raw(), from, to, column)
                 .map_err(read_failed)?;
             Ok(u32::try_from(column.len()).unwrap_or(u32::MAX))
@@ -206,6 +213,7 @@ impl NativeBatch {
             let Some(out) = lists.get_mut(list.index()) else {
                 return Err(Failure::internal("list lost"));
             };
+            out.reserve_exact(usize::try_from(len).unwrap_or(0).saturating_sub(out.len()));
             js.rows(rows.raw(), from, to, names, out)
                 .map_err(read_failed)?;
             Ok(u32::try_from(out.len()).unwrap_or(u32::MAX))

@@ -246,7 +246,49 @@ impl Js {
         })
     }
 
-    /// The values `array[from..to]`, appended to `out`.
+    /// The length of a column: an array or a typed array (`Float64Array`, `Int32Array`, …);
+    /// `None` when it is neither.
+    pub fn column_len(self, column: sys::napi_value) -> Read<Option<u32>> {
+        if let Some(n) = self.array_len(column)? {
+            return Ok(Some(n));
+        }
+        Ok(self
+            .typed(column)?
+            .map(|t| u32::try_from(t.len).unwrap_or(u32::MAX)))
+    }
+
+    fn typed(self, v: sys::napi_value) -> Read<Option<Typed>> {
+        let mut is = false;
+        check(
+            unsafe { sys::napi_is_typedarray(self.env, v, &mut is) },
+            "is_typedarray",
+        )?;
+        if !is {
+            return Ok(None);
+        }
+        let mut kind = 0;
+        let mut len = 0usize;
+        let mut data = ptr::null_mut();
+        let mut buffer = ptr::null_mut();
+        let mut offset = 0usize;
+        check(
+            unsafe {
+                sys::napi_get_typedarray_info(
+                    self.env,
+                    v,
+                    &mut kind,
+                    &mut len,
+                    &mut data,
+                    &mut buffer,
+                    &mut offset,
+                )
+            },
+            "typed array",
+        )?;
+        Ok(Some(Typed { kind, len, data }))
+    }
+
+    /// The values `column[from..to]` (an array or a typed array), appended to `out`.
     pub fn values(
         self,
         array: sys::napi_value,
@@ -255,6 +297,10 @@ impl Js {
         out: &mut Vec<Value>,
     ) -> Read<()> {
         out.reserve(usize::try_from(to.saturating_sub(from)).unwrap_or(0));
+        if let Some(typed) = self.typed(array)? {
+            typed.values(from, to, out);
+            return Ok(());
+        }
         let mut start = from;
         while start < to {
             let end = start.saturating_add(BLOCK).min(to);
@@ -373,6 +419,58 @@ impl Js {
             "handle scope",
         );
         out.and(closed)
+    }
+}
+
+/// A typed array's element type, length and data, valid for the current call.
+struct Typed {
+    kind: sys::napi_typedarray_type,
+    len: usize,
+    data: *mut std::ffi::c_void,
+}
+
+impl Typed {
+    /// The elements `from..to`, as the numbers JavaScript reads from them (a BigInt64Array's
+    /// elements as their digits).
+    fn values(&self, from: u32, to: u32, out: &mut Vec<Value>) {
+        use sys::TypedarrayType as K;
+        let from = usize::try_from(from).unwrap_or(usize::MAX).min(self.len);
+        let to = usize::try_from(to)
+            .unwrap_or(usize::MAX)
+            .min(self.len)
+            .max(from);
+        fn read<T: Copy>(data: *mut std::ffi::c_void, len: usize) -> &'static [T] {
+            if data.is_null() || len == 0 {
+                return &[];
+            }
+            // The engine keeps the buffer alive and unmoved for the call; a typed array's data
+            // is aligned to its element size.
+            unsafe { std::slice::from_raw_parts(data.cast::<T>(), len) }
+        }
+        macro_rules! push {
+            ($t:ty, $f:expr) => {
+                out.extend(
+                    read::<$t>(self.data, self.len)
+                        .get(from..to)
+                        .unwrap_or(&[])
+                        .iter()
+                        .map($f),
+                )
+            };
+        }
+        match self.kind {
+            K::float64_array => push!(f64, |v| Value::Float(*v)),
+            K::float32_array => push!(f32, |v| Value::Float(f64::from(*v))),
+            K::int8_array => push!(i8, |v| Value::Float(f64::from(*v))),
+            K::uint8_array | K::uint8_clamped_array => push!(u8, |v| Value::Float(f64::from(*v))),
+            K::int16_array => push!(i16, |v| Value::Float(f64::from(*v))),
+            K::uint16_array => push!(u16, |v| Value::Float(f64::from(*v))),
+            K::int32_array => push!(i32, |v| Value::Float(f64::from(*v))),
+            K::uint32_array => push!(u32, |v| Value::Float(f64::from(*v))),
+            K::bigint64_array => push!(i64, |v| Value::Text(v.to_string().into_boxed_str())),
+            K::biguint64_array => push!(u64, |v| Value::Text(v.to_string().into_boxed_str())),
+            _ => out.extend((from..to).map(|_| Value::Other("object"))),
+        }
     }
 }
 
