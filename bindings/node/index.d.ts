@@ -20,6 +20,13 @@ export declare class NativeBatch {
    */
   column(list: 'assignments' | 'actuals', name: string, values: unknown[], from?: number | undefined | null, to?: number | undefined | null): number
   /**
+   * Appends numbers to the column `name` of `list`, as `column` does for an array of
+   * numbers and no-values: `numbers[i]` is a number, unless `missing[i]` is 1 (no value).
+   * The JavaScript wrapper sends a slice of an array this way when every value in it is a
+   * number, `null` or `undefined`, so that they cross without a lookup each.
+   */
+  numbers(list: 'assignments' | 'actuals', name: string, numbers: Float64Array, missing?: Uint8Array | undefined | null): number
+  /**
    * Appends the rows `rows[from..to]` of `list` (`assignments`, `actuals` — long or wide —,
    * `targets`, `units`), each an object as `score` takes it. A value that is not an array is
    * kept as the list's problem (the core reports it). Returns how many rows the list holds.

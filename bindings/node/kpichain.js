@@ -305,10 +305,31 @@ function rowsPart(list, rows) {
   return { kind: 'rows', list, rows, n: Array.isArray(rows) ? rows.length : 0 }
 }
 
+/**
+ * The numbers of `values[from..to]` as a Float64Array, with a Uint8Array marking the positions
+ * without a value (`null`, `undefined`; `null` itself when there are none); `null` when the
+ * slice holds anything else (it is then read value by value).
+ */
+function numberSlice(values, from, to) {
+  const numbers = new Float64Array(to - from)
+  let missing = null
+  for (let i = from; i < to; i++) {
+    const v = values[i]
+    if (typeof v === 'number') numbers[i - from] = v
+    else if (v === null || v === undefined) (missing ??= new Uint8Array(to - from))[i - from] = 1
+    else return null
+  }
+  return [numbers, missing]
+}
+
 /** Copies `part`'s positions `[from, to)` into the native batch. */
 function feed(nativeBatch, part, from, to) {
   if (part.kind === 'columns') {
-    for (const [list, name, values] of part.columns) nativeBatch.column(list, name, values, from, to)
+    for (const [list, name, values] of part.columns) {
+      const numeric = Array.isArray(values) ? numberSlice(values, from, Math.min(to, values.length)) : null
+      if (numeric === null) nativeBatch.column(list, name, values, from, to)
+      else nativeBatch.numbers(list, name, numeric[0], numeric[1])
+    }
   } else if (Array.isArray(part.rows)) {
     nativeBatch.rows(part.list, part.rows, from, to)
   } else {

@@ -142,25 +142,7 @@ impl NativeBatch {
                 .map_err(read_failed)?
                 .ok_or_else(|| Failure::internal(format!("the column '{name}' is not an array")))?;
             let (from, to) = bounds(len, from, to);
-            let columns = match list {
-                List::Assignments => &mut self.open()?.assignment_columns,
-                List::Actuals => &mut self.open()?.actual_columns,
-                _ => {
-                    return Err(Failure::internal(
-                        "only assignments and actuals have columns",
-                    ));
-                }
-            };
-            let at = match columns.iter().position(|(n, _)| *n == name) {
-                Some(at) => at,
-                None => {
-                    columns.push((name, Vec::new()));
-                    columns.len().saturating_sub(1)
-                }
-            };
-            let Some((_, column)) = columns.get_mut(at) else {
-                return Err(Failure::internal("column lost"));
-            };
+            let column = self.column_of(list, name)?;
             // The whole column's room at once: columns fed in slices would otherwise all grow
             // (and copy) in the same slice, a long pause on the main thread.
             column.reserve_exact(
@@ -170,6 +152,44 @@ impl NativeBatch {
             );
             js.values(values.raw(), from, to, column)
                 .map_err(read_failed)?;
+            Ok(u32::try_from(column.len()).unwrap_or(u32::MAX))
+        })
+    }
+
+    /// Appends numbers to the column `name` of `list`, as `column` does for an array of
+    /// numbers and no-values: `numbers[i]` is a number, unless `missing[i]` is 1 (no value).
+    /// The JavaScript wrapper sends a slice of an array this way when every value in it is a
+    /// number, `null` or `undefined`, so that they cross without a lookup each.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "list: 'assignments' | 'actuals', name: string, numbers: Float64Array, missing?: Uint8Array | undefined | null"
+    )]
+    pub fn numbers(
+        &mut self,
+        env: Env,
+        list: String,
+        name: String,
+        numbers: Unknown<'_>,
+        missing: Option<Unknown<'_>>,
+    ) -> Result<u32> {
+        let js = Js::new(env.raw());
+        run(&env, || {
+            let list = list_of(&list)?;
+            let mut values = Vec::new();
+            js.values(numbers.raw(), 0, u32::MAX, &mut values)
+                .map_err(read_failed)?;
+            if let Some(missing) = missing {
+                let mut marks = Vec::new();
+                js.values(missing.raw(), 0, u32::MAX, &mut marks)
+                    .map_err(read_failed)?;
+                for (v, m) in values.iter_mut().zip(&marks) {
+                    if *m != Value::Float(0.0) {
+                        *v = Value::Null;
+                    }
+                }
+            }
+            let column = self.column_of(list, name)?;
+            column.extend(values);
             Ok(u32::try_from(column.len()).unwrap_or(u32::MAX))
         })
     }
@@ -244,6 +264,30 @@ impl NativeBatch {
 }
 
 impl NativeBatch {
+    /// The column `name` of `list`, created empty when new.
+    fn column_of(&mut self, list: List, name: String) -> Outcome<&mut Vec<Value>> {
+        let columns = match list {
+            List::Assignments => &mut self.open()?.assignment_columns,
+            List::Actuals => &mut self.open()?.actual_columns,
+            _ => {
+                return Err(Failure::internal(
+                    "only assignments and actuals have columns",
+                ));
+            }
+        };
+        let at = match columns.iter().position(|(n, _)| *n == name) {
+            Some(at) => at,
+            None => {
+                columns.push((name, Vec::new()));
+                columns.len().saturating_sub(1)
+            }
+        };
+        columns
+            .get_mut(at)
+            .map(|(_, column)| column)
+            .ok_or_else(|| Failure::internal("column lost"))
+    }
+
     fn take(&mut self) -> Outcome<Collected> {
         self.collected.take().ok_or_else(|| {
             Failure::internal("this batch was scored already; start a new one for more data")

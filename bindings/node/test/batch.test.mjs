@@ -288,6 +288,25 @@ test('typed arrays are columns of numbers', async () => {
   assert.throws(() => plan.scoreBatch({ ...columns, roles: new DataView(new ArrayBuffer(8)) }), TypeError)
 })
 
+test('columns of numbers and no-values (the fast path) read as score reads them', async () => {
+  const { targets, ...columns } = toColumns(company.inputs)
+  assert.ok(targets)
+  const numeric = Object.fromEntries(Object.entries(columns.actuals).map(([k, v]) => [k, v.map((x) => (x === null ? (k.length % 2 ? null : undefined) : Number(x)))]))
+  const batch = { ...columns, bonusBases: columns.bonusBases.map((x) => (x === null ? null : Number(x))), actuals: numeric }
+  assert.equal(text(plan.scoreBatch(batch)), text(plan.score(toRows(batch))))
+  assert.equal(text(await plan.scoreBatchAsync(batch)), text(plan.score(toRows(batch))))
+  // A float beyond the decimal range is worded by its digits rather than as JSON writes it
+  // (`1e+300`): the same code and path.
+  const pairs = (e) => e.errors.map(({ code, path }) => ({ code, path }))
+  for (const bad of [NaN, Infinity, -Infinity, 1e300]) {
+    const broken = { ...batch, actuals: { ...numeric, [indicator0]: numeric[indicator0].map((v, i) => (i === 2 ? bad : v)) } }
+    const want = issues(await failure(() => plan.score(toRows(broken))))
+    const compare = bad === 1e300 ? pairs : (e) => e
+    assert.deepEqual(compare(issues(await failure(() => plan.scoreBatch(broken)))), compare(want), String(bad))
+    assert.deepEqual(compare(issues(await failure(() => plan.scoreBatchAsync(broken)))), compare(want), String(bad))
+  }
+})
+
 test('a batch that is not one is a TypeError; a scored batch is not taken again', () => {
   const columns = toColumns(company.inputs)
   assert.throws(() => plan.scoreBatch(null), TypeError)
