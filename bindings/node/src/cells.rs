@@ -525,8 +525,8 @@ fn decimal_digits(mut words: Vec<u64>) -> String {
         let mut rem: u128 = 0;
         for w in words.iter_mut().rev() {
             let cur = (rem << 64) | u128::from(*w);
-            *w = u64::try_from(cur / u128::from(CHUNK)).unwrap_or(u64::MAX);
-            rem = cur % u128::from(CHUNK);
+            *w = u64::try_from(cur.checked_div(u128::from(CHUNK)).unwrap_or(0)).unwrap_or(u64::MAX);
+            rem = cur.checked_rem(u128::from(CHUNK)).unwrap_or(0);
         }
         chunks.push(u64::try_from(rem).unwrap_or(0));
         while words.last() == Some(&0) {
