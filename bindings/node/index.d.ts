@@ -23,9 +23,10 @@ export declare class NativeBatch {
    * Appends numbers to the column `name` of `list`, as `column` does for an array of
    * numbers and no-values: `numbers[i]` is a number, unless `missing[i]` is 1 (no value).
    * The JavaScript wrapper sends a slice of an array this way when every value in it is a
-   * number, `null` or `undefined`, so that they cross without a lookup each.
+   * number, `null` or `undefined`, so that they cross without a lookup each. `total` is the
+   * whole column's length (its room is taken at once).
    */
-  numbers(list: 'assignments' | 'actuals', name: string, numbers: Float64Array, missing?: Uint8Array | undefined | null): number
+  numbers(list: 'assignments' | 'actuals', name: string, total: number, numbers: Float64Array, missing?: Uint8Array | undefined | null): number
   /**
    * Appends the rows `rows[from..to]` of `list` (`assignments`, `actuals` — long or wide —,
    * `targets`, `units`), each an object as `score` takes it. A value that is not an array is

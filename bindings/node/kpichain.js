@@ -328,7 +328,7 @@ function feed(nativeBatch, part, from, to) {
     for (const [list, name, values] of part.columns) {
       const numeric = Array.isArray(values) ? numberSlice(values, from, Math.min(to, values.length)) : null
       if (numeric === null) nativeBatch.column(list, name, values, from, to)
-      else nativeBatch.numbers(list, name, numeric[0], numeric[1])
+      else nativeBatch.numbers(list, name, values.length, numeric[0], numeric[1])
     }
   } else if (Array.isArray(part.rows)) {
     nativeBatch.rows(part.list, part.rows, from, to)

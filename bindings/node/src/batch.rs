@@ -159,16 +159,18 @@ impl NativeBatch {
     /// Appends numbers to the column `name` of `list`, as `column` does for an array of
     /// numbers and no-values: `numbers[i]` is a number, unless `missing[i]` is 1 (no value).
     /// The JavaScript wrapper sends a slice of an array this way when every value in it is a
-    /// number, `null` or `undefined`, so that they cross without a lookup each.
+    /// number, `null` or `undefined`, so that they cross without a lookup each. `total` is the
+    /// whole column's length (its room is taken at once).
     #[napi(
         catch_unwind,
-        ts_args_type = "list: 'assignments' | 'actuals', name: string, numbers: Float64Array, missing?: Uint8Array | undefined | null"
+        ts_args_type = "list: 'assignments' | 'actuals', name: string, total: number, numbers: Float64Array, missing?: Uint8Array | undefined | null"
     )]
     pub fn numbers(
         &mut self,
         env: Env,
         list: String,
         name: String,
+        total: u32,
         numbers: Unknown<'_>,
         missing: Option<Unknown<'_>>,
     ) -> Result<u32> {
@@ -189,6 +191,12 @@ impl NativeBatch {
                 }
             }
             let column = self.column_of(list, name)?;
+            column.reserve_exact(
+                usize::try_from(total)
+                    .unwrap_or(0)
+                    .saturating_sub(column.len())
+                    .max(values.len()),
+            );
             column.extend(values);
             Ok(u32::try_from(column.len()).unwrap_or(u32::MAX))
         })
