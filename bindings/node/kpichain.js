@@ -353,7 +353,7 @@ function scoreBatchSync(scheme, batch) {
 }
 
 /** Time one slice of copying may take on the main thread before the event loop gets a turn. */
-const SLICE_MS = 8
+const SLICE_MS = 5
 const yieldToEventLoop = () => new Promise((resolve) => setImmediate(resolve))
 
 /**
