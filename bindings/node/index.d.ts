@@ -33,6 +33,12 @@ export declare class NativeBatch {
    * kept as the list's problem (the core reports it). Returns how many rows the list holds.
    */
   rows(list: 'assignments' | 'actuals' | 'targets' | 'units', rows: unknown, from?: number | undefined | null, to?: number | undefined | null): number
+  /**
+   * Appends the records `rows[from..to]` of the record set `name` (each an object of field
+   * values, as `score` takes them; Dates and non-finite numbers already written as text by
+   * the JavaScript wrapper). Returns how many records the set holds.
+   */
+  records(name: string, rows: unknown, from?: number | undefined | null, to?: number | undefined | null): number
   /** Reads and scores everything received, on the calling thread. */
   finish(): NativeBatchResult
   /**

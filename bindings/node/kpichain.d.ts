@@ -136,10 +136,12 @@ export interface ColumnBatch {
   targets?: TargetOverride[]
   /** The org units (company → region → department → team), as rows (`units` of `score`). */
   orgUnits?: Unit[]
+  /** Raw business records by record set name, as for `score`. */
+  records?: { [recordSet: string]: RecordRow[] }
 }
 
-/** A batch as rows, in the shapes `score` takes (record sets are read by `score` only). */
-export type RowBatch = Omit<ScoreInputs, 'records'>
+/** A batch as rows, in the shapes `score` takes. */
+export type RowBatch = ScoreInputs
 
 /** What `scoreBatch` and `scoreBatchAsync` take. */
 export type Batch = ColumnBatch | RowBatch

@@ -154,16 +154,45 @@ function localDay(date, offsetMinutes) {
 }
 
 /**
+ * Record `i` of set `name` with the values the core's JSON cannot carry written as it reads
+ * them (see `convertRecords`), or `null` when it has none.
+ */
+function convertRecord(name, row, i, info, errors) {
+  if (row === null || typeof row !== 'object' || Array.isArray(row)) return null // the core reports it
+  let replaced = null
+  for (const key of Object.keys(row)) {
+    const value = row[key]
+    let next
+    if (value instanceof Date || (typeof value === 'number' && !Number.isFinite(value))) {
+      const kind = info().kinds.get(name)?.get(key)
+      const valid = value instanceof Date ? !Number.isNaN(value.getTime()) : false
+      if (valid) {
+        next = kind === 'date' ? localDay(value, info().offsetMinutes) : value.toISOString()
+      } else if (kind === 'text') {
+        const code = value instanceof Date ? 'bad_value' : 'invalid_number'
+        errors.push({ code, path: `records.${name}[${i}].${key}`, message: `record set '${name}', field '${key}' is text but the value is ${String(value)}` })
+        continue
+      } else {
+        next = String(value) // refused by the core as a bad value: "NaN", "Infinity", "Invalid Date"
+      }
+    } else {
+      continue
+    }
+    replaced ??= { ...row }
+    replaced[key] = next
+  }
+  return replaced
+}
+
+/**
  * Record values the core's JSON cannot carry as they are: a Date becomes the instant in
  * RFC 3339 (a timestamp field) or its calendar day in the plan's time zone (a date field);
  * NaN, ±Infinity and an invalid Date become the text "NaN", "Infinity", "Invalid Date", which
  * the core refuses as a bad value of a non-text field (so the plan's `bad_records` policy
  * applies: an error naming `records.SET[i].FIELD`, or a skipped, counted record); in a text
- * field they are an error here. Returns the records to send (rows copied only where changed) and
- * whether a BigInt was seen.
+ * field they are an error here. Returns the records to send (rows copied only where changed).
  */
 function convertRecords(records, info, errors) {
-  let bigint = false
   let changed = false
   const out = {}
   for (const [name, rows] of Object.entries(records)) {
@@ -172,32 +201,7 @@ function convertRecords(records, info, errors) {
     let copy = null
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]
-      if (row === null || typeof row !== 'object' || Array.isArray(row)) continue // the core reports it
-      let replaced = null
-      for (const key of Object.keys(row)) {
-        const value = row[key]
-        let next
-        if (typeof value === 'bigint') {
-          bigint = true
-          continue
-        } else if (value instanceof Date || (typeof value === 'number' && !Number.isFinite(value))) {
-          const kind = info().kinds.get(name)?.get(key)
-          const valid = value instanceof Date ? !Number.isNaN(value.getTime()) : false
-          if (valid) {
-            next = kind === 'date' ? localDay(value, info().offsetMinutes) : value.toISOString()
-          } else if (kind === 'text') {
-            const code = value instanceof Date ? 'bad_value' : 'invalid_number'
-            errors.push({ code, path: `records.${name}[${i}].${key}`, message: `record set '${name}', field '${key}' is text but the value is ${String(value)}` })
-            continue
-          } else {
-            next = String(value) // refused by the core as a bad value: "NaN", "Infinity", "Invalid Date"
-          }
-        } else {
-          continue
-        }
-        replaced ??= { ...row }
-        replaced[key] = next
-      }
+      const replaced = convertRecord(name, row, i, info, errors)
       if (replaced !== null) {
         copy ??= rows.slice()
         copy[i] = replaced
@@ -208,7 +212,7 @@ function convertRecords(records, info, errors) {
       changed = true
     }
   }
-  return { records: changed ? out : records, bigint }
+  return { records: changed ? out : records }
 }
 
 /**
@@ -246,8 +250,8 @@ const ASSIGNMENT_COLUMNS = Object.freeze({
   managers: 'manager',
   bonusBases: 'bonus_base',
 })
-const COLUMN_KEYS = new Set(['period', ...Object.keys(ASSIGNMENT_COLUMNS), 'attributes', 'actuals', 'targets', 'orgUnits'])
-const ROW_KEYS = new Set(['period', 'assignments', 'actuals', 'targets', 'units'])
+const COLUMN_KEYS = new Set(['period', ...Object.keys(ASSIGNMENT_COLUMNS), 'attributes', 'actuals', 'targets', 'orgUnits', 'records'])
+const ROW_KEYS = new Set(['period', 'assignments', 'actuals', 'targets', 'units', 'records'])
 
 const isPlainObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v)
 /** A column: an array, or a typed array of numbers (read without a value-by-value lookup). */
@@ -291,12 +295,16 @@ function batchPlan(batch) {
     }
   } else {
     for (const key of Object.keys(batch)) {
-      if (key === 'records') throw new TypeError('record sets are read by score() and scoreAsync(); a batch takes assignments, actuals, targets and units')
       if (!ROW_KEYS.has(key)) throw new TypeError(`a batch of rows has no '${key}' (it has ${[...ROW_KEYS].join(', ')}; a columnar batch has 'subjects')`)
     }
     for (const list of ['assignments', 'targets', 'actuals', 'units']) {
       if (batch[list] !== undefined && batch[list] !== null) parts.push(rowsPart(list, batch[list]))
     }
+  }
+  const { records } = batch
+  if (records !== undefined && records !== null) {
+    if (!isPlainObject(records)) throw new TypeError('batch.records must be an object: record set name → rows')
+    for (const [name, rows] of Object.entries(records)) parts.push({ kind: 'records', name, rows, n: Array.isArray(rows) ? rows.length : 0 })
   }
   return parts
 }
@@ -322,8 +330,27 @@ function numberSlice(values, from, to) {
   return [numbers, missing]
 }
 
-/** Copies `part`'s positions `[from, to)` into the native batch. */
-function feed(nativeBatch, part, from, to) {
+/**
+ * Copies `part`'s positions `[from, to)` into the native batch. Records with values JSON
+ * cannot carry (Dates, NaN) are first written as `score` writes them; problems found then go
+ * to `errors`.
+ */
+function feed(nativeBatch, part, from, to, info, errors) {
+  if (part.kind === 'records') {
+    if (!Array.isArray(part.rows)) return nativeBatch.records(part.name, part.rows) // the core reports it
+    let rows = part.rows
+    let start = from
+    for (let i = from; i < to; i++) {
+      const replaced = convertRecord(part.name, part.rows[i], i, info, errors)
+      if (replaced === null) continue
+      if (rows === part.rows) {
+        rows = part.rows.slice(from, to)
+        start = 0
+      }
+      rows[i - from] = replaced
+    }
+    return nativeBatch.records(part.name, rows, start, start + (to - from))
+  }
   if (part.kind === 'columns') {
     for (const [list, name, values] of part.columns) {
       const numeric = Array.isArray(values) ? numberSlice(values, from, Math.min(to, values.length)) : null
@@ -344,11 +371,18 @@ function startBatch(scheme, batch) {
   return nativeBatch
 }
 
-/** Takes in and scores `batch` on the calling thread. */
-function scoreBatchSync(scheme, batch) {
+/** Throws the problems the wrapper found in records, as `score` does before scoring. */
+function checkRecords(errors) {
+  if (errors.length > 0) throw kpichainError(INPUT_INVALID, errors)
+}
+
+/** Takes in and scores `batch` on the calling thread; `info` gives the plan's record fields. */
+function scoreBatchSync(scheme, batch, info) {
   const parts = batchPlan(batch)
   const nativeBatch = startBatch(scheme, batch)
-  for (const part of parts) feed(nativeBatch, part, 0, part.n)
+  const errors = []
+  for (const part of parts) feed(nativeBatch, part, 0, part.n, info, errors)
+  checkRecords(errors)
   return new BatchResult(nativeBatch.finish())
 }
 
@@ -361,13 +395,14 @@ const yieldToEventLoop = () => new Promise((resolve) => setImmediate(resolve))
  * from the last one's time to take about SLICE_MS), then reads and scores it on the libuv
  * thread pool.
  */
-async function scoreBatchAsync(scheme, batch) {
+async function scoreBatchAsync(scheme, batch, info) {
   const parts = batchPlan(batch)
   const nativeBatch = startBatch(scheme, batch)
+  const errors = []
   let size = 1024 // positions per slice; adapted to the time a slice takes
   for (const part of parts) {
-    if (part.kind === 'rows' && !Array.isArray(part.rows)) {
-      feed(nativeBatch, part, 0, 0)
+    if (part.kind !== 'columns' && !Array.isArray(part.rows)) {
+      feed(nativeBatch, part, 0, 0, info, errors)
       continue
     }
     // Columns cost per position about as many reads as there are columns.
@@ -375,7 +410,7 @@ async function scoreBatchAsync(scheme, batch) {
     for (let from = 0; from < part.n; ) {
       const to = Math.min(part.n, from + Math.max(1, Math.floor(size / weight)))
       const started = performance.now()
-      feed(nativeBatch, part, from, to)
+      feed(nativeBatch, part, from, to, info, errors)
       const took = performance.now() - started
       const perPosition = took / (to - from)
       if (perPosition > 0) size = Math.min(1 << 20, Math.max(64, Math.floor((SLICE_MS / perPosition) * weight)))
@@ -383,6 +418,7 @@ async function scoreBatchAsync(scheme, batch) {
       await yieldToEventLoop()
     }
   }
+  checkRecords(errors)
   return new BatchResult(await nativeBatch.finishAsync())
 }
 
@@ -586,7 +622,7 @@ class CompiledPlan {
    * JSON text, on the calling thread. Returns a `BatchResult`.
    */
   scoreBatch(batch) {
-    return scoreBatchSync(this.#native, batch)
+    return scoreBatchSync(this.#native, batch, this.#recordInfo)
   }
 
   /**
@@ -594,7 +630,7 @@ class CompiledPlan {
    * a turn of the event loop between them, then read and scored on the libuv thread pool.
    */
   async scoreBatchAsync(batch) {
-    return scoreBatchAsync(this.#native, batch)
+    return scoreBatchAsync(this.#native, batch, this.#recordInfo)
   }
 
   /** Explanations (structured, with `text`) for every subject, or only `subject`. */
@@ -754,7 +790,7 @@ class CompiledVersions {
    * JSON text, with the version(s) in force for its `period`, on the calling thread. Returns a `BatchResult`.
    */
   scoreBatch(batch) {
-    return scoreBatchSync(this.#native, batch)
+    return scoreBatchSync(this.#native, batch, this.#recordInfo(batch))
   }
 
   /**
@@ -762,7 +798,7 @@ class CompiledVersions {
    * a turn of the event loop between them, then read and scored on the libuv thread pool.
    */
   async scoreBatchAsync(batch) {
-    return scoreBatchAsync(this.#native, batch)
+    return scoreBatchAsync(this.#native, batch, this.#recordInfo(batch))
   }
 
   /** Explanations (structured, with `text`) for every subject, or only `subject`; pro-rata results explain their `segments`. */

@@ -63,6 +63,8 @@ struct Collected {
     rows: [Vec<Row>; 4],
     /// Lists given as something other than an array: the type's name.
     not_lists: Vec<(List, &'static str)>,
+    /// Record sets by name: their rows, or what was given instead of a list.
+    records: Vec<(String, std::result::Result<Vec<Row>, &'static str>)>,
     names: Names,
 }
 
@@ -93,6 +95,17 @@ fn read_failed(e: Failed) -> Failure {
         "could not read a JavaScript value ({}); a getter may have thrown",
         e.0
     ))
+}
+
+/// The name of a value's type, for messages.
+fn type_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Text(_) => "string",
+        Value::Float(_) => "number",
+        Value::Bool(_) => "bool",
+        Value::Other(t) => t,
+    }
 }
 
 fn list_of(name: &str) -> Outcome<List> {
@@ -222,13 +235,7 @@ impl NativeBatch {
             let list = list_of(&list)?;
             let collected = self.open()?;
             let Some(len) = js.array_len(rows.raw()).map_err(read_failed)? else {
-                let what = match js.value(rows.raw()).map_err(read_failed)? {
-                    Value::Null => "null",
-                    Value::Text(_) => "string",
-                    Value::Float(_) => "number",
-                    Value::Bool(_) => "bool",
-                    Value::Other(t) => t,
-                };
+                let what = type_name(&js.value(rows.raw()).map_err(read_failed)?);
                 if what != "null" {
                     collected.not_lists.push((list, what));
                 }
@@ -241,6 +248,54 @@ impl NativeBatch {
             let Some(out) = lists.get_mut(list.index()) else {
                 return Err(Failure::internal("list lost"));
             };
+            out.reserve_exact(usize::try_from(len).unwrap_or(0).saturating_sub(out.len()));
+            js.rows(rows.raw(), from, to, names, out)
+                .map_err(read_failed)?;
+            Ok(u32::try_from(out.len()).unwrap_or(u32::MAX))
+        })
+    }
+
+    /// Appends the records `rows[from..to]` of the record set `name` (each an object of field
+    /// values, as `score` takes them; Dates and non-finite numbers already written as text by
+    /// the JavaScript wrapper). Returns how many records the set holds.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "name: string, rows: unknown, from?: number | undefined | null, to?: number | undefined | null"
+    )]
+    pub fn records(
+        &mut self,
+        env: Env,
+        name: String,
+        rows: Unknown<'_>,
+        from: Option<u32>,
+        to: Option<u32>,
+    ) -> Result<u32> {
+        let js = Js::new(env.raw());
+        run(&env, || {
+            let collected = self.open()?;
+            let at = match collected.records.iter().position(|(n, _)| *n == name) {
+                Some(at) => at,
+                None => {
+                    collected
+                        .records
+                        .push((name, std::result::Result::Ok(Vec::new())));
+                    collected.records.len().saturating_sub(1)
+                }
+            };
+            let Collected { records, names, .. } = collected;
+            let Some((_, set)) = records.get_mut(at) else {
+                return Err(Failure::internal("record set lost"));
+            };
+            let Some(len) = js.array_len(rows.raw()).map_err(read_failed)? else {
+                *set = std::result::Result::Err(type_name(
+                    &js.value(rows.raw()).map_err(read_failed)?,
+                ));
+                return Ok(0);
+            };
+            let std::result::Result::Ok(out) = set else {
+                return Ok(0);
+            };
+            let (from, to) = bounds(len, from, to);
             out.reserve_exact(usize::try_from(len).unwrap_or(0).saturating_sub(out.len()));
             js.rows(rows.raw(), from, to, names, out)
                 .map_err(read_failed)?;
@@ -342,6 +397,9 @@ fn score(scheme: &Scheme, c: Collected) -> Outcome<Scored> {
     for list in [List::Assignments, List::Targets, List::Actuals, List::Units] {
         feed_rows(&mut b, list, &c);
     }
+    feed_records(&mut b, &c);
+    // The builder holds what it read: the copies go before the results are built.
+    drop(c);
     let intake = b.finish()?;
     let evaluation = scheme.evaluate_intake(&intake)?;
     Ok(Scored::new(evaluation, scheme.clone()))
@@ -422,5 +480,66 @@ fn feed_rows(b: &mut IntakeBuilder, list: List, c: &Collected) {
                 }
             }
         }
+    }
+}
+
+/// Record sets, as the JSON objects the core reads records from (`score` sends the same
+/// values as JSON text): a number by its digits (a whole number without a fraction), text,
+/// booleans, no value as `null`.
+fn feed_records(b: &mut IntakeBuilder, c: &Collected) {
+    for (name, set) in &c.records {
+        let at = Path::root().key("records").key(name.as_str());
+        let rows = match set {
+            Ok(rows) => rows,
+            Err(what) => {
+                b.issue(Issue::new(
+                    Code::InvalidType,
+                    at,
+                    format!(
+                        "the records of '{name}' must be a list of rows (objects), not a {what}"
+                    ),
+                ));
+                continue;
+            }
+        };
+        let mut out = Vec::with_capacity(rows.len());
+        for (i, row) in rows.iter().enumerate() {
+            match row {
+                Row::Not(what) => b.issue(Issue::new(
+                    Code::InvalidType,
+                    at.clone().index(i),
+                    format!("a record of '{name}' must be an object, not a {what}"),
+                )),
+                Row::Fields(values) => out.push(
+                    values
+                        .iter()
+                        .map(|(id, v)| (c.names.name(*id).to_string(), json_value(v)))
+                        .collect(),
+                ),
+            }
+        }
+        b.records(name, out);
+    }
+}
+
+/// A value as `JSON.stringify` writes it, read back as JSON.
+fn json_value(v: &Value) -> serde_json::Value {
+    use serde_json::Value as J;
+    match v {
+        Value::Null => J::Null,
+        Value::Text(t) => J::String(t.to_string()),
+        Value::Bool(b) => J::Bool(*b),
+        Value::Float(f) if f.is_nan() => J::String("NaN".to_string()),
+        Value::Float(f) if f.is_infinite() => {
+            J::String(if *f > 0.0 { "Infinity" } else { "-Infinity" }.to_string())
+        }
+        // A whole number within the exact range of a double, without a fraction: `5`, not `5.0`.
+        #[allow(clippy::cast_possible_truncation)]
+        Value::Float(f) if f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0 => {
+            J::Number(serde_json::Number::from(*f as i64))
+        }
+        Value::Float(f) => serde_json::Number::from_f64(*f).map_or(J::Null, J::Number),
+        Value::Other("array") => J::Array(Vec::new()),
+        Value::Other(_) => J::Object(serde_json::Map::new()),
     }
 }

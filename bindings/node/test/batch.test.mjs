@@ -77,6 +77,7 @@ function toColumns(inputs) {
   batch.actuals = actuals
   if (inputs.targets !== undefined) batch.targets = inputs.targets
   if (inputs.units !== undefined) batch.orgUnits = inputs.units
+  if (inputs.records !== undefined) batch.records = inputs.records
   return batch
 }
 
@@ -94,6 +95,7 @@ function toRows(batch) {
   if (batch.period !== undefined) inputs.period = batch.period
   if (batch.targets !== undefined) inputs.targets = batch.targets
   if (batch.orgUnits !== undefined) inputs.units = batch.orgUnits
+  if (batch.records !== undefined) inputs.records = batch.records
   return inputs
 }
 
@@ -315,7 +317,7 @@ test('a batch that is not one is a TypeError; a scored batch is not taken again'
   assert.throws(() => plan.scoreBatch({ ...columns, roles: columns.roles.slice(1) }), /aligned by position/)
   assert.throws(() => plan.scoreBatch({ ...columns, actuals: { x: 'abc' } }), TypeError)
   assert.throws(() => plan.scoreBatch({ ...columns, subjects: 'E1' }), TypeError)
-  assert.throws(() => plan.scoreBatch({ ...company.inputs, records: {} }), /record sets/)
+  assert.throws(() => plan.scoreBatch({ ...company.inputs, records: [] }), /batch.records/)
   assert.throws(() => plan.scoreBatch({ ...company.inputs, assignment: [] }), /no 'assignment'/)
   const nativeBatch = plan.native.batch()
   nativeBatch.finish()
@@ -352,8 +354,8 @@ for (const file of files) {
   const doc = JSON.parse(source)
   const raw = rawMembers(source)
   if (doc.expected_plan_errors || !doc.inputs) continue
-  // Record sets are read by score only; numbers that doubles cannot hold need the JSON text.
-  const skip = doc.inputs.records !== undefined ? 'record sets' : !numbersRoundTrip(raw.inputs) ? 'numbers beyond doubles' : false
+  // Numbers that doubles cannot hold need the JSON text.
+  const skip = !numbersRoundTrip(raw.inputs) ? 'numbers beyond doubles' : false
   test(`vector ${file} through the batch API`, { skip }, async () => {
     const scorer = doc.versions !== undefined ? compileVersions(raw.versions) : compile(raw.plan, { format: 'json' })
     const inputs = doc.inputs
