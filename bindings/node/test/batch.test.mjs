@@ -185,6 +185,23 @@ test('about 2,000 subjects as rows and as columns, sync and async, match score',
   assert.deepEqual(later.totals(), JSON.parse(want).results.map((r) => r.total))
 })
 
+test('scoreBatchAsync gives the event loop turns while it copies and while it scores', async () => {
+  const inputs = bigBatch(company.inputs, 200) // 5,400 subjects
+  const columns = toColumns(inputs)
+  let ticks = 0
+  const timer = setInterval(() => ticks++, 1)
+  let settled = false
+  const pending = plan.scoreBatchAsync(columns).then((r) => {
+    settled = true
+    return r
+  })
+  assert.equal(settled, false)
+  const got = await pending
+  clearInterval(timer)
+  assert.ok(ticks >= 2, `the timer ran ${ticks} times during the call`)
+  assert.equal(got.length, inputs.assignments.length)
+})
+
 test('several async batches at once each get their own results', async () => {
   const batches = [1, 2, 3].map((copies) => bigBatch(company.inputs, copies))
   const got = await Promise.all(batches.map((b) => plan.scoreBatchAsync(toColumns(b))))
