@@ -319,16 +319,26 @@ function rowsPart(list, rows) {
  * slice holds anything else (it is then read value by value).
  */
 function numberSlice(values, from, to) {
-  const numbers = new Float64Array(to - from)
+  const n = to - from
+  if (scratch.numbers.length < n) scratch = { numbers: new Float64Array(n), missing: new Uint8Array(n) }
+  // Views of buffers reused from slice to slice (the addon copies the values at once): no
+  // new memory per slice for the garbage collector to account for.
+  const numbers = scratch.numbers.subarray(0, n)
   let missing = null
   for (let i = from; i < to; i++) {
     const v = values[i]
     if (typeof v === 'number') numbers[i - from] = v
-    else if (v === null || v === undefined) (missing ??= new Uint8Array(to - from))[i - from] = 1
-    else return null
+    else if (v === null || v === undefined) {
+      if (missing === null) {
+        missing = scratch.missing.subarray(0, n)
+        missing.fill(0)
+      }
+      missing[i - from] = 1
+    } else return null
   }
   return [numbers, missing]
 }
+let scratch = { numbers: new Float64Array(0), missing: new Uint8Array(0) }
 
 /**
  * Copies `part`'s positions `[from, to)` into the native batch. Records with values JSON

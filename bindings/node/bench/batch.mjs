@@ -13,6 +13,7 @@
 // the largest gap is over 20 ms or the results differ from `score` on the example's subjects.
 
 import { createRequire } from 'node:module'
+import os from 'node:os'
 import { exampleCompany } from '../test/helpers.mjs'
 
 const require = createRequire(import.meta.url)
@@ -60,22 +61,31 @@ let t = performance.now()
 const batch = columns(subjects)
 const buildMs = performance.now() - t
 
-// Event-loop probe: the largest gap between 1 ms timer ticks while the call is under way.
+// When the copying ends and the thread pool takes over (the wrapper calls finishAsync then).
+let copiedAt = null
+const finishAsync = native.NativeBatch.prototype.finishAsync
+native.NativeBatch.prototype.finishAsync = function (...args) {
+  copiedAt = performance.now()
+  return finishAsync.apply(this, args)
+}
+
+// Event-loop probe: the gaps between 1 ms timer ticks while the call is under way.
 let last = performance.now()
 let maxGap = 0
+const gaps = [] // [start, length] of every gap over MAX_STALL_MS
 const probe = setInterval(() => {
   const now = performance.now()
+  if (now - last > MAX_STALL_MS) gaps.push([last, now - last])
   maxGap = Math.max(maxGap, now - last)
   last = now
 }, 1)
 
-t = performance.now()
-last = t
+const loadBefore = os.loadavg()[0]
+const callStart = performance.now()
+last = callStart
 const result = await plan.scoreBatchAsync(batch)
-const scoreMs = performance.now() - t
+const scoreMs = performance.now() - callStart
 clearInterval(probe)
-const finalGap = performance.now() - last
-maxGap = Math.max(maxGap, Math.min(finalGap, 1 + maxGap)) // the tail after the last tick
 
 t = performance.now()
 const totals = result.totals()
@@ -91,7 +101,14 @@ const report = {
   build_columns_ms: Math.round(buildMs),
   score_batch_async_ms: Math.round(scoreMs),
   ns_per_subject: Math.round((scoreMs * 1e6) / subjects),
+  copy_ms: Math.round(copiedAt - callStart),
+  read_and_score_ms: Math.round(callStart + scoreMs - copiedAt),
   max_event_loop_stall_ms: Number(maxGap.toFixed(1)),
+  // Stalls while the main thread copies are the wrapper's; while the pool scores, the main
+  // thread is idle and a stall means the machine's cores were busy elsewhere (see load).
+  stalls_over_20ms: gaps.map(([at, ms]) => ({ at_ms: Math.round(at - callStart), ms: Math.round(ms), while: at < copiedAt ? 'copying' : 'scoring' })),
+  load_average: [Number(loadBefore.toFixed(2)), Number(os.loadavg()[0].toFixed(2))],
+  cpus: os.cpus().length,
   getters_ms: Math.round(gettersMs),
   getters: 'totals() + grades() + payouts(), each a whole column (on the main thread)',
   peak_rss_mb: Math.round(process.resourceUsage().maxRSS / 1024),
