@@ -60,7 +60,16 @@ export interface Plan {
   grades: Grade[]
 }
 
-/** Rounding mode and the scale (decimal places) of each stage. */
+/**
+ * Rounding mode and the scale (decimal places) of each stage.
+ *
+ * A stage's scale may be `"none"`: that stage is not rounded, and its value is kept at the
+ * engine's full precision — exact while it terminates within 28 decimal places, otherwise a
+ * non-terminating quotient (a slope such as 40 ÷ 3, an achievement such as 88.2 ÷ 98) held to
+ * 28 significant digits as `rust_decimal` divides — and written in its shortest form (`22`,
+ * not `22.00`). A plan that rounds only its total declares
+ * `"item_scale": "none", "weighted_scale": "none"`.
+ */
 export interface RoundingPolicy {
   /**
    * Mode used at every stage; default `half_up`.
@@ -71,31 +80,34 @@ export interface RoundingPolicy {
    * Scale of achievement percentages (default 2). Rules over achievement use the rounded value.
    * @default 2
    */
-  achievement_scale?: number
+  achievement_scale?: Scale
   /**
    * Scale of item scores (default 2).
    * @default 2
    */
-  item_scale?: number
+  item_scale?: Scale
   /**
    * Scale of weighted item scores (default 4). The total sums these.
    * @default 4
    */
-  weighted_scale?: number
+  weighted_scale?: Scale
   /**
    * Scale of the total (default 2). Grades are looked up on the rounded total.
    * @default 2
    */
-  total_scale?: number
+  total_scale?: Scale
   /**
    * Scale of payouts, bonus base × coefficient (default 2).
    * @default 2
    */
-  payout_scale?: number
+  payout_scale?: Scale
 }
 
 /** How a value is rounded to a stage's scale. */
 export type RoundingMode = "half_up" | "half_even" | "half_down" | "down" | "up" | "floor" | "ceiling"
+
+/** A number of decimal places (0 to 20), or "none": the stage is not rounded. */
+export type Scale = number | "none"
 
 /** What to do when an item has no actual value. */
 export type MissingDataPolicy = "error" | "zero" | "exclude"
@@ -456,10 +468,17 @@ export type ScoreRule =
 export interface LinearScoreRule {
   type: "linear"
   /**
-   * Score at and below the threshold (default 0).
+   * Score at the threshold (default 0), and beyond it on the bad side unless `below_score`
+   * is given.
    * @default "0"
    */
   floor_score?: DecimalInput
+  /**
+   * Score strictly beyond the threshold on the bad side, when it differs from the score at
+   * the threshold: a cliff (e.g. 60 at the threshold, 0 below it). Must not be above
+   * `floor_score`.
+   */
+  below_score?: DecimalInput | null
   /**
    * Score at the target (default 100).
    * @default "100"

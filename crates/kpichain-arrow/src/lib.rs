@@ -7,11 +7,13 @@
 //!   row to [`IntakeBuilder`](kpichain::IntakeBuilder), every problem at the table's row;
 //! - [`records`]: a table of raw records read by each field's declared kind and fed to the
 //!   plan's record builder;
-//! - [`results`]: an evaluation as Arrow record batches, numbers as exact `Decimal128` (or
-//!   `Float64`) columns.
+//! - [`batch`]: a wide table read straight into the core's columnar batch;
+//! - [`results`]: an evaluation (or a columnar batch's scores) as Arrow record batches,
+//!   numbers as exact `Decimal128` (or `Float64`) columns.
 //!
 //! No I/O and no foreign-language types: the host imports and exports the batches.
 
+pub mod batch;
 mod column;
 pub mod intake;
 pub mod records;

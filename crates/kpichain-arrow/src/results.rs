@@ -9,7 +9,7 @@ use std::sync::Arc;
 use arrow_array::builder::{Decimal128Builder, Float64Builder, StringBuilder, UInt32Builder};
 use arrow_array::{ArrayRef, RecordBatch};
 use arrow_schema::{ArrowError, Field, Schema};
-use kpichain::{Evaluation, ItemResult, SubjectResult};
+use kpichain::{ColumnScores, Evaluation, ItemResult, SubjectResult};
 use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 
@@ -142,6 +142,62 @@ pub fn subjects(eval: &Evaluation, floats: bool) -> Result<RecordBatch, TableErr
         dec("adjustment_points", &|x| x.adjustment_points())?,
         text("vetoes", vetoes.iter().map(Option::as_deref)),
         count("warnings", r.iter().map(|x| x.warnings.len())),
+    ])
+}
+
+/// [`subjects`] for a batch scored in columns: the same columns, read from the kernel's
+/// columns without an owned result per subject. `total_unrounded` is null where the kernel
+/// holds no decimal for it (a plan with unrounded stages whose terms do not terminate; the
+/// subject's [`ColumnScores::result`] has it).
+pub fn column_subjects(scores: &ColumnScores, floats: bool) -> Result<RecordBatch, TableError> {
+    let n = scores.len();
+    let none = || std::iter::repeat_n(None::<&str>, n);
+    let engine = |i: usize| scores.scored_by_engine(i);
+    let dec = |name: &str, f: &dyn Fn(usize) -> Option<Decimal>| {
+        let values: Vec<Option<Decimal>> = (0..n).map(f).collect();
+        number(name, &values, floats)
+    };
+    let vetoes: Vec<Option<String>> = (0..n)
+        .map(|i| {
+            engine(i).filter(|x| !x.vetoes.is_empty()).map(|x| {
+                x.vetoes
+                    .iter()
+                    .map(|v| &*v.id)
+                    .collect::<Vec<_>>()
+                    .join(",")
+            })
+        })
+        .collect();
+    batch(vec![
+        text("subject", (0..n).map(|i| Some(scores.subject(i)))),
+        text(
+            "name",
+            (0..n).map(|i| engine(i).and_then(|x| x.name.as_deref())),
+        ),
+        text("role", (0..n).map(|i| Some(scores.role(i)))),
+        text(
+            "variant",
+            (0..n).map(|i| engine(i).and_then(|x| x.variant.as_deref())),
+        ),
+        text("unit", none()),
+        text(
+            "region",
+            (0..n).map(|i| engine(i).and_then(|x| x.region.as_deref())),
+        ),
+        dec("total", &|i| Some(scores.total(i)))?,
+        text("grade", (0..n).map(|i| Some(scores.grade(i)))),
+        dec("coefficient", &|i| Some(scores.coefficient(i)))?,
+        dec("payout", &|i| scores.payout(i))?,
+        dec("total_unrounded", &|i| scores.total_unrounded(i))?,
+        dec("adjustment_points", &|i| match engine(i) {
+            Some(x) => x.adjustment_points(),
+            None => Some(Decimal::ZERO),
+        })?,
+        text("vetoes", vetoes.iter().map(Option::as_deref)),
+        count(
+            "warnings",
+            (0..n).map(|i| engine(i).map_or(0, |x| x.warnings.len())),
+        ),
     ])
 }
 

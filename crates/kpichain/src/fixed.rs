@@ -276,6 +276,22 @@ impl Fx {
         }
     }
 
+    /// Rounding at a stage of the plan: [`Fx::round_fixed`] at its places, or the value
+    /// normalized (as [`crate::model::Scale::round`]) when the stage is not rounded.
+    #[inline(always)]
+    pub(crate) fn round_stage(
+        self,
+        scale: crate::model::Scale,
+        mode: RoundingStrategy,
+    ) -> Option<Fx> {
+        match scale {
+            crate::model::Scale::Places(p) => self.round_fixed(p, mode),
+            // `Decimal::normalize`: no trailing zeros, zero at scale 0.
+            crate::model::Scale::Unrounded if self.m == 0 => Some(Fx::ZERO),
+            crate::model::Scale::Unrounded => self.trim_zeros_to(0),
+        }
+    }
+
     /// Rounding to fewer places: rust_decimal's `round_dp_with_strategy`.
     #[inline(always)]
     fn round_down_to(self, scale: u32, mode: RoundingStrategy) -> Option<Fx> {

@@ -24,6 +24,8 @@ mod intake;
 
 // 4. Evaluate and explain.
 mod evaluate;
+// …or score a batch given as columns, in exact integer arithmetic.
+mod kernel;
 
 // Around the pipeline: effective-dated versions, one type for a plan or its versions, what
 // changed between two plans, and the JSON Schemas of every document.
@@ -42,8 +44,8 @@ pub use model::{
     Actual, Adjustment, Aggregate, Assignment, Band, BandsRule, DeductionRule, Direction, Format,
     FormulaRule, Grade, Indicator, Inputs, Item, LinearRule, LinkScope, LookupRow, LookupRule,
     MissingDataPolicy, Over, PassFailRule, PerUnitBasis, PerUnitRule, Plan, RatioRule,
-    RecordSetDecl, Role, RoleVariant, Rollup, RoundingPolicy, ScoreRule, Source, TargetOverride,
-    Unit, Veto,
+    RecordSetDecl, Role, RoleVariant, Rollup, RoundingPolicy, Scale, ScoreRule, Source,
+    TargetOverride, Unit, Veto,
 };
 
 pub use compile::CompiledPlan;
@@ -58,6 +60,7 @@ pub use evaluate::{
     SubjectResult, SubjectView, TableBuffers, VetoResult, Warning,
 };
 
+pub use kernel::{ColumnBatch, ColumnScores};
 pub use scheme::Scheme;
 pub use versions::{CompiledVersions, PlanVersion, PlanVersions, SpanRule};
 

@@ -37,7 +37,6 @@ use sha2::{Digest, Sha256};
 use std::sync::Arc;
 
 use crate::compile::CompiledPlan;
-use crate::decimal::round_fixed;
 use crate::error::{InputError, Issue, PlanError};
 use crate::evaluate::{AppliedVersion, Evaluation, Explanation, Segment, SubjectResult};
 use crate::measure::{Period, RecordSets, parse_date};
@@ -619,7 +618,7 @@ fn combine(
         .checked_div(total_days)
         .ok_or_else(|| overflow(&subject))?
         .normalize();
-    let total = round_fixed(unrounded, rp.total_scale, rp.mode);
+    let total = rp.total_scale.round(unrounded, rp.mode);
     let grades = &last.grades;
     let forced = parts
         .iter()
@@ -647,12 +646,13 @@ fn combine(
         .find(|a| a.subject == subject)
         .and_then(|a| a.bonus_base);
     let payout = match bonus {
-        Some(b) => Some(round_fixed(
-            b.checked_mul(grade.coefficient)
-                .ok_or_else(|| overflow(&subject))?,
-            rp.payout_scale,
-            rp.mode,
-        )),
+        Some(b) => Some(
+            rp.payout_scale.round(
+                b.checked_mul(grade.coefficient)
+                    .ok_or_else(|| overflow(&subject))?,
+                rp.mode,
+            ),
+        ),
         None => None,
     };
     let warnings = parts.iter().flat_map(|p| p.warnings.clone()).collect();

@@ -60,6 +60,8 @@ pub(crate) enum FastRule {
         lower_slope: Option<Slope>,
         /// From the target score at the target to the stretch score at the stretch value.
         upper_slope: Option<Slope>,
+        /// The score strictly beyond the threshold, when it differs from `floor_score`.
+        below_score: Option<Fx>,
         floor_score: Fx,
         target_score: Fx,
         stretch_score: Fx,
@@ -161,6 +163,7 @@ impl FastItem {
                 upper_slope: item.target.zip(item.stretch).and_then(|(tg, st)| {
                     Slope::new(flip_dec(tg), flip_dec(st), r.target_score, r.stretch_score)
                 }),
+                below_score: fx_opt(r.below_score)?,
                 floor_score: Fx::of(r.floor_score)?,
                 target_score: Fx::of(r.target_score)?,
                 stretch_score: Fx::of(r.stretch_score)?,

@@ -101,7 +101,11 @@ fn span(values: impl IntoIterator<Item = Decimal>) -> Range {
 fn rule_range(item: &CItem) -> Range {
     let z = Decimal::ZERO;
     let mut r = match &item.rule {
-        CRule::Linear(r) => span([r.floor_score, r.target_score, r.stretch_score]),
+        CRule::Linear(r) => span(
+            [r.floor_score, r.target_score, r.stretch_score]
+                .into_iter()
+                .chain(r.below_score),
+        ),
         CRule::Ratio(r) => (Some(r.floor), r.cap.map(|c| c.max(decimal::HUNDRED))),
         CRule::Bands { bands, outside, .. } => {
             span(bands.iter().map(|b| b.score).chain([*outside]))

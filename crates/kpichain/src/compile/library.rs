@@ -48,7 +48,7 @@ pub(super) fn build_library(plan: &Plan, issues: &mut Issues) -> FastMap<String,
         ("total_scale", r.total_scale),
         ("payout_scale", r.payout_scale),
     ] {
-        if scale > 20 {
+        if let Scale::Places(scale @ 21..) = scale {
             issues.push(
                 Code::InvalidScale,
                 format!("rounding.{name}"),

@@ -112,6 +112,13 @@ impl CompiledPlan {
         &self.plan
     }
 
+    /// Whether scoring reads more than each subject's own actuals: items linked to units,
+    /// other subjects or roles, or indicators derived from records. A batch of such a plan is
+    /// scored as a whole ([`crate::ColumnBatch`] hands it to the engine).
+    pub fn reads_more_than_actuals(&self) -> bool {
+        self.any_source || !self.measures.is_empty()
+    }
+
     /// `sha256:` followed by the hex SHA-256 of the plan's canonical JSON. Results carry it so
     /// that a score can be traced to the exact plan that produced it.
     pub fn fingerprint(&self) -> &str {

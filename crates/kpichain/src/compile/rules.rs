@@ -55,6 +55,9 @@ pub(super) fn build_rule(
                     issues.push(Code::TargetsOutOfOrder, format!("{ipath}.stretch"), format!("for a {} indicator the stretch value ({s}) must be {word} the target ({t})", direction.as_str()));
                 }
             }
+            if let Some(below) = r.below_score.filter(|b| *b > r.floor_score) {
+                issues.push(Code::ScoresOutOfOrder, format!("{rpath}.below_score"), format!("below_score ({below}) must not be above floor_score ({}), the score at the threshold", r.floor_score));
+            }
             if r.floor_score > r.target_score || r.target_score > r.stretch_score {
                 issues.push(Code::ScoresOutOfOrder, rpath, format!("scores must rise from floor_score ({}) to target_score ({}) to stretch_score ({})", r.floor_score, r.target_score, r.stretch_score));
             }

@@ -150,11 +150,16 @@ fn item(
     numbers.extend(cuts.iter().copied());
     let rule = match rng.below(10) {
         0 | 1 => {
-            if rng.chance(50) {
+            let mut r = if rng.chance(50) {
                 json!({"type": "linear"})
             } else {
-                json!({"type": "linear", "floor_score": plan_number(rng, 0, 30), "target_score": plan_number(rng, 60, 100), "stretch_score": plan_number(rng, 100, 130)})
+                json!({"type": "linear", "floor_score": plan_number(rng, 30, 60), "target_score": plan_number(rng, 60, 100), "stretch_score": plan_number(rng, 100, 130)})
+            };
+            if rng.chance(30) {
+                // A cliff: the threshold score at the threshold, less beyond it.
+                r["below_score"] = json!(plan_number(rng, 0, 30));
             }
+            r
         }
         2 => {
             if lower || rng.chance(50) {
@@ -215,9 +220,9 @@ fn item(
     (indicator, item)
 }
 
-struct Case {
-    plan: Value,
-    inputs: Inputs,
+pub(crate) struct Case {
+    pub(crate) plan: Value,
+    pub(crate) inputs: Inputs,
 }
 
 /// Weights summing to 100 over `n` items.
@@ -227,7 +232,7 @@ fn weights(n: usize) -> Vec<i64> {
     w
 }
 
-fn case(seed: u64) -> Case {
+pub(crate) fn case(seed: u64) -> Case {
     let mut rng = Rng(seed | 1);
     let n_roles = if rng.chance(50) {
         1
@@ -320,6 +325,8 @@ fn case(seed: u64) -> Case {
                 rng.below(21)
             };
             rounding[key] = json!(scale);
+        } else if key != "total_scale" && rng.chance(15) {
+            rounding[key] = json!("none");
         }
     }
     let grades = if rng.chance(50) {
@@ -491,6 +498,15 @@ fn generated_cases_are_mostly_scorable_and_cover_every_feature() {
         if c.plan["roles"].as_array().unwrap().len() > 1 {
             count("several roles");
         }
+        if c.plan["rounding"]
+            .as_object()
+            .is_some_and(|r| r.values().any(|v| v == "none"))
+        {
+            count("an unrounded stage");
+        }
+        if c.plan.to_string().contains("below_score") {
+            count("linear with a cliff");
+        }
         if !c.inputs.targets.is_empty() {
             count("per-subject targets");
         }
@@ -529,6 +545,8 @@ fn generated_cases_are_mostly_scorable_and_cover_every_feature() {
     assert!(scored > 150, "{scored} of {compiled} evaluations scored");
     for what in [
         "several roles",
+        "an unrounded stage",
+        "linear with a cliff",
         "per-subject targets",
         "threshold/stretch overrides",
         "formula scored",

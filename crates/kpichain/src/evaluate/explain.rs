@@ -2,7 +2,7 @@
 
 use super::result::{Evaluation, ItemStatus, SubjectResult, VetoResult, Warning};
 use crate::compile::CompiledPlan;
-use crate::model::{Item, Over, PerUnitBasis, Role, ScoreRule};
+use crate::model::{Item, Over, PerUnitBasis, Role, Scale, ScoreRule};
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -35,10 +35,10 @@ pub struct Explanation {
     pub period: Option<String>,
     /// Rounding mode name (`half_up`).
     pub rounding_mode: String,
-    /// Decimal places of item scores.
-    pub item_scale: u32,
-    /// Decimal places of the total.
-    pub total_scale: u32,
+    /// Decimal places of item scores, or `"none"` when they are not rounded.
+    pub item_scale: Scale,
+    /// Decimal places of the total, or `"none"` when it is not rounded.
+    pub total_scale: Scale,
     /// Each item, in scorecard order.
     pub items: Vec<ExplainedItem>,
     /// Each adjustment.
@@ -93,8 +93,8 @@ impl Explanation {
             plan_fingerprint: String::new(),
             period: None,
             rounding_mode: String::new(),
-            item_scale: 0,
-            total_scale: 0,
+            item_scale: Scale::Places(0),
+            total_scale: Scale::Places(0),
             items: Vec::new(),
             adjustments: Vec::new(),
             vetoes: Vec::new(),
@@ -202,8 +202,12 @@ fn bound(d: Option<Decimal>, open: &str) -> String {
 pub(crate) fn describe_rule(rule: &ScoreRule) -> String {
     match rule {
         ScoreRule::Linear(r) => format!(
-            "linear: threshold → {}, target → {}, stretch → {}, straight lines in between",
-            r.floor_score, r.target_score, r.stretch_score
+            "linear: {}threshold → {}, target → {}, stretch → {}, straight lines in between",
+            r.below_score
+                .map_or(String::new(), |b| format!("beyond the threshold → {b}, ")),
+            r.floor_score,
+            r.target_score,
+            r.stretch_score
         ),
         ScoreRule::Ratio(r) => format!(
             "ratio: score = achievement %, floor {}, cap {}",
@@ -481,12 +485,11 @@ impl Explanation {
             .collect();
         writeln!(
             f,
-            "{who}: total ({}) ÷ {days} = {} → {} ({}, {} dp)",
+            "{who}: total ({}) ÷ {days} = {} → {} ({})",
             parts.join(" + "),
             self.total_unrounded,
             self.total,
-            self.rounding_mode,
-            self.total_scale
+            rounding_note(&self.rounding_mode, self.total_scale)
         )?;
         self.write_grade(f)?;
         writeln!(f)
@@ -588,8 +591,9 @@ impl fmt::Display for Explanation {
                     };
                     writeln!(
                         f,
-                        "    score {rounding}{} ({}, {} dp)",
-                        it.score, self.rounding_mode, self.item_scale
+                        "    score {rounding}{} ({})",
+                        it.score,
+                        rounding_note(&self.rounding_mode, self.item_scale)
                     )?;
                 }
             }
@@ -633,12 +637,11 @@ impl fmt::Display for Explanation {
             .collect();
         writeln!(
             f,
-            "total: {} = {} → {} ({}, {} dp)",
+            "total: {} = {} → {} ({})",
             parts.join(" + "),
             self.total_unrounded,
             self.total,
-            self.rounding_mode,
-            self.total_scale
+            rounding_note(&self.rounding_mode, self.total_scale)
         )?;
         for v in &self.vetoes {
             let forced: Vec<String> = v
@@ -662,5 +665,13 @@ impl fmt::Display for Explanation {
             writeln!(f, "warning [{}]: {}", w.code, w.message)?;
         }
         Ok(())
+    }
+}
+
+/// `half_up, 2 dp`, or `not rounded` for a stage declared unrounded.
+fn rounding_note(mode: &str, scale: Scale) -> String {
+    match scale {
+        Scale::Places(p) => format!("{mode}, {p} dp"),
+        Scale::Unrounded => "not rounded".to_string(),
     }
 }

@@ -3,7 +3,7 @@
 mod batch;
 mod chain;
 #[cfg(test)]
-mod differential;
+pub(crate) mod differential;
 mod explain;
 mod result;
 pub(crate) mod rules;

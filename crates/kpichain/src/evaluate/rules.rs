@@ -6,7 +6,7 @@ use crate::decimal::{
 };
 use crate::fixed::{self, Fx};
 use crate::model::TargetOverride;
-use crate::model::{Direction, Over, PerUnitBasis, RoundingPolicy};
+use crate::model::{Direction, Over, PerUnitBasis, RoundingPolicy, Scale};
 use rust_decimal::Decimal;
 
 /// Targets in force for one subject's item (the plan's, or the subject's own).
@@ -117,6 +117,7 @@ pub(crate) fn score(
             item.direction,
             actual,
             t,
+            r.below_score,
             r.floor_score,
             r.target_score,
             r.stretch_score,
@@ -251,11 +252,13 @@ fn over_value(over: Over, actual: Decimal, ach: Option<Decimal>) -> Option<Decim
     }
 }
 
-/// Linear interpolation; lower-is-better items are scored on negated values.
+/// Linear interpolation; lower-is-better items are scored on negated values. `below` is the
+/// score strictly beyond the threshold on the bad side, when the rule declares one.
 fn linear(
     direction: Direction,
     actual: Decimal,
     t: Targets,
+    below: Option<Decimal>,
     fs: Decimal,
     ts: Decimal,
     ss: Decimal,
@@ -272,7 +275,10 @@ fn linear(
     };
     let (a, th, tg, st) = (flip(actual), flip(th), flip(tg), t.stretch.map(flip));
     if a <= th {
-        return Ok(fs);
+        return Ok(match below {
+            Some(b) if a < th => b,
+            _ => fs,
+        });
     }
     // The quotient is normalized (fewest places), so that its scale is the value's, not an
     // accident of how the division ran.
@@ -334,7 +340,7 @@ pub(crate) fn score_fast(item: &CItem, actual: Decimal, rp: &RoundingPolicy) -> 
     let ach = match p.achievement {
         Some(f) => Some(
             a.mul(f)?
-                .round_fixed(rp.achievement_scale, rp.mode.strategy())?,
+                .round_stage(rp.achievement_scale, rp.mode.strategy())?,
         ),
         None => None,
     };
@@ -345,6 +351,7 @@ pub(crate) fn score_fast(item: &CItem, actual: Decimal, rp: &RoundingPolicy) -> 
             stretch,
             lower_slope,
             upper_slope,
+            below_score,
             floor_score,
             target_score,
             stretch_score,
@@ -354,7 +361,9 @@ pub(crate) fn score_fast(item: &CItem, actual: Decimal, rp: &RoundingPolicy) -> 
                 None => *floor_score,
                 Some((th, tg)) => {
                     let a = if *lower { a.neg() } else { a };
-                    if a.le(th) {
+                    if a.lt(th) {
+                        below_score.unwrap_or(*floor_score)
+                    } else if a.le(th) {
                         *floor_score
                     } else if a.lt(tg) {
                         floor_score.add((*lower_slope)?.apply(a.sub(th)?)?)?
@@ -418,7 +427,7 @@ pub(crate) fn score_fast(item: &CItem, actual: Decimal, rp: &RoundingPolicy) -> 
             if start.lt(v) { *start } else { v }
         }
     };
-    let score = raw.round_fixed(rp.item_scale, rp.mode.strategy())?;
+    let score = raw.round_stage(rp.item_scale, rp.mode.strategy())?;
     Some(FastScored {
         achievement: ach.map(Fx::dec),
         raw: raw.dec(),
@@ -433,7 +442,7 @@ pub(crate) fn score_fast(item: &CItem, actual: Decimal, rp: &RoundingPolicy) -> 
 pub(crate) fn weighted_fast(
     score: Decimal,
     weight: Decimal,
-    scale: u32,
+    scale: Scale,
     mode: RoundingMode,
 ) -> Option<Fx> {
     if !fixed::enabled() {
@@ -444,14 +453,14 @@ pub(crate) fn weighted_fast(
 
 /// [`weighted_fast`] for a score and a weight already in fixed point.
 #[inline(always)]
-pub(crate) fn weighted_fx(score: Fx, weight: Fx, scale: u32, mode: RoundingMode) -> Option<Fx> {
+pub(crate) fn weighted_fx(score: Fx, weight: Fx, scale: Scale, mode: RoundingMode) -> Option<Fx> {
     if !fixed::enabled() {
         return None;
     }
     score
         .mul(weight)?
         .div_by_100()?
-        .round_fixed(scale, mode.strategy())
+        .round_stage(scale, mode.strategy())
 }
 
 /// A running sum, in fixed point while every term and partial sum is an [`Fx`], giving the

@@ -4,7 +4,7 @@ use super::result::*;
 use super::rules::{self, Targets, targets_for};
 use super::table::{ItemNumbers, ItemOut, SubjectRow};
 use crate::compile::{CItem, CRole, CRule, CompiledPlan};
-use crate::decimal::{ArithmeticError, clamp, round_fixed};
+use crate::decimal::{ArithmeticError, clamp};
 use crate::error::Code;
 use crate::error::Issue;
 use crate::formula::{EvalFailure, Value, Var};
@@ -157,7 +157,7 @@ impl CompiledPlan {
                             (ItemStatus::Excluded, Code::MissingActualExcluded, "left out and the other weights scaled up")
                         };
                         warnings.push(Warning { code, path: path().into(), message: format!("subject '{subject}' has no actual for {what}; item '{}' was {verb}", item.key) });
-                        let zero = round_fixed(Decimal::ZERO, rp.item_scale, rp.mode);
+                        let zero = rp.item_scale.round(Decimal::ZERO, rp.mode);
                         if status == ItemStatus::MissingZero {
                             if let Some(sc) = scores.get_mut(ii) {
                                 *sc = Some(zero);
@@ -225,7 +225,7 @@ impl CompiledPlan {
                     None
                 },
             )?
-            .map(|a| round_fixed(a, rp.achievement_scale, rp.mode)),
+            .map(|a| rp.achievement_scale.round(a, rp.mode)),
             None => None,
         };
         let scored = match &item.rule {
@@ -262,7 +262,7 @@ impl CompiledPlan {
             }
             _ => rules::score(item, actual, t, achievement)?,
         };
-        let score = round_fixed(scored.raw, rp.item_scale, rp.mode);
+        let score = rp.item_scale.round(scored.raw, rp.mode);
         Ok(Outcome::Scored(ItemScore {
             achievement,
             raw: scored.raw,

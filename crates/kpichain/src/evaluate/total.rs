@@ -6,7 +6,7 @@ use super::rules;
 use super::subject::SubjectSlot;
 use super::table::{ItemOut, SubjectExtra, SubjectRow};
 use crate::compile::CompiledPlan;
-use crate::decimal::{self as dec, HUNDRED, clamp, round_fixed};
+use crate::decimal::{self as dec, HUNDRED, clamp};
 use crate::error::Code;
 use crate::error::Issue;
 use crate::formula::{EvalFailure, Value, Var};
@@ -116,7 +116,7 @@ impl CompiledPlan {
                 )
             }
             .map_err(|_| vec![overflow(path())])?;
-            let weighted = round_fixed(weighted, rp.weighted_scale, rp.mode);
+            let weighted = rp.weighted_scale.round(weighted, rp.mode);
             it.set_weighted(weighted);
             sum.add(weighted).map_err(|_| vec![overflow(path())])?;
         }
@@ -124,7 +124,7 @@ impl CompiledPlan {
         // sum is only ever in fixed point when the shortcuts are on).
         let simple_total = if role.adjustments.is_empty() && role.vetoes.is_empty() {
             sum.fx()
-                .and_then(|t| t.round_fixed(rp.total_scale, rp.mode.strategy()))
+                .and_then(|t| t.round_stage(rp.total_scale, rp.mode.strategy()))
         } else {
             None
         };
@@ -146,7 +146,7 @@ impl CompiledPlan {
                 }
             };
             let raw = dec::mul(actual, adj.points_per_unit).map_err(|_| vec![overflow(path())])?;
-            let points = round_fixed(clamp(raw, adj.min, adj.max), rp.item_scale, rp.mode);
+            let points = rp.item_scale.round(clamp(raw, adj.min, adj.max), rp.mode);
             let capped = adj.min.is_some_and(|m| raw < m) || adj.max.is_some_and(|m| raw > m);
             if capped {
                 warnings.push(Warning {
@@ -171,7 +171,7 @@ impl CompiledPlan {
         let total_unrounded = total;
         let mut total = match simple_total {
             Some(rounded) => rounded.dec(),
-            None => round_fixed(total, rp.total_scale, rp.mode),
+            None => rp.total_scale.round(total, rp.mode),
         };
 
         // Vetoes: the most severe fired veto wins (lowest forced total, lowest forced grade).
@@ -219,7 +219,7 @@ impl CompiledPlan {
             }
         }
         if let Some(t) = forced_total {
-            total = round_fixed(t, rp.total_scale, rp.mode);
+            total = rp.total_scale.round(t, rp.mode);
         }
         // Grades are compared in fixed point when the shortcuts are on and the total fits.
         let total_fx = match simple_total {
@@ -254,9 +254,8 @@ impl CompiledPlan {
             .get(grade_index)
             .map_or(Decimal::ZERO, |g| g.coefficient);
         let payout = match s.assignment.bonus_base {
-            Some(base) => Some(round_fixed(
+            Some(base) => Some(rp.payout_scale.round(
                 dec::mul(base, coefficient).map_err(|_| vec![overflow("grades".into())])?,
-                rp.payout_scale,
                 rp.mode,
             )),
             None => None,

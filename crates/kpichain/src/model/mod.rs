@@ -238,33 +238,138 @@ pub struct Grade {
 }
 
 /// Rounding mode and the scale (decimal places) of each stage.
+///
+/// A stage's scale may be `"none"`: that stage is not rounded, and its value is kept at the
+/// engine's full precision — exact while it terminates within 28 decimal places, otherwise a
+/// non-terminating quotient (a slope such as 40 ÷ 3, an achievement such as 88.2 ÷ 98) held to
+/// 28 significant digits as `rust_decimal` divides — and written in its shortest form (`22`,
+/// not `22.00`). A plan that rounds only its total declares
+/// `"item_scale": "none", "weighted_scale": "none"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct RoundingPolicy {
     /// Mode used at every stage; default `half_up`.
     pub mode: RoundingMode,
     /// Scale of achievement percentages (default 2). Rules over achievement use the rounded value.
-    pub achievement_scale: u32,
+    pub achievement_scale: Scale,
     /// Scale of item scores (default 2).
-    pub item_scale: u32,
+    pub item_scale: Scale,
     /// Scale of weighted item scores (default 4). The total sums these.
-    pub weighted_scale: u32,
+    pub weighted_scale: Scale,
     /// Scale of the total (default 2). Grades are looked up on the rounded total.
-    pub total_scale: u32,
+    pub total_scale: Scale,
     /// Scale of payouts, bonus base × coefficient (default 2).
-    pub payout_scale: u32,
+    pub payout_scale: Scale,
 }
 
 impl Default for RoundingPolicy {
     fn default() -> Self {
         RoundingPolicy {
             mode: RoundingMode::HalfUp,
-            achievement_scale: 2,
-            item_scale: 2,
-            weighted_scale: 4,
-            total_scale: 2,
-            payout_scale: 2,
+            achievement_scale: Scale::Places(2),
+            item_scale: Scale::Places(2),
+            weighted_scale: Scale::Places(4),
+            total_scale: Scale::Places(2),
+            payout_scale: Scale::Places(2),
         }
+    }
+}
+
+/// The scale of one rounding stage: a number of decimal places (0 to 20), or `"none"` for a
+/// stage that is not rounded (see [`RoundingPolicy`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Scale {
+    /// Rounded to this many decimal places by the plan's mode (and padded with zeros to it).
+    Places(u32),
+    /// Not rounded: the value keeps the engine's full precision.
+    Unrounded,
+}
+
+impl Scale {
+    /// The number of places, or `None` for an unrounded stage.
+    pub fn places(self) -> Option<u32> {
+        match self {
+            Scale::Places(p) => Some(p),
+            Scale::Unrounded => None,
+        }
+    }
+
+    /// `value` rounded at this stage; for a stage that is not rounded, the same value in its
+    /// shortest form (no trailing zeros), so that how it was computed cannot show in its
+    /// digits.
+    pub fn round(self, value: Decimal, mode: RoundingMode) -> Decimal {
+        match self {
+            Scale::Places(p) => crate::decimal::round_fixed(value, p, mode),
+            Scale::Unrounded => value.normalize(),
+        }
+    }
+}
+
+impl From<u32> for Scale {
+    fn from(places: u32) -> Scale {
+        Scale::Places(places)
+    }
+}
+
+impl std::fmt::Display for Scale {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Scale::Places(p) => write!(f, "{p}"),
+            Scale::Unrounded => f.write_str("none"),
+        }
+    }
+}
+
+impl Serialize for Scale {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Scale::Places(p) => s.serialize_u32(*p),
+            Scale::Unrounded => s.serialize_str("none"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Scale {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Scale, D::Error> {
+        use serde::de::{Error, Unexpected};
+        const EXPECTED: &str = "a number of decimal places or \"none\"";
+        match serde_json::Value::deserialize(d)? {
+            serde_json::Value::String(s) if s == "none" => Ok(Scale::Unrounded),
+            serde_json::Value::String(s) => {
+                Err(D::Error::invalid_value(Unexpected::Str(&s), &EXPECTED))
+            }
+            serde_json::Value::Number(n) => {
+                let text = n.to_string();
+                match text.parse::<u32>() {
+                    Ok(p) => Ok(Scale::Places(p)),
+                    Err(_) => Err(D::Error::invalid_value(
+                        Unexpected::Other(&format!("number {text}")),
+                        &EXPECTED,
+                    )),
+                }
+            }
+            serde_json::Value::Bool(b) => {
+                Err(D::Error::invalid_type(Unexpected::Bool(b), &EXPECTED))
+            }
+            serde_json::Value::Null => Err(D::Error::invalid_type(Unexpected::Unit, &EXPECTED)),
+            serde_json::Value::Array(_) => Err(D::Error::invalid_type(Unexpected::Seq, &EXPECTED)),
+            serde_json::Value::Object(_) => Err(D::Error::invalid_type(Unexpected::Map, &EXPECTED)),
+        }
+    }
+}
+
+impl JsonSchema for Scale {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Scale".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "description": "A number of decimal places (0 to 20), or \"none\": the stage is not rounded.",
+            "oneOf": [
+                {"type": "integer", "minimum": 0, "maximum": 20},
+                {"const": "none"}
+            ]
+        })
     }
 }
 

@@ -59,9 +59,15 @@ impl ScoreRule {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LinearRule {
-    /// Score at and below the threshold (default 0).
+    /// Score at the threshold (default 0), and beyond it on the bad side unless `below_score`
+    /// is given.
     #[serde(default = "d0")]
     pub floor_score: Decimal,
+    /// Score strictly beyond the threshold on the bad side, when it differs from the score at
+    /// the threshold: a cliff (e.g. 60 at the threshold, 0 below it). Must not be above
+    /// `floor_score`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub below_score: Option<Decimal>,
     /// Score at the target (default 100).
     #[serde(default = "d100")]
     pub target_score: Decimal,

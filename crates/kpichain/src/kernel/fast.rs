@@ -1,0 +1,641 @@
+//! The kernel's fast path: every supported rule as a piecewise-affine function of the cell's
+//! integer mantissa.
+//!
+//! For a column of scale `S`, a cell is the integer `A` (its value is `A ÷ 10^S`). Each rule
+//! the kernel scores is, between breakpoints that are integers too, an affine function
+//! `(k0 + k1·A) ÷ den` of it: a linear rule's segments and flat parts, a band's score (with
+//! its edges turned into thresholds on `A`, also for bands over a rounded achievement), a
+//! deduction and its clamps, a ratio and its floor and cap, a pass/fail threshold. The pieces
+//! are built once per item and column scale; scoring a cell is a few comparisons, one 128-bit
+//! multiply-add and, where a stage is rounded, one division.
+//!
+//! Two plan shapes take this path: every stage before the total rounded to places (the usual
+//! plan: achievement, item and weighted scores at their scales, integers from the item score
+//! on), and every stage before the total unrounded (the total is then one sum over a common
+//! denominator and one division per subject). Anything else, and any value within 10⁻¹⁸ of
+//! a rounding boundary, goes to the exact-fraction path (`items.rs`), which decides whether
+//! the engine is needed.
+
+use super::exact::{Q, gcd, pow10};
+use super::items::KItem;
+use crate::compile::{CItem, CRule};
+use crate::decimal::RoundingMode;
+use crate::model::{Direction, Over, RoundingPolicy, Scale};
+use rust_decimal::Decimal;
+use std::cmp::Ordering;
+
+/// `(k0 + k1·A) ÷ d`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Aff {
+    k0: i128,
+    k1: i128,
+    d: i128,
+}
+
+impl Aff {
+    fn konst(v: Decimal) -> Option<Aff> {
+        Some(Aff {
+            k0: v.mantissa(),
+            k1: 0,
+            d: pow10(v.scale())?,
+        })
+    }
+
+    /// Over the denominator `d` (a multiple of this one's).
+    fn over(self, d: i128) -> Option<Aff> {
+        let f = d.checked_div(self.d)?;
+        (f.checked_mul(self.d)? == d).then_some(())?;
+        Some(Aff {
+            k0: self.k0.checked_mul(f)?,
+            k1: self.k1.checked_mul(f)?,
+            d,
+        })
+    }
+
+    fn add(self, o: Aff) -> Option<Aff> {
+        let d = lcm(self.d, o.d)?;
+        let (a, b) = (self.over(d)?, o.over(d)?);
+        Some(Aff {
+            k0: a.k0.checked_add(b.k0)?,
+            k1: a.k1.checked_add(b.k1)?,
+            d,
+        })
+    }
+
+    #[inline(always)]
+    fn at(self, a: i128) -> Option<i128> {
+        self.k1.checked_mul(a)?.checked_add(self.k0)
+    }
+}
+
+fn lcm(a: i128, b: i128) -> Option<i128> {
+    a.checked_div(gcd(a, b))?.checked_mul(b)
+}
+
+/// `⌈n ÷ d⌉` for `d > 0`.
+fn ceil_div(n: i128, d: i128) -> Option<i128> {
+    let q = n.checked_div_euclid(d)?;
+    if n.checked_rem_euclid(d)? == 0 {
+        Some(q)
+    } else {
+        q.checked_add(1)
+    }
+}
+
+/// One piece: from `from` (inclusive; the first piece starts at −∞) to the next piece's.
+#[derive(Debug, Clone, Copy)]
+struct Piece {
+    from: i128,
+    value: Aff,
+    /// `value × 10^p` in lowest terms, for a rounded item stage of `p` places (a constant
+    /// then has the denominator 1: no division).
+    at_places: Aff,
+    /// A value the engine scores with a note (outside every band): not for this path.
+    note: bool,
+}
+
+/// A rule as pieces over one column scale, direction-adjusted (`flip`: the pieces read −A).
+#[derive(Debug, Clone)]
+pub(super) struct Pieces {
+    flip: bool,
+    /// The cell's mantissa is multiplied by this before it is read (a column scale below the
+    /// plan's numbers').
+    widen: i128,
+    pieces: Vec<Piece>,
+    /// A ratio over an achievement rounded to places: its clamp acts on the rounded value.
+    rounded_ratio: Option<RoundedRatio>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct RoundedRatio {
+    /// achievement × 10^pa = round(A × num ÷ den)
+    num: i128,
+    den: i128,
+    pa: u32,
+    floor: Decimal,
+    cap: Option<Decimal>,
+}
+
+/// A value of a piece at `a`, as `(numerator, denominator)`; `None` when out of range or noted.
+impl Pieces {
+    #[inline(always)]
+    fn find(&self, a: i128) -> Option<&Piece> {
+        let mut hit = self.pieces.first()?;
+        for p in self.pieces.get(1..)? {
+            if a >= p.from {
+                hit = p;
+            } else {
+                break;
+            }
+        }
+        (!hit.note).then_some(hit)
+    }
+
+    /// The raw value at the cell `m` as `(n, d)`.
+    #[inline(always)]
+    fn value(&self, m: i64) -> Option<Aff> {
+        let mut a = i128::from(m).checked_mul(self.widen)?;
+        if self.flip {
+            a = a.checked_neg()?;
+        }
+        let p = self.find(a)?;
+        Some(Aff {
+            k0: p.value.at(a)?,
+            k1: 0,
+            d: p.value.d,
+        })
+    }
+}
+
+/// Builds the pieces of `item` for cells of scale `s`, under the stages of `rp`; `None` when
+/// the item cannot take the fast path.
+pub(super) fn pieces(item: &CItem, s: u32, rp: &RoundingPolicy) -> Option<Pieces> {
+    let higher = item.direction == Direction::HigherIsBetter;
+    // Every plan number the rule compares the actual with, at one scale ≥ s.
+    let numbers: Vec<Decimal> = match &item.rule {
+        CRule::Linear(_) => [item.threshold, item.target, item.stretch]
+            .into_iter()
+            .flatten()
+            .collect(),
+        CRule::PassFail(_) => item.target.into_iter().collect(),
+        CRule::Bands {
+            over: Over::Actual,
+            bands,
+            ..
+        } => bands
+            .iter()
+            .flat_map(|b| [b.from, b.to])
+            .flatten()
+            .collect(),
+        _ => Vec::new(),
+    };
+    let sc = numbers.iter().map(|d| d.scale()).fold(s, u32::max);
+    if sc > 18 {
+        return None;
+    }
+    let widen = pow10(sc.checked_sub(s)?)?;
+    let at = |d: Decimal| -> Option<i128> {
+        d.mantissa().checked_mul(pow10(sc.checked_sub(d.scale())?)?)
+    };
+    let konst = |d: Decimal| {
+        Some(Piece {
+            from: i128::MIN,
+            value: Aff::konst(d)?,
+            at_places: Aff::konst(d)?,
+            note: false,
+        })
+    };
+    let mut rounded_ratio = None;
+    let mut flip = false;
+    let pieces: Vec<Piece> = match &item.rule {
+        CRule::Linear(r) => {
+            flip = !higher;
+            let sign = |v: i128| if higher { Some(v) } else { v.checked_neg() };
+            let th = sign(at(item.threshold?)?)?;
+            let tg = sign(at(item.target?)?)?;
+            let st = match item.stretch {
+                Some(x) => Some(sign(at(x)?)?),
+                None => None,
+            };
+            // fs + (A − from) × rise ÷ (run × 10^rs)
+            let segment = |from: i128, to: i128, s0: Decimal, s1: Decimal| -> Option<Aff> {
+                let rise = s1.checked_sub(s0)?;
+                let run = to.checked_sub(from)?;
+                if run <= 0 {
+                    return None;
+                }
+                let d = run.checked_mul(pow10(rise.scale())?)?;
+                let part = Aff {
+                    k0: from.checked_mul(rise.mantissa())?.checked_neg()?,
+                    k1: rise.mantissa(),
+                    d,
+                };
+                Aff::konst(s0)?.add(part)
+            };
+            let mut v = vec![
+                konst(r.below_score.unwrap_or(r.floor_score))?,
+                Piece {
+                    from: th,
+                    value: segment(th, tg, r.floor_score, r.target_score)?,
+                    at_places: Aff::konst(Decimal::ZERO)?,
+                    note: false,
+                },
+            ];
+            match st {
+                Some(st) => {
+                    v.push(Piece {
+                        from: tg,
+                        value: segment(tg, st, r.target_score, r.stretch_score)?,
+                        at_places: Aff::konst(Decimal::ZERO)?,
+                        note: false,
+                    });
+                    v.push(Piece {
+                        from: st,
+                        ..konst(r.stretch_score)?
+                    });
+                }
+                None => v.push(Piece {
+                    from: tg,
+                    ..konst(r.target_score)?
+                }),
+            }
+            v
+        }
+        CRule::Deduction(r) => {
+            // clamp(start − A × points ÷ 10^(s + sp), floor, start), points > 0.
+            if r.points <= Decimal::ZERO || r.floor > r.start {
+                return None;
+            }
+            let lost = Aff {
+                k0: 0,
+                k1: r.points.mantissa().checked_neg()?,
+                d: pow10(s.checked_add(r.points.scale())?)?,
+            };
+            let value = Aff::konst(r.start)?.add(lost)?;
+            // The first A at which the value is at or below the floor.
+            let f = Aff::konst(r.floor)?.over(value.d)?;
+            let bottom = ceil_div(value.k0.checked_sub(f.k0)?, value.k1.checked_neg()?)?;
+            vec![
+                konst(r.start)?,
+                Piece {
+                    from: 0,
+                    value,
+                    at_places: value,
+                    note: false,
+                },
+                Piece {
+                    from: bottom.max(0),
+                    ..konst(r.floor)?
+                },
+            ]
+        }
+        CRule::PassFail(r) => {
+            let t = at(item.target.unwrap_or_default())?;
+            if higher {
+                vec![
+                    konst(r.fail_score)?,
+                    Piece {
+                        from: t,
+                        ..konst(r.pass_score)?
+                    },
+                ]
+            } else {
+                vec![
+                    konst(r.pass_score)?,
+                    Piece {
+                        from: t.checked_add(1)?,
+                        ..konst(r.fail_score)?
+                    },
+                ]
+            }
+        }
+        CRule::Bands { over, bands, .. } => {
+            // Each edge as the first A at or above it.
+            let edge = |e: Decimal| -> Option<i128> {
+                match over {
+                    Over::Actual => at(e),
+                    Over::Achievement => first_at_or_above(item, s, e, rp),
+                }
+            };
+            let mut cuts: Vec<i128> = Vec::new();
+            for b in bands {
+                for e in [b.from, b.to].into_iter().flatten() {
+                    cuts.push(edge(e)?);
+                }
+            }
+            cuts.sort_unstable();
+            cuts.dedup();
+            let mut starts = vec![i128::MIN];
+            starts.extend(cuts);
+            let mut v = Vec::with_capacity(starts.len());
+            for from in starts {
+                // The band holding every A of this piece: the first whose edges hold `from`.
+                let mut score = None;
+                for b in bands {
+                    let above = match b.from {
+                        Some(f) => from >= edge(f)?,
+                        None => true,
+                    };
+                    let below = match b.to {
+                        Some(t) => from < edge(t)?,
+                        None => true,
+                    };
+                    if above && below {
+                        score = Some(b.score);
+                        break;
+                    }
+                }
+                v.push(match score {
+                    Some(sc) => Piece { from, ..konst(sc)? },
+                    None => Piece {
+                        from,
+                        value: Aff::konst(Decimal::ZERO)?,
+                        at_places: Aff::konst(Decimal::ZERO)?,
+                        note: true,
+                    },
+                });
+            }
+            v
+        }
+        CRule::Ratio(r) => {
+            let (num, den) = achievement_factor(item, s)?;
+            match rp.achievement_scale {
+                Scale::Places(pa) => {
+                    rounded_ratio = Some(RoundedRatio {
+                        num: num.checked_mul(pow10(pa)?)?,
+                        den,
+                        pa,
+                        floor: r.floor,
+                        cap: r.cap,
+                    });
+                    vec![konst(Decimal::ZERO)?]
+                }
+                Scale::Unrounded => {
+                    let ach = Aff {
+                        k0: 0,
+                        k1: num,
+                        d: den,
+                    };
+                    // The first A with achievement ≥ v: ⌈v × den ÷ num⌉.
+                    let first = |v: Decimal| -> Option<i128> {
+                        let f = Aff::konst(v)?;
+                        // v = f.k0 ÷ f.d; A ≥ f.k0 × den ÷ (f.d × num)
+                        ceil_div(f.k0.checked_mul(den)?, f.d.checked_mul(num)?)
+                    };
+                    let mut v = vec![
+                        konst(r.floor)?,
+                        Piece {
+                            from: first(r.floor)?,
+                            value: ach,
+                            at_places: ach,
+                            note: false,
+                        },
+                    ];
+                    if let Some(cap) = r.cap {
+                        v.push(Piece {
+                            from: first(cap)?,
+                            ..konst(cap)?
+                        });
+                    }
+                    v
+                }
+            }
+        }
+        _ => return None,
+    };
+    // Each piece × 10^p in lowest terms, for a rounded item stage.
+    let mut pieces = pieces;
+    if let Scale::Places(p) = rp.item_scale {
+        let f = pow10(p)?;
+        for piece in &mut pieces {
+            let v = piece.value;
+            let (k0, k1) = (v.k0.checked_mul(f)?, v.k1.checked_mul(f)?);
+            let g = gcd(gcd(k0, k1), v.d).max(1);
+            piece.at_places = Aff {
+                k0: k0.checked_div(g)?,
+                k1: k1.checked_div(g)?,
+                d: v.d.checked_div(g)?,
+            };
+        }
+    }
+    // A ratio's pieces must not have its floor above its cap.
+    if let CRule::Ratio(r) = &item.rule {
+        if r.cap.is_some_and(|c| c < r.floor) {
+            return None;
+        }
+    }
+    Some(Pieces {
+        flip,
+        widen,
+        pieces,
+        rounded_ratio,
+    })
+}
+
+/// Achievement = A × num ÷ den for a cell of scale `s` (higher is better, positive target).
+fn achievement_factor(item: &CItem, s: u32) -> Option<(i128, i128)> {
+    let t = item.target?;
+    if item.direction != Direction::HigherIsBetter || t <= Decimal::ZERO {
+        return None;
+    }
+    // a × 100 ÷ t = A × 100 × 10^st ÷ (T × 10^s)
+    let num = pow10(t.scale())?.checked_mul(100)?;
+    let den = t.mantissa().checked_mul(pow10(s)?)?;
+    let g = gcd(num, den);
+    Some((num.checked_div(g)?, den.checked_div(g)?))
+}
+
+/// The first A whose achievement (at the plan's achievement stage) is at or above `e`.
+fn first_at_or_above(item: &CItem, s: u32, e: Decimal, rp: &RoundingPolicy) -> Option<i128> {
+    let (num, den) = achievement_factor(item, s)?;
+    let edge = Q::dec(e.mantissa(), e.scale())?;
+    let reaches = |a: i128| -> Option<bool> {
+        let ach = Q {
+            n: a.checked_mul(num)?,
+            d: den,
+            exact: true,
+        };
+        let v = match rp.achievement_scale {
+            Scale::Places(p) => Q::dec(ach.round(p, rp.mode)?, p)?,
+            Scale::Unrounded => ach,
+        };
+        Some(v.cmp(edge)? != Ordering::Less)
+    };
+    // Monotone in A: search the first A that reaches the edge.
+    let (mut lo, mut hi) = (-(1i128 << 70), 1i128 << 70);
+    if !reaches(hi)? || reaches(lo)? {
+        return None;
+    }
+    while hi.checked_sub(lo)? > 1 {
+        let mid = lo.checked_add(hi.checked_sub(lo)?.checked_div(2)?)?;
+        if reaches(mid)? {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Some(hi)
+}
+
+/// `⌊n ÷ d⌋` and the remainder, `d > 0`, on 64 bits when both fit.
+#[inline(always)]
+fn div_rem(n: i128, d: i128) -> Option<(i128, i128)> {
+    if let (Ok(n64), Ok(d64)) = (i64::try_from(n), i64::try_from(d)) {
+        return Some((
+            i128::from(n64.checked_div_euclid(d64)?),
+            i128::from(n64.checked_rem_euclid(d64)?),
+        ));
+    }
+    Some((n.checked_div_euclid(d)?, n.checked_rem_euclid(d)?))
+}
+
+/// `n ÷ d` (d > 0) rounded to an integer by `mode`; `None` when it lies within 10⁻¹⁸ of a
+/// rounding boundary without being on it (`unit`: the value of 1 in 10^-`places`).
+#[inline(always)]
+pub(super) fn round_div(
+    n: i128,
+    d: i128,
+    places: u32,
+    mode: RoundingMode,
+    on_boundary_ok: bool,
+) -> Option<i128> {
+    if d == 1 {
+        return Some(n);
+    }
+    let (q, r) = div_rem(n, d)?;
+    let twice = r.checked_mul(2)?;
+    let half = matches!(
+        mode,
+        RoundingMode::HalfUp | RoundingMode::HalfEven | RoundingMode::HalfDown
+    );
+    // Distance to the nearest boundary of the mode, over d (units of 10^-places).
+    let (dist, of) = if half {
+        (twice.checked_sub(d)?.checked_abs()?, d.checked_mul(2)?)
+    } else {
+        (r.min(d.checked_sub(r)?), d)
+    };
+    if dist == 0 {
+        if !on_boundary_ok {
+            return None;
+        }
+    } else if let Some(k) = 18u32.checked_sub(places) {
+        if pow10(k).is_some_and(|f| dist.saturating_mul(f) < of) {
+            return None;
+        }
+    } else {
+        return None;
+    }
+    let negative = n < 0;
+    let up = match mode {
+        RoundingMode::Floor => false,
+        RoundingMode::Ceiling => r > 0,
+        RoundingMode::Down => r > 0 && negative,
+        RoundingMode::Up => r > 0 && !negative,
+        _ => match twice.cmp(&d) {
+            Ordering::Greater => true,
+            Ordering::Less => false,
+            Ordering::Equal => match mode {
+                RoundingMode::HalfUp => !negative,
+                RoundingMode::HalfDown => negative,
+                _ => q.checked_rem(2)? != 0,
+            },
+        },
+    };
+    if up { q.checked_add(1) } else { Some(q) }
+}
+
+/// `v × 10^-k` rounded by `mode` (k ≥ 0), exactly (a decimal: never near a boundary in the
+/// engine's sense).
+#[inline(always)]
+pub(super) fn round_pow10(v: i128, k: u32, mode: RoundingMode) -> Option<i128> {
+    match k {
+        0 => Some(v),
+        _ => round_div(v, pow10(k)?, 0, mode, true),
+    }
+}
+
+/// An item on the fast path, with its pieces per column scale built on first use.
+#[derive(Debug)]
+pub(super) struct FastItem {
+    pub(super) indicator: usize,
+    by_scale: Vec<Option<Option<Pieces>>>,
+    weight: Decimal,
+}
+
+impl FastItem {
+    pub(super) fn new(k: &KItem) -> FastItem {
+        FastItem {
+            indicator: k.indicator,
+            by_scale: Vec::new(),
+            weight: k.weight_decimal(),
+        }
+    }
+
+    #[inline(always)]
+    fn pieces(&mut self, item: &CItem, s: u8, rp: &RoundingPolicy) -> Option<&Pieces> {
+        let s = usize::from(s);
+        if self.by_scale.len() <= s {
+            self.by_scale.resize(s.checked_add(1)?, None);
+        }
+        let slot = self.by_scale.get_mut(s)?;
+        if slot.is_none() {
+            *slot = Some(pieces(item, s as u32, rp));
+        }
+        slot.as_ref()?.as_ref()
+    }
+
+    /// Puts every piece for cells of scale `s` over one denominator, and returns it.
+    pub(super) fn unify(&mut self, item: &CItem, s: u8, rp: &RoundingPolicy) -> Option<i128> {
+        self.pieces(item, s, rp)?;
+        let p = self.by_scale.get_mut(usize::from(s))?.as_mut()?.as_mut()?;
+        if p.rounded_ratio.is_some() {
+            return None;
+        }
+        let mut d = 1i128;
+        for piece in &p.pieces {
+            d = lcm(d, piece.value.d)?;
+        }
+        for piece in &mut p.pieces {
+            piece.value = piece.value.over(d)?;
+        }
+        Some(d)
+    }
+
+    /// The raw value of the cell as `(n, d)` (for the unrounded sum).
+    #[inline(always)]
+    pub(super) fn raw(
+        &mut self,
+        item: &CItem,
+        m: i64,
+        s: u8,
+        rp: &RoundingPolicy,
+    ) -> Option<(i128, i128)> {
+        let p = self.pieces(item, s, rp)?;
+        if p.rounded_ratio.is_some() {
+            return None;
+        }
+        let v = p.value(m)?;
+        Some((v.k0, v.d))
+    }
+
+    /// The item score at `p` places as a mantissa, for a rounded item stage.
+    #[inline(always)]
+    pub(super) fn score_places(
+        &mut self,
+        item: &CItem,
+        m: i64,
+        s: u8,
+        p: u32,
+        rp: &RoundingPolicy,
+    ) -> Option<i128> {
+        let mode = rp.mode;
+        let pieces = self.pieces(item, s, rp)?;
+        if let Some(rr) = pieces.rounded_ratio {
+            let a = i128::from(m).checked_mul(pieces.widen)?;
+            let ach = round_div(a.checked_mul(rr.num)?, rr.den, rr.pa, mode, true)?;
+            let mut v = Decimal::try_from_i128_with_scale(ach, rr.pa).ok()?;
+            v = crate::decimal::clamp(v, Some(rr.floor), rr.cap);
+            let q = Q::dec(v.mantissa(), v.scale())?;
+            // Exact decimal: rounding it can never disagree with the engine.
+            return Q { exact: true, ..q }.round(p, mode);
+        }
+        let mut a = i128::from(m).checked_mul(pieces.widen)?;
+        if pieces.flip {
+            a = a.checked_neg()?;
+        }
+        let v = pieces.find(a)?.at_places;
+        round_div(v.at(a)?, v.d, p, mode, true)
+    }
+
+    /// weight ÷ 100 as (mantissa, scale).
+    #[inline(always)]
+    pub(super) fn weight(&self) -> Decimal {
+        self.weight
+    }
+}
+
+impl KItem {
+    pub(super) fn weight_decimal(&self) -> Decimal {
+        Decimal::from_i128_with_scale(self.weight.m, self.weight.s)
+    }
+}
