@@ -102,6 +102,12 @@ export declare class NativeBatchResult {
   get(i: number): unknown
   /** The explanation of result `i`, as `score` with `explain` gives it; `null` past the end. */
   explain(i: number): unknown
+  /**
+   * Diagnostics (not part of the API): how many subjects the columnar kernel scored in
+   * fixed point, in exact fractions and by the engine — `null` when the batch went through
+   * the intake and the engine as a whole.
+   */
+  _paths(): Array<number> | null
   /** The whole evaluation as the object `score` returns. */
   evaluation(): unknown
 }

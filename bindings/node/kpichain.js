@@ -464,6 +464,15 @@ class BatchResult {
     return this.#native.period ?? null
   }
 
+  /**
+   * @internal Diagnostics: how many subjects the core's columnar kernel scored in fixed
+   * point, in exact fractions and by its engine (`null` when the batch went through the
+   * intake as a whole).
+   */
+  _paths() {
+    return this.#native._paths() ?? null
+  }
+
   subjects(from, to) {
     return this.#native.subjects(from, to)
   }

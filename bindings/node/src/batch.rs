@@ -13,7 +13,7 @@
 use crate::batch_result::{NativeBatchResult, Scored};
 use crate::cells::{Failed, Js, Names, Row, Value};
 use crate::failure::{Failure, Outcome, guard, run};
-use kpichain::{Cell, Code, IntakeBuilder, Issue, Path, Scheme};
+use kpichain::{Cell, Code, ColumnBatch, IntakeBuilder, Issue, Path, Scheme};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
@@ -380,8 +380,15 @@ impl Task for BatchTask {
     }
 }
 
-/// The batch through the core's intake, then scored.
+/// The batch scored: in the core's columnar kernel when it is the plain case (see
+/// [`kernel_batch`]), else through the core's intake; an error is always the intake's, with
+/// its paths.
 fn score(scheme: &Scheme, c: Collected) -> Outcome<Scored> {
+    if let Some(batch) = kernel_batch(scheme, &c) {
+        if let Ok(scores) = batch.score() {
+            return Ok(Scored::columns(scores, scheme.clone()));
+        }
+    }
     let mut b = IntakeBuilder::new();
     b.indicators(scheme.indicator_ids());
     b.period(c.period.as_ref().map_or(Cell::Null, Value::cell));
@@ -403,6 +410,62 @@ fn score(scheme: &Scheme, c: Collected) -> Outcome<Scored> {
     let intake = b.finish()?;
     let evaluation = scheme.evaluate_intake(&intake)?;
     Ok(Scored::new(evaluation, scheme.clone()))
+}
+
+/// The batch as the core's [`ColumnBatch`] when it is the plain case — a plan (not
+/// versions), columns only (`subject`, `role`, optionally `bonus_base`, and actuals named
+/// after the plan's indicators), every id a text and every value a number or empty — else
+/// `None`, and the intake reads it.
+fn kernel_batch(scheme: &Scheme, c: &Collected) -> Option<ColumnBatch> {
+    let plan = scheme.as_plan()?;
+    if !c.not_lists.is_empty() || c.rows.iter().any(|r| !r.is_empty()) || !c.records.is_empty() {
+        return None;
+    }
+    let (mut subjects, mut roles, mut bonus) = (None, None, None);
+    for (name, column) in &c.assignment_columns {
+        match name.as_str() {
+            "subject" => subjects = Some(column),
+            "role" => roles = Some(column),
+            "bonus_base" => bonus = Some(column),
+            _ => return None,
+        }
+    }
+    let (subjects, roles) = (subjects?, roles?);
+    let n = subjects.len();
+    if roles.len() != n || bonus.is_some_and(|b| b.len() != n) {
+        return None;
+    }
+    let mut batch = ColumnBatch::new(plan.clone());
+    let period = match &c.period {
+        None => None,
+        Some(v) => v.cell().text().ok()?.map(|t| t.into_owned()),
+    };
+    batch.set_period(period);
+    batch.reserve(n);
+    for (s, r) in subjects.iter().zip(roles) {
+        let id = s.cell().text().ok()??;
+        let role = r.cell().text().ok()??;
+        batch.push_subject(&id, &role);
+    }
+    for (name, column) in &c.actual_columns {
+        let ind = batch.indicator(name)?;
+        if column.len() > n {
+            return None;
+        }
+        for (i, v) in column.iter().enumerate() {
+            if let Some(d) = v.cell().number().ok()? {
+                batch.set(ind, i, d);
+            }
+        }
+    }
+    if let Some(bonus) = bonus {
+        for (i, v) in bonus.iter().enumerate() {
+            if let Some(d) = v.cell().number().ok()? {
+                batch.set_bonus_base(i, d);
+            }
+        }
+    }
+    Some(batch)
 }
 
 /// The cell at position `i` of a column (no value past its end).

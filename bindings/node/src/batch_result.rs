@@ -7,31 +7,64 @@
 
 use crate::failure::{Failure, Outcome, run};
 use crate::scorer::explanation_out;
-use kpichain::{Evaluation, ItemResult, Scheme, SubjectResult};
+use kpichain::{ColumnScores, Evaluation, ItemResult, Scheme, SubjectResult};
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
 
+/// What holds a batch's results: the core's owned evaluation, or the columns of its
+/// columnar kernel (subjects' owned results made on demand).
+enum Held {
+    Evaluation(Evaluation),
+    Columns(ColumnScores),
+}
+
 /// The results of a batch and the scheme that scored them (for explanations).
 pub struct Scored {
-    evaluation: Evaluation,
+    held: Held,
     scheme: Scheme,
+}
+
+/// One item's numbers, as the getters read them.
+struct ItemCells {
+    score: Option<String>,
+    weighted: Option<String>,
+    achievement: Option<String>,
+    status: Option<&'static str>,
 }
 
 impl Scored {
     pub(crate) fn new(evaluation: Evaluation, scheme: Scheme) -> Scored {
-        Scored { evaluation, scheme }
+        Scored {
+            held: Held::Evaluation(evaluation),
+            scheme,
+        }
+    }
+
+    pub(crate) fn columns(scores: ColumnScores, scheme: Scheme) -> Scored {
+        Scored {
+            held: Held::Columns(scores),
+            scheme,
+        }
     }
 
     fn len(&self) -> usize {
-        self.evaluation.results.len()
+        match &self.held {
+            Held::Evaluation(e) => e.results.len(),
+            Held::Columns(c) => c.len(),
+        }
     }
 
-    fn result(&self, i: usize) -> Option<&SubjectResult> {
-        self.evaluation.results.get(i)
-    }
-
-    fn results(&self, from: usize, to: usize) -> &[SubjectResult] {
-        self.evaluation.results.get(from..to).unwrap_or(&[])
+    /// Result `i`, borrowed when the evaluation is held, else made by the engine.
+    fn result(&self, i: usize) -> Option<std::borrow::Cow<'_, SubjectResult>> {
+        use std::borrow::Cow;
+        match &self.held {
+            Held::Evaluation(e) => e.results.get(i).map(Cow::Borrowed),
+            Held::Columns(c) if i < c.len() => match c.scored_by_engine(i) {
+                Some(r) => Some(Cow::Borrowed(r)),
+                None => c.result(i).ok().map(Cow::Owned),
+            },
+            Held::Columns(_) => None,
+        }
     }
 
     /// The item of `r` with id `key`, else the first one reading indicator `key`.
@@ -40,23 +73,166 @@ impl Scored {
             .or_else(|| r.items.iter().find(|i| &*i.indicator == key))
     }
 
+    fn item_cells(&self, i: usize, key: &str, numbers_only: bool) -> Option<ItemCells> {
+        if let Held::Columns(c) = &self.held {
+            if numbers_only && c.scored_by_engine(i).is_none() {
+                let k = c.item_position(i, key)?;
+                let (score, weighted) = (c.item_scores(i), c.item_weighted(i));
+                if let (Some(Some(s)), Some(Some(w))) = (score.get(k), weighted.get(k)) {
+                    return Some(ItemCells {
+                        score: Some(s.to_string()),
+                        weighted: Some(w.to_string()),
+                        achievement: None,
+                        status: Some("scored"),
+                    });
+                }
+            }
+        }
+        let r = self.result(i)?;
+        let it = Self::item(&r, key)?;
+        Some(ItemCells {
+            score: Some(it.score.to_string()),
+            weighted: Some(it.weighted.to_string()),
+            achievement: it.achievement.map(|a| a.to_string()),
+            status: Some(it.status.as_str()),
+        })
+    }
+
+    fn text(&self, i: usize, f: impl Fn(&SubjectResult) -> String) -> String {
+        self.result(i).map_or_else(String::new, |r| f(&r))
+    }
+
+    fn option(&self, i: usize, f: impl Fn(&SubjectResult) -> Option<String>) -> Option<String> {
+        self.result(i).and_then(|r| f(&r))
+    }
+
+    fn subject(&self, i: usize) -> String {
+        match &self.held {
+            Held::Columns(c) => c.subject(i).to_string(),
+            Held::Evaluation(_) => self.text(i, |r| r.subject.to_string()),
+        }
+    }
+
+    fn role(&self, i: usize) -> String {
+        match &self.held {
+            Held::Columns(c) => c.role(i).to_string(),
+            Held::Evaluation(_) => self.text(i, |r| r.role.to_string()),
+        }
+    }
+
+    /// A text of the assignment a column batch does not hold (names, units, regions,
+    /// variants): none, unless the engine scored the subject.
+    fn assignment_text(
+        &self,
+        i: usize,
+        f: impl Fn(&SubjectResult) -> Option<String>,
+    ) -> Option<String> {
+        match &self.held {
+            Held::Columns(c) => c.scored_by_engine(i).and_then(f),
+            Held::Evaluation(e) => e.results.get(i).and_then(f),
+        }
+    }
+
+    fn total(&self, i: usize) -> String {
+        match &self.held {
+            Held::Columns(c) => c.total(i).to_string(),
+            Held::Evaluation(_) => self.text(i, |r| r.total.to_string()),
+        }
+    }
+
+    fn total_unrounded(&self, i: usize) -> String {
+        if let Held::Columns(c) = &self.held {
+            if let Some(u) = c.total_unrounded(i) {
+                return u.to_string();
+            }
+        }
+        self.text(i, |r| r.total_unrounded.to_string())
+    }
+
+    fn grade(&self, i: usize) -> String {
+        match &self.held {
+            Held::Columns(c) => c.grade(i).to_string(),
+            Held::Evaluation(_) => self.text(i, |r| r.grade.to_string()),
+        }
+    }
+
+    fn coefficient(&self, i: usize) -> String {
+        match &self.held {
+            Held::Columns(c) => c.coefficient(i).to_string(),
+            Held::Evaluation(_) => self.text(i, |r| r.coefficient.to_string()),
+        }
+    }
+
+    fn payout(&self, i: usize) -> Option<String> {
+        match &self.held {
+            Held::Columns(c) => c.payout(i).map(|p| p.to_string()),
+            Held::Evaluation(_) => self.option(i, |r| r.payout.map(|p| p.to_string())),
+        }
+    }
+
+    fn warnings(&self, i: usize) -> u32 {
+        let n = match &self.held {
+            Held::Columns(c) => c.scored_by_engine(i).map_or(0, |r| r.warnings.len()),
+            Held::Evaluation(e) => e.results.get(i).map_or(0, |r| r.warnings.len()),
+        };
+        u32::try_from(n).unwrap_or(u32::MAX)
+    }
+
+    fn plan_id(&self) -> String {
+        match &self.held {
+            Held::Evaluation(e) => e.plan_id.clone(),
+            Held::Columns(c) => c.plan().plan().id.clone(),
+        }
+    }
+
+    fn plan_version(&self) -> String {
+        match &self.held {
+            Held::Evaluation(e) => e.plan_version.clone(),
+            Held::Columns(c) => c.plan().plan().version.clone(),
+        }
+    }
+
+    fn plan_fingerprint(&self) -> String {
+        match &self.held {
+            Held::Evaluation(e) => e.plan_fingerprint.clone(),
+            Held::Columns(c) => c.plan().fingerprint().to_string(),
+        }
+    }
+
+    fn period(&self) -> Option<String> {
+        match &self.held {
+            Held::Evaluation(e) => e.period.clone(),
+            Held::Columns(c) => c.batch().period().map(str::to_string),
+        }
+    }
+
     /// The whole evaluation in the JSON shape of `score`.
     fn whole(&self) -> Outcome<serde_json::Value> {
-        serde_json::to_value(&self.evaluation).map_err(|e| Failure::internal(e.to_string()))
+        let value = match &self.held {
+            Held::Evaluation(e) => serde_json::to_value(e),
+            Held::Columns(c) => serde_json::to_value(c.to_evaluation()?),
+        };
+        value.map_err(|e| Failure::internal(e.to_string()))
     }
 
     /// Result `i` in the JSON shape of `score`.
     fn one(&self, i: usize) -> Outcome<Option<serde_json::Value>> {
         self.result(i)
-            .map(|r| serde_json::to_value(r).map_err(|e| Failure::internal(e.to_string())))
+            .map(|r| serde_json::to_value(&*r).map_err(|e| Failure::internal(e.to_string())))
             .transpose()
     }
 
     /// The explanation of result `i`, as `score` with `explain` gives it.
     fn explain(&self, i: usize) -> Outcome<Option<serde_json::Value>> {
-        self.result(i)
-            .map(|r| explanation_out(&self.scheme.explain(&self.evaluation, r)))
-            .transpose()
+        match &self.held {
+            Held::Evaluation(e) => e
+                .results
+                .get(i)
+                .map(|r| explanation_out(&self.scheme.explain(e, r)))
+                .transpose(),
+            Held::Columns(c) if i < c.len() => Ok(Some(explanation_out(&c.explain(i)?)?)),
+            Held::Columns(_) => Ok(None),
+        }
     }
 }
 
@@ -72,20 +248,20 @@ impl NativeBatchResult {
         NativeBatchResult { inner }
     }
 
-    fn range(&self, from: Option<u32>, to: Option<u32>) -> &[SubjectResult] {
+    fn range(&self, from: Option<u32>, to: Option<u32>) -> std::ops::Range<usize> {
         let len = self.inner.len();
         let to = to.map_or(len, |t| usize::try_from(t).unwrap_or(len).min(len));
         let from = from.map_or(0, |f| usize::try_from(f).unwrap_or(to).min(to));
-        self.inner.results(from, to)
+        from..to
     }
 
     fn column<T>(
         &self,
         from: Option<u32>,
         to: Option<u32>,
-        f: impl Fn(&SubjectResult) -> T,
+        f: impl Fn(&Scored, usize) -> T,
     ) -> Vec<T> {
-        self.range(from, to).iter().map(f).collect()
+        self.range(from, to).map(|i| f(&self.inner, i)).collect()
     }
 }
 
@@ -100,99 +276,99 @@ impl NativeBatchResult {
     /// The plan's id.
     #[napi(getter, catch_unwind)]
     pub fn plan_id(&self) -> String {
-        self.inner.evaluation.plan_id.clone()
+        self.inner.plan_id()
     }
 
     /// The plan's version.
     #[napi(getter, catch_unwind)]
     pub fn plan_version(&self) -> String {
-        self.inner.evaluation.plan_version.clone()
+        self.inner.plan_version()
     }
 
     /// The plan's fingerprint.
     #[napi(getter, catch_unwind)]
     pub fn plan_fingerprint(&self) -> String {
-        self.inner.evaluation.plan_fingerprint.clone()
+        self.inner.plan_fingerprint()
     }
 
     /// The period, as given.
     #[napi(getter, catch_unwind)]
     pub fn period(&self) -> Option<String> {
-        self.inner.evaluation.period.clone()
+        self.inner.period()
     }
 
     /// Subject ids.
     #[napi(catch_unwind)]
     pub fn subjects(&self, from: Option<u32>, to: Option<u32>) -> Vec<String> {
-        self.column(from, to, |r| r.subject.to_string())
+        self.column(from, to, Scored::subject)
     }
 
     /// Role ids.
     #[napi(catch_unwind)]
     pub fn roles(&self, from: Option<u32>, to: Option<u32>) -> Vec<String> {
-        self.column(from, to, |r| r.role.to_string())
+        self.column(from, to, Scored::role)
     }
 
     /// Display names (`null` where none).
     #[napi(catch_unwind)]
     pub fn names(&self, from: Option<u32>, to: Option<u32>) -> Vec<Option<String>> {
-        self.column(from, to, |r| r.name.clone())
+        self.column(from, to, |s, i| s.assignment_text(i, |r| r.name.clone()))
     }
 
     /// Org units (`null` where none).
     #[napi(catch_unwind)]
     pub fn units(&self, from: Option<u32>, to: Option<u32>) -> Vec<Option<String>> {
-        self.column(from, to, |r| r.unit.clone())
+        self.column(from, to, |s, i| s.assignment_text(i, |r| r.unit.clone()))
     }
 
     /// Regions (`null` where none).
     #[napi(catch_unwind)]
     pub fn regions(&self, from: Option<u32>, to: Option<u32>) -> Vec<Option<String>> {
-        self.column(from, to, |r| r.region.clone())
+        self.column(from, to, |s, i| s.assignment_text(i, |r| r.region.clone()))
     }
 
     /// The scorecard variant applied (`null` where none).
     #[napi(catch_unwind)]
     pub fn variants(&self, from: Option<u32>, to: Option<u32>) -> Vec<Option<String>> {
-        self.column(from, to, |r| r.variant.as_deref().map(str::to_string))
+        self.column(from, to, |s, i| {
+            s.assignment_text(i, |r| r.variant.as_deref().map(str::to_string))
+        })
     }
 
     /// Final totals (decimal strings at the total scale).
     #[napi(catch_unwind)]
     pub fn totals(&self, from: Option<u32>, to: Option<u32>) -> Vec<String> {
-        self.column(from, to, |r| r.total.to_string())
+        self.column(from, to, Scored::total)
     }
 
     /// Totals before rounding and vetoes (decimal strings).
     #[napi(catch_unwind)]
     pub fn totals_unrounded(&self, from: Option<u32>, to: Option<u32>) -> Vec<String> {
-        self.column(from, to, |r| r.total_unrounded.to_string())
+        self.column(from, to, Scored::total_unrounded)
     }
 
     /// Grades.
     #[napi(catch_unwind)]
     pub fn grades(&self, from: Option<u32>, to: Option<u32>) -> Vec<String> {
-        self.column(from, to, |r| r.grade.to_string())
+        self.column(from, to, Scored::grade)
     }
 
     /// The grades' coefficients (decimal strings).
     #[napi(catch_unwind)]
     pub fn coefficients(&self, from: Option<u32>, to: Option<u32>) -> Vec<String> {
-        self.column(from, to, |r| r.coefficient.to_string())
+        self.column(from, to, Scored::coefficient)
     }
 
     /// Payouts (decimal strings; `null` where no bonus base was given).
     #[napi(catch_unwind)]
     pub fn payouts(&self, from: Option<u32>, to: Option<u32>) -> Vec<Option<String>> {
-        self.column(from, to, |r| r.payout.map(|p| p.to_string()))
+        self.column(from, to, Scored::payout)
     }
 
     /// How many warnings each result carries.
     #[napi(catch_unwind)]
     pub fn warning_counts(&self, from: Option<u32>, to: Option<u32>) -> Vec<u32> {
-        self.column(from, to, |r| {
-            u32::try_from(r.warnings.len()).unwrap_or(u32::MAX)
-        })
+        self.column(from, to, Scored::warnings)
     }
 
     /// The score of one item (by item id, else by indicator id) for each result: decimal
@@ -204,8 +380,8 @@ impl NativeBatchResult {
         from: Option<u32>,
         to: Option<u32>,
     ) -> Vec<Option<String>> {
-        self.column(from, to, |r| {
-            Scored::item(r, &key).map(|i| i.score.to_string())
+        self.column(from, to, |s, i| {
+            s.item_cells(i, &key, true).and_then(|c| c.score)
         })
     }
 
@@ -217,8 +393,8 @@ impl NativeBatchResult {
         from: Option<u32>,
         to: Option<u32>,
     ) -> Vec<Option<String>> {
-        self.column(from, to, |r| {
-            Scored::item(r, &key).map(|i| i.weighted.to_string())
+        self.column(from, to, |s, i| {
+            s.item_cells(i, &key, true).and_then(|c| c.weighted)
         })
     }
 
@@ -230,8 +406,8 @@ impl NativeBatchResult {
         from: Option<u32>,
         to: Option<u32>,
     ) -> Vec<Option<String>> {
-        self.column(from, to, |r| {
-            Scored::item(r, &key).and_then(|i| i.achievement.map(|a| a.to_string()))
+        self.column(from, to, |s, i| {
+            s.item_cells(i, &key, false).and_then(|c| c.achievement)
         })
     }
 
@@ -243,8 +419,8 @@ impl NativeBatchResult {
         from: Option<u32>,
         to: Option<u32>,
     ) -> Vec<Option<&'static str>> {
-        self.column(from, to, |r| {
-            Scored::item(r, &key).map(|i| i.status.as_str())
+        self.column(from, to, |s, i| {
+            s.item_cells(i, &key, true).and_then(|c| c.status)
         })
     }
 
@@ -268,6 +444,25 @@ impl NativeBatchResult {
             Ok(value.unwrap_or(serde_json::Value::Null))
         })
         .and_then(|v| crate::js::to_js(env, &v))
+    }
+
+    /// Diagnostics (not part of the API): how many subjects the columnar kernel scored in
+    /// fixed point, in exact fractions and by the engine — `null` when the batch went through
+    /// the intake and the engine as a whole.
+    #[napi(js_name = "_paths", catch_unwind)]
+    pub fn paths(&self) -> Option<Vec<u32>> {
+        match &self.inner.held {
+            Held::Columns(c) => {
+                let (a, b, e) = c.paths();
+                Some(
+                    [a, b, e]
+                        .into_iter()
+                        .map(|n| u32::try_from(n).unwrap_or(u32::MAX))
+                        .collect(),
+                )
+            }
+            Held::Evaluation(_) => None,
+        }
     }
 
     /// The whole evaluation as the object `score` returns.

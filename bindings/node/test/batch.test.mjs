@@ -185,6 +185,23 @@ test('about 2,000 subjects as rows and as columns, sync and async, match score',
   assert.deepEqual(later.totals(), JSON.parse(want).results.map((r) => r.total))
 })
 
+test('columns of a plain plan are scored by the columnar kernel, in fixed point', async () => {
+  const v = JSON.parse(readFileSync(join(vectorsDir, 'rule_linear_cliff.json'), 'utf8'))
+  const p = kpichain.compile(v.plan)
+  const subjects = v.inputs.assignments.map((a) => a.subject)
+  const actuals = {}
+  for (const a of v.inputs.actuals) {
+    actuals[a.indicator] ??= subjects.map(() => null)
+    actuals[a.indicator][subjects.indexOf(a.subject)] = a.value
+  }
+  const batch = { subjects, roles: v.inputs.assignments.map((a) => a.role), actuals }
+  const got = await p.scoreBatchAsync(batch)
+  assert.deepEqual(got._paths(), [subjects.length, 0, 0])
+  assert.equal(JSON.stringify(got), JSON.stringify(p.score(v.inputs)))
+  // Rows go through the intake.
+  assert.equal(p.scoreBatch(v.inputs)._paths(), null)
+})
+
 test('scoreBatchAsync gives the event loop turns while it copies and while it scores', async () => {
   const inputs = bigBatch(company.inputs, 200) // 5,400 subjects
   const columns = toColumns(inputs)

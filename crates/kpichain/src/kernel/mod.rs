@@ -949,6 +949,20 @@ impl ColumnScores {
         &self.batch
     }
 
+    /// The plan that scored it.
+    pub fn plan(&self) -> &Arc<CompiledPlan> {
+        &self.batch.plan
+    }
+
+    /// The position in subject `i`'s scorecard of the item with id `key`, else of the first
+    /// item reading indicator `key`.
+    pub fn item_position(&self, i: usize, key: &str) -> Option<usize> {
+        let r = *self.batch.roles.get(i)? as usize;
+        let items = &self.batch.plan.roles.get(r)?.items;
+        (items.iter().position(|it| &*it.key == key))
+            .or_else(|| items.iter().position(|it| &*it.indicator_id == key))
+    }
+
     /// Subject `i`'s id.
     pub fn subject(&self, i: usize) -> &str {
         self.batch.subject(i)
