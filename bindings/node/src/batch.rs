@@ -384,10 +384,10 @@ impl Task for BatchTask {
 /// [`kernel_batch`]), else through the core's intake; an error is always the intake's, with
 /// its paths.
 fn score(scheme: &Scheme, c: Collected) -> Outcome<Scored> {
-    if let Some(batch) = kernel_batch(scheme, &c) {
-        if let Ok(scores) = batch.score() {
-            return Ok(Scored::columns(scores, scheme.clone()));
-        }
+    if let Some(batch) = kernel_batch(scheme, &c)
+        && let Ok(scores) = batch.score()
+    {
+        return Ok(Scored::columns(scores, scheme.clone()));
     }
     let mut b = IntakeBuilder::new();
     b.indicators(scheme.indicator_ids());

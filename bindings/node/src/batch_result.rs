@@ -15,7 +15,7 @@ use napi_derive::napi;
 /// columnar kernel (subjects' owned results made on demand).
 enum Held {
     Evaluation(Evaluation),
-    Columns(ColumnScores),
+    Columns(Box<ColumnScores>),
 }
 
 /// The results of a batch and the scheme that scored them (for explanations).
@@ -42,7 +42,7 @@ impl Scored {
 
     pub(crate) fn columns(scores: ColumnScores, scheme: Scheme) -> Scored {
         Scored {
-            held: Held::Columns(scores),
+            held: Held::Columns(Box::new(scores)),
             scheme,
         }
     }
@@ -74,18 +74,19 @@ impl Scored {
     }
 
     fn item_cells(&self, i: usize, key: &str, numbers_only: bool) -> Option<ItemCells> {
-        if let Held::Columns(c) = &self.held {
-            if numbers_only && c.scored_by_engine(i).is_none() {
-                let k = c.item_position(i, key)?;
-                let (score, weighted) = (c.item_scores(i), c.item_weighted(i));
-                if let (Some(Some(s)), Some(Some(w))) = (score.get(k), weighted.get(k)) {
-                    return Some(ItemCells {
-                        score: Some(s.to_string()),
-                        weighted: Some(w.to_string()),
-                        achievement: None,
-                        status: Some("scored"),
-                    });
-                }
+        if let Held::Columns(c) = &self.held
+            && numbers_only
+            && c.scored_by_engine(i).is_none()
+        {
+            let k = c.item_position(i, key)?;
+            let (score, weighted) = (c.item_scores(i), c.item_weighted(i));
+            if let (Some(Some(s)), Some(Some(w))) = (score.get(k), weighted.get(k)) {
+                return Some(ItemCells {
+                    score: Some(s.to_string()),
+                    weighted: Some(w.to_string()),
+                    achievement: None,
+                    status: Some("scored"),
+                });
             }
         }
         let r = self.result(i)?;
