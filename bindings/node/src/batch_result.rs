@@ -14,7 +14,7 @@ use napi_derive::napi;
 /// What holds a batch's results: the core's owned evaluation, or the columns of its
 /// columnar kernel (subjects' owned results made on demand).
 enum Held {
-    Evaluation(Evaluation),
+    Evaluation(Box<Evaluation>),
     Columns(Box<ColumnScores>),
 }
 
@@ -35,7 +35,7 @@ struct ItemCells {
 impl Scored {
     pub(crate) fn new(evaluation: Evaluation, scheme: Scheme) -> Scored {
         Scored {
-            held: Held::Evaluation(evaluation),
+            held: Held::Evaluation(Box::new(evaluation)),
             scheme,
         }
     }
@@ -142,10 +142,10 @@ impl Scored {
     }
 
     fn total_unrounded(&self, i: usize) -> String {
-        if let Held::Columns(c) = &self.held {
-            if let Some(u) = c.total_unrounded(i) {
-                return u.to_string();
-            }
+        if let Held::Columns(c) = &self.held
+            && let Some(u) = c.total_unrounded(i)
+        {
+            return u.to_string();
         }
         self.text(i, |r| r.total_unrounded.to_string())
     }
