@@ -9,6 +9,109 @@
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
+/** A batch being taken in: columns or rows, added in slices, then scored once. */
+export declare class NativeBatch {
+  /** The period assessed (`2022-03`): any JavaScript value, read as the core reads one. */
+  period(period: unknown): void
+  /**
+   * Appends `values[from..to]` to the column `name` of `list` (`assignments`: a field of
+   * the assignment rows, by the core's name — `subject`, `role`, `bonus_base`, an
+   * attribute; `actuals`: an indicator id). Returns how many values the column now holds.
+   */
+  column(list: 'assignments' | 'actuals', name: string, values: unknown[], from?: number | undefined | null, to?: number | undefined | null): number
+  /**
+   * Appends numbers to the column `name` of `list`, as `column` does for an array of
+   * numbers and no-values: `numbers[i]` is a number, unless `missing[i]` is 1 (no value).
+   * The JavaScript wrapper sends a slice of an array this way when every value in it is a
+   * number, `null` or `undefined`, so that they cross without a lookup each. `total` is the
+   * whole column's length (its room is taken at once).
+   */
+  numbers(list: 'assignments' | 'actuals', name: string, total: number, numbers: Float64Array, missing?: Uint8Array | undefined | null): number
+  /**
+   * Appends the rows `rows[from..to]` of `list` (`assignments`, `actuals` — long or wide —,
+   * `targets`, `units`), each an object as `score` takes it. A value that is not an array is
+   * kept as the list's problem (the core reports it). Returns how many rows the list holds.
+   */
+  rows(list: 'assignments' | 'actuals' | 'targets' | 'units', rows: unknown, from?: number | undefined | null, to?: number | undefined | null): number
+  /**
+   * Appends the records `rows[from..to]` of the record set `name` (each an object of field
+   * values, as `score` takes them; Dates and non-finite numbers already written as text by
+   * the JavaScript wrapper). Returns how many records the set holds.
+   */
+  records(name: string, rows: unknown, from?: number | undefined | null, to?: number | undefined | null): number
+  /** Reads and scores everything received, on the calling thread. */
+  finish(): NativeBatchResult
+  /**
+   * Reads and scores everything received on the libuv thread pool; the Promise resolves
+   * to the result. The batch is empty afterwards.
+   */
+  finishAsync(): Promise<NativeBatchResult>
+}
+
+/**
+ * A scored batch. Column getters take an optional range `[from, to)` of positions (all by
+ * default); position `i` is the `i`-th assignment of the batch.
+ */
+export declare class NativeBatchResult {
+  /** How many results (one per assignment). */
+  get length(): number
+  /** The plan's id. */
+  get planId(): string
+  /** The plan's version. */
+  get planVersion(): string
+  /** The plan's fingerprint. */
+  get planFingerprint(): string
+  /** The period, as given. */
+  get period(): string | null
+  /** Subject ids. */
+  subjects(from?: number | undefined | null, to?: number | undefined | null): Array<string>
+  /** Role ids. */
+  roles(from?: number | undefined | null, to?: number | undefined | null): Array<string>
+  /** Display names (`null` where none). */
+  names(from?: number | undefined | null, to?: number | undefined | null): Array<string | undefined | null>
+  /** Org units (`null` where none). */
+  units(from?: number | undefined | null, to?: number | undefined | null): Array<string | undefined | null>
+  /** Regions (`null` where none). */
+  regions(from?: number | undefined | null, to?: number | undefined | null): Array<string | undefined | null>
+  /** The scorecard variant applied (`null` where none). */
+  variants(from?: number | undefined | null, to?: number | undefined | null): Array<string | undefined | null>
+  /** Final totals (decimal strings at the total scale). */
+  totals(from?: number | undefined | null, to?: number | undefined | null): Array<string>
+  /** Totals before rounding and vetoes (decimal strings). */
+  totalsUnrounded(from?: number | undefined | null, to?: number | undefined | null): Array<string>
+  /** Grades. */
+  grades(from?: number | undefined | null, to?: number | undefined | null): Array<string>
+  /** The grades' coefficients (decimal strings). */
+  coefficients(from?: number | undefined | null, to?: number | undefined | null): Array<string>
+  /** Payouts (decimal strings; `null` where no bonus base was given). */
+  payouts(from?: number | undefined | null, to?: number | undefined | null): Array<string | undefined | null>
+  /** How many warnings each result carries. */
+  warningCounts(from?: number | undefined | null, to?: number | undefined | null): Array<number>
+  /**
+   * The score of one item (by item id, else by indicator id) for each result: decimal
+   * strings at the item scale, `null` where the subject's scorecard has no such item.
+   */
+  itemScores(key: string, from?: number | undefined | null, to?: number | undefined | null): Array<string | undefined | null>
+  /** The weighted score of one item (score × effective weight ÷ 100), as `itemScores`. */
+  itemWeighted(key: string, from?: number | undefined | null, to?: number | undefined | null): Array<string | undefined | null>
+  /** The achievement of one item (percent; `null` where undefined or no such item). */
+  itemAchievements(key: string, from?: number | undefined | null, to?: number | undefined | null): Array<string | undefined | null>
+  /** How one item was treated (`scored`, `missing_zero`, `excluded`; `null` where no such item). */
+  itemStatuses(key: string, from?: number | undefined | null, to?: number | undefined | null): Array<string | undefined | null>
+  /** Result `i` as the object `score` gives for it; `null` past the end. */
+  get(i: number): unknown
+  /** The explanation of result `i`, as `score` with `explain` gives it; `null` past the end. */
+  explain(i: number): unknown
+  /**
+   * Diagnostics (not part of the API): how many subjects the columnar kernel scored in
+   * fixed point, in exact fractions and by the engine — `null` when the batch went through
+   * the intake and the engine as a whole.
+   */
+  _paths(): Array<number> | null
+  /** The whole evaluation as the object `score` returns. */
+  evaluation(): unknown
+}
+
 /** A validated, compiled plan. Immutable; safe to score from many requests at once. */
 export declare class NativePlan {
   /**
@@ -46,6 +149,8 @@ export declare class NativePlan {
    * the event loop keeps serving other work meanwhile.
    */
   scoreAsync(inputs: string, explain?: boolean | undefined | null): Promise<string>
+  /** A new batch to fill with columns or rows (no JSON text) and score with this plan. */
+  batch(): NativeBatch
   /**
    * Scores a batch and returns the explanations (all subjects, or only `subject`) as JSON
    * text: an array of structured explanations, each with a `text` rendering.
@@ -110,6 +215,11 @@ export declare class NativeVersions {
   score(inputs: string, explain?: boolean | undefined | null): string
   /** Like `score`, on the libuv thread pool; returns a Promise. */
   scoreAsync(inputs: string, explain?: boolean | undefined | null): Promise<string>
+  /**
+   * A new batch to fill with columns or rows (no JSON text) and score with the version(s)
+   * in force for its period.
+   */
+  batch(): NativeBatch
   /**
    * Scores a batch and returns the explanations (all subjects, or only `subject`) as JSON
    * text; a result scored pro rata explains each version's part in `segments`.

@@ -835,6 +835,8 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.NativeBatch = nativeBinding.NativeBatch
+module.exports.NativeBatchResult = nativeBinding.NativeBatchResult
 module.exports.NativePlan = nativeBinding.NativePlan
 module.exports.NativeVersions = nativeBinding.NativeVersions
 module.exports.__errorMessage = nativeBinding.__errorMessage

@@ -97,6 +97,107 @@ export interface ScoreOptions {
   explain?: boolean
 }
 
+// ---- batches ---------------------------------------------------------------------------------
+
+/** A column of values: an array, or a typed array of numbers (`Float64Array`, `Int32Array`, …). */
+export type Column<T> = ArrayLike<T> | Float64Array | Float32Array | Int32Array | Uint32Array | Int16Array | Uint16Array | Int8Array | Uint8Array | BigInt64Array | BigUint64Array
+
+/** A subject id: text or a whole number. */
+export type SubjectId = string | number | bigint
+
+/**
+ * A batch as columns, aligned by position with `subjects`: position `i` of every column is
+ * assignment `i` (and its wide actuals row `i`). `null`/`undefined` is no value (no actual, no
+ * bonus base). Values are read as `score` reads them — the same codes and paths for a bad
+ * value: a bad actual at position 12 of `actuals.revenue` is `actuals[12].revenue`, a bad
+ * bonus base `assignments[12].bonus_base`.
+ */
+export interface ColumnBatch {
+  /** The period being assessed (required with plan versions). */
+  period?: string | null
+  /** One subject per position. */
+  subjects: Column<SubjectId | null | undefined>
+  /** Each subject's role id. */
+  roles: Column<string | null | undefined>
+  /** Display names. */
+  names?: Column<string | null | undefined>
+  /** Each subject's org unit. */
+  units?: Column<string | null | undefined>
+  regions?: Column<string | null | undefined>
+  /** The subject's manager (for roles linked with `scope: team`). */
+  managers?: Column<SubjectId | null | undefined>
+  /** Bonus bases (payout = bonus base × the grade's coefficient). */
+  bonusBases?: Column<ValueInput | null | undefined>
+  /** Other assignment attributes, by name. */
+  attributes?: { [name: string]: Column<string | number | null | undefined> }
+  /** Actuals: one column per indicator id. */
+  actuals?: { [indicator: string]: Column<ValueInput | null | undefined> }
+  /** Per-subject targets replacing the plan's, as rows. */
+  targets?: TargetOverride[]
+  /** The org units (company → region → department → team), as rows (`units` of `score`). */
+  orgUnits?: Unit[]
+  /** Raw business records by record set name, as for `score`. */
+  records?: { [recordSet: string]: RecordRow[] }
+}
+
+/** A batch as rows, in the shapes `score` takes. */
+export type RowBatch = ScoreInputs
+
+/** What `scoreBatch` and `scoreBatchAsync` take. */
+export type Batch = ColumnBatch | RowBatch
+
+/**
+ * A scored batch, held in native memory. Read whole columns (JavaScript arrays aligned with
+ * the batch's positions: position `i` is assignment `i`), or one subject's result. Every
+ * number is an exact decimal string written as `score` writes it (`"87.50"`, never a float);
+ * a missing value is `null`. Column methods take an optional range `[from, to)` of positions.
+ */
+export declare class BatchResult implements Iterable<SubjectResult> {
+  private constructor()
+  /** How many results (one per assignment). */
+  readonly length: number
+  readonly planId: string
+  readonly planVersion: string
+  readonly planFingerprint: string
+  readonly period: string | null
+
+  subjects(from?: number, to?: number): string[]
+  roles(from?: number, to?: number): string[]
+  names(from?: number, to?: number): Array<string | null>
+  units(from?: number, to?: number): Array<string | null>
+  regions(from?: number, to?: number): Array<string | null>
+  /** The scorecard variant applied (by region or unit), `null` where none. */
+  variants(from?: number, to?: number): Array<string | null>
+  /** Final totals, at the plan's total scale. */
+  totals(from?: number, to?: number): DecimalString[]
+  /** Totals before rounding and vetoes. */
+  totalsUnrounded(from?: number, to?: number): DecimalString[]
+  grades(from?: number, to?: number): string[]
+  coefficients(from?: number, to?: number): DecimalString[]
+  /** Payouts; `null` where no bonus base was given. */
+  payouts(from?: number, to?: number): Array<DecimalString | null>
+  /** How many warnings each result carries. */
+  warningCounts(from?: number, to?: number): number[]
+  /** One item's score (by item id, else indicator id); `null` where the scorecard has no such item. */
+  itemScores(item: string, from?: number, to?: number): Array<DecimalString | null>
+  /** One item's weighted score (score × effective weight ÷ 100). */
+  itemWeighted(item: string, from?: number, to?: number): Array<DecimalString | null>
+  /** One item's achievement percentage; `null` where undefined or no such item. */
+  itemAchievements(item: string, from?: number, to?: number): Array<DecimalString | null>
+  /** How one item was treated; `null` where no such item. */
+  itemStatuses(item: string, from?: number, to?: number): Array<ItemStatus | null>
+
+  /** Result `i`, the object `score` gives for that subject (`RangeError` out of range). */
+  get(i: number): SubjectResult
+  /** The explanation of result `i`, as `score(inputs, { explain: true })` gives it. */
+  explain(i: number): Explanation
+  /** Result `i` (as `get`). */
+  toJSON(i: number): SubjectResult
+  /** The whole evaluation, the object `score` returns (builds every result: for small batches). */
+  toJSON(): Evaluation
+  [Symbol.iterator](): Iterator<SubjectResult>
+}
+
 // ---- explanations ----------------------------------------------------------------------------
 
 /** One item, explained with the plan's own names. */
@@ -309,6 +410,20 @@ export declare class CompiledPlan {
   /** Like `scoreAsync`, resolving to the evaluation as JSON text. */
   scoreJsonAsync(inputs: ScoreInputs | string, options?: ScoreOptions): Promise<string>
 
+  /**
+   * Scores a batch given as columns or rows without JSON text, on the calling thread; any
+   * size (a million subjects in one call). Throws `KPI_INPUT_INVALID` as `score` does (the
+   * same codes and paths), a `TypeError` when the batch is not one (a column of another
+   * length than `subjects`, an unknown key).
+   */
+  scoreBatch(batch: Batch): BatchResult
+  /**
+   * Like `scoreBatch`, without holding the event loop: the values are copied in slices of a
+   * few milliseconds with a turn of the event loop between them, then read and scored on the
+   * libuv thread pool. Do not change the batch's arrays until the promise settles.
+   */
+  scoreBatchAsync(batch: Batch): Promise<BatchResult>
+
   /** Scores the batch and explains every subject, or only `subject`. */
   explain(inputs: ScoreInputs | string, subject?: string): Explanation[]
 }
@@ -387,6 +502,10 @@ export declare class CompiledVersions {
   scoreAsync(inputs: VersionsScoreInputs | string, options?: ScoreOptions): Promise<Evaluation>
   scoreJson(inputs: VersionsScoreInputs | string, options?: ScoreOptions): string
   scoreJsonAsync(inputs: VersionsScoreInputs | string, options?: ScoreOptions): Promise<string>
+  /** `scoreBatch` of `CompiledPlan`, with the version(s) in force for the batch's `period` (required). */
+  scoreBatch(batch: Batch): BatchResult
+  /** `scoreBatchAsync` of `CompiledPlan`, with the version(s) in force for the batch's `period`. */
+  scoreBatchAsync(batch: Batch): Promise<BatchResult>
   /** Scores the batch and explains every subject, or only `subject`. */
   explain(inputs: VersionsScoreInputs | string, subject?: string): Explanation[]
 }

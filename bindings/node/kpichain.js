@@ -154,16 +154,45 @@ function localDay(date, offsetMinutes) {
 }
 
 /**
+ * Record `i` of set `name` with the values the core's JSON cannot carry written as it reads
+ * them (see `convertRecords`), or `null` when it has none.
+ */
+function convertRecord(name, row, i, info, errors) {
+  if (row === null || typeof row !== 'object' || Array.isArray(row)) return null // the core reports it
+  let replaced = null
+  for (const key of Object.keys(row)) {
+    const value = row[key]
+    let next
+    if (value instanceof Date || (typeof value === 'number' && !Number.isFinite(value))) {
+      const kind = info().kinds.get(name)?.get(key)
+      const valid = value instanceof Date ? !Number.isNaN(value.getTime()) : false
+      if (valid) {
+        next = kind === 'date' ? localDay(value, info().offsetMinutes) : value.toISOString()
+      } else if (kind === 'text') {
+        const code = value instanceof Date ? 'bad_value' : 'invalid_number'
+        errors.push({ code, path: `records.${name}[${i}].${key}`, message: `record set '${name}', field '${key}' is text but the value is ${String(value)}` })
+        continue
+      } else {
+        next = String(value) // refused by the core as a bad value: "NaN", "Infinity", "Invalid Date"
+      }
+    } else {
+      continue
+    }
+    replaced ??= { ...row }
+    replaced[key] = next
+  }
+  return replaced
+}
+
+/**
  * Record values the core's JSON cannot carry as they are: a Date becomes the instant in
  * RFC 3339 (a timestamp field) or its calendar day in the plan's time zone (a date field);
  * NaN, ±Infinity and an invalid Date become the text "NaN", "Infinity", "Invalid Date", which
  * the core refuses as a bad value of a non-text field (so the plan's `bad_records` policy
  * applies: an error naming `records.SET[i].FIELD`, or a skipped, counted record); in a text
- * field they are an error here. Returns the records to send (rows copied only where changed) and
- * whether a BigInt was seen.
+ * field they are an error here. Returns the records to send (rows copied only where changed).
  */
 function convertRecords(records, info, errors) {
-  let bigint = false
   let changed = false
   const out = {}
   for (const [name, rows] of Object.entries(records)) {
@@ -172,32 +201,7 @@ function convertRecords(records, info, errors) {
     let copy = null
     for (let i = 0; i < rows.length; i++) {
       const row = rows[i]
-      if (row === null || typeof row !== 'object' || Array.isArray(row)) continue // the core reports it
-      let replaced = null
-      for (const key of Object.keys(row)) {
-        const value = row[key]
-        let next
-        if (typeof value === 'bigint') {
-          bigint = true
-          continue
-        } else if (value instanceof Date || (typeof value === 'number' && !Number.isFinite(value))) {
-          const kind = info().kinds.get(name)?.get(key)
-          const valid = value instanceof Date ? !Number.isNaN(value.getTime()) : false
-          if (valid) {
-            next = kind === 'date' ? localDay(value, info().offsetMinutes) : value.toISOString()
-          } else if (kind === 'text') {
-            const code = value instanceof Date ? 'bad_value' : 'invalid_number'
-            errors.push({ code, path: `records.${name}[${i}].${key}`, message: `record set '${name}', field '${key}' is text but the value is ${String(value)}` })
-            continue
-          } else {
-            next = String(value) // refused by the core as a bad value: "NaN", "Infinity", "Invalid Date"
-          }
-        } else {
-          continue
-        }
-        replaced ??= { ...row }
-        replaced[key] = next
-      }
+      const replaced = convertRecord(name, row, i, info, errors)
       if (replaced !== null) {
         copy ??= rows.slice()
         copy[i] = replaced
@@ -208,7 +212,7 @@ function convertRecords(records, info, errors) {
       changed = true
     }
   }
-  return { records: changed ? out : records, bigint }
+  return { records: changed ? out : records }
 }
 
 /**
@@ -232,6 +236,319 @@ function inputsText(inputs, info) {
 
 function explainFlag(options) {
   return options != null && options.explain === true
+}
+
+// ---- batches -------------------------------------------------------------------------------
+
+/** The assignment columns of a columnar batch, by their name in the core's rows. */
+const ASSIGNMENT_COLUMNS = Object.freeze({
+  subjects: 'subject',
+  roles: 'role',
+  names: 'name',
+  units: 'unit',
+  regions: 'region',
+  managers: 'manager',
+  bonusBases: 'bonus_base',
+})
+const COLUMN_KEYS = new Set(['period', ...Object.keys(ASSIGNMENT_COLUMNS), 'attributes', 'actuals', 'targets', 'orgUnits', 'records'])
+const ROW_KEYS = new Set(['period', 'assignments', 'actuals', 'targets', 'units', 'records'])
+
+const isPlainObject = (v) => v !== null && typeof v === 'object' && !Array.isArray(v)
+/** A column: an array, or a typed array of numbers (read without a value-by-value lookup). */
+const isColumn = (v) => Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView))
+
+/**
+ * The work of taking in a batch, as a list of steps `(from, to)` over positions (a slice of
+ * the columns, or of one list of rows) and how many positions each list has. Only the shape
+ * is checked here (a TypeError for a batch that is not one); every value is read by the core.
+ */
+function batchPlan(batch) {
+  if (!isPlainObject(batch)) {
+    throw new TypeError('a batch is an object: columns {subjects, roles, actuals: {indicator: values}, ...} or rows {assignments, actuals, ...}')
+  }
+  const parts = []
+  if ('subjects' in batch) {
+    for (const key of Object.keys(batch)) {
+      if (!COLUMN_KEYS.has(key)) throw new TypeError(`a columnar batch has no '${key}' (it has ${[...COLUMN_KEYS].join(', ')})`)
+    }
+    const { subjects } = batch
+    if (!isColumn(subjects)) throw new TypeError('batch.subjects must be an array')
+    const n = subjects.length
+    const columns = []
+    const add = (list, name, values, where) => {
+      if (!isColumn(values)) throw new TypeError(`${where} must be an array or a typed array`)
+      if (values.length !== n) throw new TypeError(`${where} has ${values.length} values; subjects has ${n} (columns are aligned by position)`)
+      columns.push([list, name, values])
+    }
+    for (const [key, field] of Object.entries(ASSIGNMENT_COLUMNS)) {
+      if (batch[key] !== undefined) add('assignments', field, batch[key], `batch.${key}`)
+    }
+    for (const [group, list] of [['attributes', 'assignments'], ['actuals', 'actuals']]) {
+      const value = batch[group]
+      if (value === undefined || value === null) continue
+      if (!isPlainObject(value)) throw new TypeError(`batch.${group} must be an object of columns (name → array of values)`)
+      for (const [name, values] of Object.entries(value)) add(list, name, values, `batch.${group}.${name}`)
+    }
+    parts.push({ kind: 'columns', columns, n })
+    for (const [key, list] of [['targets', 'targets'], ['orgUnits', 'units']]) {
+      if (batch[key] !== undefined && batch[key] !== null) parts.push(rowsPart(list, batch[key]))
+    }
+  } else {
+    for (const key of Object.keys(batch)) {
+      if (!ROW_KEYS.has(key)) throw new TypeError(`a batch of rows has no '${key}' (it has ${[...ROW_KEYS].join(', ')}; a columnar batch has 'subjects')`)
+    }
+    for (const list of ['assignments', 'targets', 'actuals', 'units']) {
+      if (batch[list] !== undefined && batch[list] !== null) parts.push(rowsPart(list, batch[list]))
+    }
+  }
+  const { records } = batch
+  if (records !== undefined && records !== null) {
+    if (!isPlainObject(records)) throw new TypeError('batch.records must be an object: record set name → rows')
+    for (const [name, rows] of Object.entries(records)) parts.push({ kind: 'records', name, rows, n: Array.isArray(rows) ? rows.length : 0 })
+  }
+  return parts
+}
+
+function rowsPart(list, rows) {
+  return { kind: 'rows', list, rows, n: Array.isArray(rows) ? rows.length : 0 }
+}
+
+/**
+ * The numbers of `values[from..to]` as a Float64Array, with a Uint8Array marking the positions
+ * without a value (`null`, `undefined`; `null` itself when there are none); `null` when the
+ * slice holds anything else (it is then read value by value).
+ */
+function numberSlice(values, from, to) {
+  const n = to - from
+  if (scratch.numbers.length < n) scratch = { numbers: new Float64Array(n), missing: new Uint8Array(n) }
+  // Views of buffers reused from slice to slice (the addon copies the values at once): no
+  // new memory per slice for the garbage collector to account for.
+  const numbers = scratch.numbers.subarray(0, n)
+  let missing = null
+  for (let i = from; i < to; i++) {
+    const v = values[i]
+    if (typeof v === 'number') numbers[i - from] = v
+    else if (v === null || v === undefined) {
+      if (missing === null) {
+        missing = scratch.missing.subarray(0, n)
+        missing.fill(0)
+      }
+      missing[i - from] = 1
+    } else return null
+  }
+  return [numbers, missing]
+}
+let scratch = { numbers: new Float64Array(0), missing: new Uint8Array(0) }
+
+/**
+ * Copies `part`'s positions `[from, to)` into the native batch. Records with values JSON
+ * cannot carry (Dates, NaN) are first written as `score` writes them; problems found then go
+ * to `errors`.
+ */
+function feed(nativeBatch, part, from, to, info, errors) {
+  if (part.kind === 'records') {
+    if (!Array.isArray(part.rows)) return nativeBatch.records(part.name, part.rows) // the core reports it
+    let rows = part.rows
+    let start = from
+    for (let i = from; i < to; i++) {
+      const replaced = convertRecord(part.name, part.rows[i], i, info, errors)
+      if (replaced === null) continue
+      if (rows === part.rows) {
+        rows = part.rows.slice(from, to)
+        start = 0
+      }
+      rows[i - from] = replaced
+    }
+    return nativeBatch.records(part.name, rows, start, start + (to - from))
+  }
+  if (part.kind === 'columns') {
+    for (const [list, name, values] of part.columns) {
+      const numeric = Array.isArray(values) ? numberSlice(values, from, Math.min(to, values.length)) : null
+      if (numeric === null) nativeBatch.column(list, name, values, from, to)
+      else nativeBatch.numbers(list, name, values.length, numeric[0], numeric[1])
+    }
+  } else if (Array.isArray(part.rows)) {
+    nativeBatch.rows(part.list, part.rows, from, to)
+  } else {
+    nativeBatch.rows(part.list, part.rows) // not a list: the core reports it
+  }
+}
+
+/** A new native batch of `scheme` with the batch's period. */
+function startBatch(scheme, batch) {
+  const nativeBatch = scheme.batch()
+  if (isPlainObject(batch) && batch.period !== undefined) nativeBatch.period(batch.period)
+  return nativeBatch
+}
+
+/** Throws the problems the wrapper found in records, as `score` does before scoring. */
+function checkRecords(errors) {
+  if (errors.length > 0) throw kpichainError(INPUT_INVALID, errors)
+}
+
+/** Takes in and scores `batch` on the calling thread; `info` gives the plan's record fields. */
+function scoreBatchSync(scheme, batch, info) {
+  const parts = batchPlan(batch)
+  const nativeBatch = startBatch(scheme, batch)
+  const errors = []
+  for (const part of parts) feed(nativeBatch, part, 0, part.n, info, errors)
+  checkRecords(errors)
+  return new BatchResult(nativeBatch.finish())
+}
+
+/** Time one slice of copying may take on the main thread before the event loop gets a turn. */
+const SLICE_MS = 5
+const yieldToEventLoop = () => new Promise((resolve) => setImmediate(resolve))
+
+/**
+ * Takes in `batch` in slices, giving the event loop a turn between them (each slice is sized
+ * from the last one's time to take about SLICE_MS), then reads and scores it on the libuv
+ * thread pool.
+ */
+async function scoreBatchAsync(scheme, batch, info) {
+  const parts = batchPlan(batch)
+  const nativeBatch = startBatch(scheme, batch)
+  const errors = []
+  let size = 1024 // positions per slice; adapted to the time a slice takes
+  for (const part of parts) {
+    if (part.kind !== 'columns' && !Array.isArray(part.rows)) {
+      feed(nativeBatch, part, 0, 0, info, errors)
+      continue
+    }
+    // Columns cost per position about as many reads as there are columns.
+    const weight = part.kind === 'columns' ? Math.max(1, part.columns.length) : 4
+    for (let from = 0; from < part.n; ) {
+      const to = Math.min(part.n, from + Math.max(1, Math.floor(size / weight)))
+      const started = performance.now()
+      feed(nativeBatch, part, from, to, info, errors)
+      const took = performance.now() - started
+      const perPosition = took / (to - from)
+      if (perPosition > 0) size = Math.min(1 << 20, Math.max(64, Math.floor((SLICE_MS / perPosition) * weight)))
+      from = to
+      await yieldToEventLoop()
+    }
+  }
+  checkRecords(errors)
+  return new BatchResult(await nativeBatch.finishAsync())
+}
+
+/**
+ * A scored batch held in native memory: read a whole column at a time, or one subject's
+ * result. Position `i` is the `i`-th assignment of the batch. Every number is an exact
+ * decimal string, written as `score` writes it (`"87.50"`); missing values are `null`.
+ * Column methods take an optional range `(from, to)` of positions.
+ */
+class BatchResult {
+  #native
+
+  /** @internal Returned by `scoreBatch` and `scoreBatchAsync`. */
+  constructor(nativeResult) {
+    if (!(nativeResult instanceof native.NativeBatchResult)) throw new TypeError('use plan.scoreBatch() or plan.scoreBatchAsync()')
+    this.#native = nativeResult
+  }
+
+  /** How many results (one per assignment). */
+  get length() {
+    return this.#native.length
+  }
+  get planId() {
+    return this.#native.planId
+  }
+  get planVersion() {
+    return this.#native.planVersion
+  }
+  get planFingerprint() {
+    return this.#native.planFingerprint
+  }
+  get period() {
+    return this.#native.period ?? null
+  }
+
+  /**
+   * @internal Diagnostics: how many subjects the core's columnar kernel scored in fixed
+   * point, in exact fractions and by its engine (`null` when the batch went through the
+   * intake as a whole).
+   */
+  _paths() {
+    return this.#native._paths() ?? null
+  }
+
+  subjects(from, to) {
+    return this.#native.subjects(from, to)
+  }
+  roles(from, to) {
+    return this.#native.roles(from, to)
+  }
+  names(from, to) {
+    return this.#native.names(from, to)
+  }
+  units(from, to) {
+    return this.#native.units(from, to)
+  }
+  regions(from, to) {
+    return this.#native.regions(from, to)
+  }
+  variants(from, to) {
+    return this.#native.variants(from, to)
+  }
+  totals(from, to) {
+    return this.#native.totals(from, to)
+  }
+  totalsUnrounded(from, to) {
+    return this.#native.totalsUnrounded(from, to)
+  }
+  grades(from, to) {
+    return this.#native.grades(from, to)
+  }
+  coefficients(from, to) {
+    return this.#native.coefficients(from, to)
+  }
+  payouts(from, to) {
+    return this.#native.payouts(from, to)
+  }
+  warningCounts(from, to) {
+    return this.#native.warningCounts(from, to)
+  }
+  itemScores(item, from, to) {
+    return this.#native.itemScores(String(item), from, to)
+  }
+  itemWeighted(item, from, to) {
+    return this.#native.itemWeighted(String(item), from, to)
+  }
+  itemAchievements(item, from, to) {
+    return this.#native.itemAchievements(String(item), from, to)
+  }
+  itemStatuses(item, from, to) {
+    return this.#native.itemStatuses(String(item), from, to)
+  }
+
+  #position(i) {
+    if (!Number.isInteger(i) || i < 0 || i >= this.length) throw new RangeError(`no result at position ${i} (the batch has ${this.length})`)
+    return i
+  }
+
+  /** Result `i`, the object `score` gives for that subject. */
+  get(i) {
+    return this.#native.get(this.#position(i))
+  }
+
+  /** The explanation of result `i`, as `score(inputs, {explain: true})` gives it. */
+  explain(i) {
+    return this.#native.explain(this.#position(i))
+  }
+
+  /**
+   * With a position, result `i` (as `get`); otherwise the whole evaluation, the object
+   * `score` returns (for small batches: it builds every result as objects).
+   */
+  toJSON(i) {
+    return typeof i === 'number' ? this.get(i) : this.#native.evaluation()
+  }
+
+  /** The results one by one, each built when reached. */
+  *[Symbol.iterator]() {
+    for (let i = 0; i < this.length; i++) yield this.#native.get(i)
+  }
 }
 
 // ---- compiled plan -------------------------------------------------------------------------
@@ -316,6 +633,23 @@ class CompiledPlan {
   async scoreJsonAsync(inputs, options) {
     const text = inputsText(inputs, this.#recordInfo)
     return this.#native.scoreAsync(text, explainFlag(options))
+  }
+
+  /**
+   * Scores a batch given as columns (`{period?, subjects, roles, actuals: {indicator:
+   * values}, ...}`) or rows (`{period?, assignments, actuals?, targets?, units?}`) without
+   * JSON text, on the calling thread. Returns a `BatchResult`.
+   */
+  scoreBatch(batch) {
+    return scoreBatchSync(this.#native, batch, this.#recordInfo)
+  }
+
+  /**
+   * Like `scoreBatch`, without holding the event loop: the values are copied in slices with
+   * a turn of the event loop between them, then read and scored on the libuv thread pool.
+   */
+  async scoreBatchAsync(batch) {
+    return scoreBatchAsync(this.#native, batch, this.#recordInfo)
   }
 
   /** Explanations (structured, with `text`) for every subject, or only `subject`. */
@@ -469,6 +803,23 @@ class CompiledVersions {
     return this.#native.scoreAsync(text, explainFlag(options))
   }
 
+  /**
+   * Scores a batch given as columns (`{period?, subjects, roles, actuals: {indicator:
+   * values}, ...}`) or rows (`{period?, assignments, actuals?, targets?, units?}`) without
+   * JSON text, with the version(s) in force for its `period`, on the calling thread. Returns a `BatchResult`.
+   */
+  scoreBatch(batch) {
+    return scoreBatchSync(this.#native, batch, this.#recordInfo(batch))
+  }
+
+  /**
+   * Like `scoreBatch`, without holding the event loop: the values are copied in slices with
+   * a turn of the event loop between them, then read and scored on the libuv thread pool.
+   */
+  async scoreBatchAsync(batch) {
+    return scoreBatchAsync(this.#native, batch, this.#recordInfo(batch))
+  }
+
   /** Explanations (structured, with `text`) for every subject, or only `subject`; pro-rata results explain their `segments`. */
   explain(inputs, subject) {
     if (subject !== undefined && subject !== null && typeof subject !== 'string') throw new TypeError('subject must be a string')
@@ -546,6 +897,7 @@ function diffSchema() {
 
 exports.CompiledPlan = CompiledPlan
 exports.CompiledVersions = CompiledVersions
+exports.BatchResult = BatchResult
 exports.compile = compile
 exports.compileFile = compileFile
 exports.loadPlan = compileFile

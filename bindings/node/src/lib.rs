@@ -10,12 +10,18 @@
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+mod batch;
+mod batch_result;
+mod cells;
 mod failure;
+mod js;
 mod json;
 mod plan;
 mod scorer;
 mod versions;
 
+pub use batch::{BatchTask, NativeBatch};
+pub use batch_result::NativeBatchResult;
 pub use failure::{IssueIn, error_message};
 pub use plan::{NativePlan, ScoreTask};
 pub use versions::NativeVersions;

@@ -128,6 +128,12 @@ impl NativePlan {
         ))
     }
 
+    /// A new batch to fill with columns or rows (no JSON text) and score with this plan.
+    #[napi(catch_unwind)]
+    pub fn batch(&self) -> crate::batch::NativeBatch {
+        crate::batch::NativeBatch::new(self.scheme())
+    }
+
     /// Scores a batch and returns the explanations (all subjects, or only `subject`) as JSON
     /// text: an array of structured explanations, each with a `text` rendering.
     #[napi(catch_unwind)]

@@ -67,7 +67,7 @@ struct ExplanationOut<'a> {
     text: String,
 }
 
-fn explanation_out(e: &Explanation) -> Outcome<serde_json::Value> {
+pub(crate) fn explanation_out(e: &Explanation) -> Outcome<serde_json::Value> {
     let mut value = serde_json::to_value(ExplanationOut {
         data: e,
         text: e.to_string(),

@@ -172,6 +172,13 @@ impl NativeVersions {
         ))
     }
 
+    /// A new batch to fill with columns or rows (no JSON text) and score with the version(s)
+    /// in force for its period.
+    #[napi(catch_unwind)]
+    pub fn batch(&self) -> crate::batch::NativeBatch {
+        crate::batch::NativeBatch::new(self.scheme())
+    }
+
     /// Scores a batch and returns the explanations (all subjects, or only `subject`) as JSON
     /// text; a result scored pro rata explains each version's part in `segments`.
     #[napi(catch_unwind)]

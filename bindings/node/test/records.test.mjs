@@ -278,3 +278,66 @@ describe('bad records', () => {
     ])
   })
 })
+
+describe('records through the batch API', () => {
+  const same = (batch, scored) => assert.equal(JSON.stringify(batch), JSON.stringify(scored))
+  const issues = async (fn) => {
+    try {
+      await fn()
+    } catch (error) {
+      assert.ok(isKpichainError(error), `expected a kpichain error, got ${error}`)
+      return { code: error.code, errors: error.errors.map((e) => ({ code: e.code, path: e.path, message: e.message })) }
+    }
+    assert.fail('expected an error, but the call succeeded')
+  }
+  // The same batch as columns: subjects and roles aligned, units and records as rows.
+  const columns = (orders) => ({
+    period: '2022-03',
+    subjects: ASSIGNMENTS.map((a) => a.subject),
+    roles: ASSIGNMENTS.map((a) => a.role),
+    names: ASSIGNMENTS.map((a) => a.name),
+    units: ASSIGNMENTS.map((a) => a.unit),
+    managers: ASSIGNMENTS.map((a) => a.manager),
+    orgUnits: UNITS,
+    records: { orders },
+  })
+
+  test('text and JavaScript values (Dates, BigInts) give the evaluation score gives', async () => {
+    for (const orders of [ORDERS, ORDERS_JS]) {
+      const want = plan.score(inputs(orders))
+      same(plan.scoreBatch(inputs(orders)), want)
+      same(await plan.scoreBatchAsync(inputs(orders)), want)
+      same(plan.scoreBatch(columns(orders)), want)
+      same(await plan.scoreBatchAsync(columns(orders)), want)
+    }
+    assert.ok(ORDERS_JS[0].confirmed_at instanceof Date, "the caller's objects are left as they were")
+  })
+
+  test('bad records: the same problems, or the same skipped records', async () => {
+    const bad = [
+      ...ORDERS,
+      { rep: 'E1', amount: null, confirmed_at: '2022-03-02 10:00' },
+      { rep: 'E2', amount: '12,5', confirmed_at: 'yesterday', vip: 'maybe' },
+      { rep: 'E3', amount: 1, confirmed_at: new Date(Number.NaN), booked_on: '2022-02-30' },
+      { rep: 'E3', amount: Number.POSITIVE_INFINITY, confirmed_at: '2022-03-02 10:00' },
+      { rep: 'E3', amount: [1], confirmed_at: '2022-03-02 10:00' },
+    ]
+    const want = await issues(() => plan.score(inputs(bad)))
+    assert.equal(want.errors.length, 8)
+    assert.deepEqual(await issues(() => plan.scoreBatch(inputs(bad))), want)
+    assert.deepEqual(await issues(() => plan.scoreBatchAsync(columns(bad))), want)
+    const skipping = compile({ ...PLAN, bad_records: 'skip' })
+    same(await skipping.scoreBatchAsync(inputs(bad)), skipping.score(inputs(bad)))
+    // Refused before scoring, as by score: a non-finite number or an invalid Date in a text field.
+    const text = [{ ...ORDERS[0], rep: Number.NaN }, { ...ORDERS[1], rep: new Date(Number.NaN) }]
+    const refused = await issues(() => plan.score(inputs(text)))
+    assert.deepEqual(await issues(() => plan.scoreBatch(inputs(text))), refused)
+    assert.deepEqual(await issues(() => plan.scoreBatchAsync(columns(text))), refused)
+    // An unknown record set, a set that is not a list, a record that is not an object.
+    assert.deepEqual(await issues(() => plan.scoreBatch({ ...inputs(), records: { refunds: [] } })), await issues(() => plan.score({ ...inputs(), records: { refunds: [] } })))
+    const notList = await issues(() => plan.scoreBatch({ ...inputs(), records: { orders: 'x' } }))
+    assert.deepEqual(notList.errors.map((e) => [e.code, e.path]), [['invalid_type', 'records.orders']])
+    const notRow = await issues(() => plan.scoreBatch(inputs([...ORDERS, 5])))
+    assert.deepEqual(notRow.errors.map((e) => [e.code, e.path]), [['invalid_type', 'records.orders[6]']])
+  })
+})

@@ -14,7 +14,10 @@ import {
   planSchema,
   validate,
   versionsSchema,
+  BatchResult,
   type AppliedVersion,
+  type ColumnBatch,
+  type SubjectResult,
   type Change,
   type DecimalString,
   type Derived,
@@ -204,4 +207,23 @@ const versionsJsonSchema = versionsSchema()
 
 console.log(problems, fromToml, total, grade, payout, asNumber, serve, badRule, badRow, schema, nativeSchema, explanations)
 console.log(variant, sources, skipped, source, badRecord)
+// Batches without JSON text: columns aligned with `subjects` (or rows), results read by column.
+const columns: ColumnBatch = {
+  period: '2022-03',
+  subjects: ['E1', 1002, 1003n],
+  roles: ['rep', 'rep', 'rep'],
+  bonusBases: new Float64Array([1000, 2000, 3000]),
+  actuals: { sales: [90, '95.5', null], complaints: new Float64Array([0.01, 0.02, 0.03]) },
+}
+const batch: BatchResult = compiled.scoreBatch(columns)
+const batchTotals: DecimalString[] = batch.totals()
+const batchPayouts: Array<DecimalString | null> = batch.payouts(0, 2)
+const salesScores: Array<DecimalString | null> = batch.itemScores('sales')
+const one: SubjectResult = batch.get(0)
+const whole: Evaluation = batch.toJSON()
+const why: string = batch.explain(0).text
+const fromRows: Promise<BatchResult> = versions.scoreBatchAsync({ period: '2022-03', assignments: [{ subject: 'E1', role: 'rep' }] })
+// @ts-expect-error a column batch needs roles
+const noRoles: ColumnBatch = { subjects: ['E1'] }
+console.log(batchTotals, batchPayouts, salesScores, one, whole, why, fromRows, noRoles, [...batch].length)
 console.log(fromFile, applied, firstPart, parts, march, effective, versionPlan, noPeriod, changes, before, diffLines, derivedValue, versionsJsonSchema)

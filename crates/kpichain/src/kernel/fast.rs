@@ -116,8 +116,39 @@ struct RoundedRatio {
     cap: Option<Decimal>,
 }
 
-/// A value of a piece at `a`, as `(numerator, denominator)`; `None` when out of range or noted.
 impl Pieces {
+    /// The direction-adjusted reading of a cell's mantissa `m` (at the pieces' column scale).
+    #[inline(always)]
+    fn read(&self, m: i128) -> Option<i128> {
+        let a = m.checked_mul(self.widen)?;
+        if self.flip { a.checked_neg() } else { Some(a) }
+    }
+
+    /// The raw value's numerator at the cell `m` (over the pieces' common denominator, after
+    /// [`FastItem::unify`]).
+    #[inline(always)]
+    pub(super) fn raw_at(&self, m: i128) -> Option<i128> {
+        let a = self.read(m)?;
+        self.find(a)?.value.at(a)
+    }
+
+    /// The item score at `p` places, as a mantissa, at the cell `m`.
+    #[inline(always)]
+    pub(super) fn score_at(&self, m: i128, p: u32, mode: RoundingMode) -> Option<i128> {
+        if let Some(rr) = self.rounded_ratio {
+            let a = m.checked_mul(self.widen)?;
+            let ach = round_div(a.checked_mul(rr.num)?, rr.den, rr.pa, mode, true)?;
+            let mut v = Decimal::try_from_i128_with_scale(ach, rr.pa).ok()?;
+            v = crate::decimal::clamp(v, Some(rr.floor), rr.cap);
+            let q = Q::dec(v.mantissa(), v.scale())?;
+            // An exact decimal: rounding it can never disagree with the engine.
+            return Q { exact: true, ..q }.round(p, mode);
+        }
+        let a = self.read(m)?;
+        let v = self.find(a)?.at_places;
+        round_div(v.at(a)?, v.d, p, mode, true)
+    }
+
     #[inline(always)]
     fn find(&self, a: i128) -> Option<&Piece> {
         let mut hit = self.pieces.first()?;
@@ -129,21 +160,6 @@ impl Pieces {
             }
         }
         (!hit.note).then_some(hit)
-    }
-
-    /// The raw value at the cell `m` as `(n, d)`.
-    #[inline(always)]
-    fn value(&self, m: i64) -> Option<Aff> {
-        let mut a = i128::from(m).checked_mul(self.widen)?;
-        if self.flip {
-            a = a.checked_neg()?;
-        }
-        let p = self.find(a)?;
-        Some(Aff {
-            k0: p.value.at(a)?,
-            k1: 0,
-            d: p.value.d,
-        })
     }
 }
 
@@ -515,11 +531,8 @@ fn round_checked(
     };
     match check {
         None => {}
-        Some(on_boundary_ok) if dist == 0 => {
-            if !on_boundary_ok {
-                return None;
-            }
-        }
+        Some(false) if dist == 0 => return None,
+        Some(true) if dist == 0 => {}
         Some(_) => match 18u32.checked_sub(places) {
             Some(k) if pow10(k).is_some_and(|f| dist.saturating_mul(f) < of) => return None,
             Some(_) => {}
@@ -602,64 +615,31 @@ impl FastItem {
         Some(d)
     }
 
-    /// Whether the cell's raw value is a terminating decimal (the engine then holds it
-    /// exactly).
-    pub(super) fn terminates(
+    /// The pieces for cells of scale `s`, built on first use.
+    #[inline(always)]
+    pub(super) fn pieces_for(
         &mut self,
         item: &CItem,
-        m: i64,
+        s: u8,
+        rp: &RoundingPolicy,
+    ) -> Option<&Pieces> {
+        self.pieces(item, s, rp)
+    }
+
+    /// Whether the raw value at the cell `m` (at scale `s`) is a terminating decimal.
+    pub(super) fn terminates_at(
+        &mut self,
+        item: &CItem,
+        m: i128,
         s: u8,
         rp: &RoundingPolicy,
     ) -> Option<bool> {
-        let (n, d) = self.raw(item, m, s, rp)?;
-        let g = gcd(n, d).max(1);
-        Some(super::exact::strip25(d.checked_div(g)?) == 1)
-    }
-
-    /// The raw value of the cell as `(n, d)` (for the unrounded sum).
-    #[inline(always)]
-    pub(super) fn raw(
-        &mut self,
-        item: &CItem,
-        m: i64,
-        s: u8,
-        rp: &RoundingPolicy,
-    ) -> Option<(i128, i128)> {
         let p = self.pieces(item, s, rp)?;
-        if p.rounded_ratio.is_some() {
-            return None;
-        }
-        let v = p.value(m)?;
-        Some((v.k0, v.d))
-    }
-
-    /// The item score at `p` places as a mantissa, for a rounded item stage.
-    #[inline(always)]
-    pub(super) fn score_places(
-        &mut self,
-        item: &CItem,
-        m: i64,
-        s: u8,
-        p: u32,
-        rp: &RoundingPolicy,
-    ) -> Option<i128> {
-        let mode = rp.mode;
-        let pieces = self.pieces(item, s, rp)?;
-        if let Some(rr) = pieces.rounded_ratio {
-            let a = i128::from(m).checked_mul(pieces.widen)?;
-            let ach = round_div(a.checked_mul(rr.num)?, rr.den, rr.pa, mode, true)?;
-            let mut v = Decimal::try_from_i128_with_scale(ach, rr.pa).ok()?;
-            v = crate::decimal::clamp(v, Some(rr.floor), rr.cap);
-            let q = Q::dec(v.mantissa(), v.scale())?;
-            // Exact decimal: rounding it can never disagree with the engine.
-            return Q { exact: true, ..q }.round(p, mode);
-        }
-        let mut a = i128::from(m).checked_mul(pieces.widen)?;
-        if pieces.flip {
-            a = a.checked_neg()?;
-        }
-        let v = pieces.find(a)?.at_places;
-        round_div(v.at(a)?, v.d, p, mode, true)
+        let a = p.read(m)?;
+        let v = p.find(a)?.value;
+        let n = v.at(a)?;
+        let g = gcd(n, v.d).max(1);
+        Some(super::exact::strip25(v.d.checked_div(g)?) == 1)
     }
 
     /// weight ÷ 100 as (mantissa, scale).

@@ -73,6 +73,19 @@ const MAX_CELL_SCALE: u8 = 12;
 struct Column {
     mantissa: Vec<i64>,
     scale: Vec<u8>,
+    /// The largest scale of a cell (`ABSENT` while there is none).
+    max_scale: u8,
+}
+
+/// Subject `i`'s cell as a mantissa at scale `to` (at least its own); `None` for no value.
+#[inline(always)]
+fn cell(col: &Column, i: usize, to: u8) -> Option<i128> {
+    let s = *col.scale.get(i)?;
+    let m = i128::from(*col.mantissa.get(i)?);
+    if s == to {
+        return Some(m);
+    }
+    m.checked_mul(exact::pow10(u32::from(to.checked_sub(s)?))?)
 }
 
 /// A batch of subjects as columns, bound to the plan that will score it.
@@ -110,7 +123,13 @@ impl ColumnBatch {
             roles: Vec::new(),
             unknown_roles: Vec::new(),
             last_role: None,
-            columns: vec![Column::default(); n],
+            columns: vec![
+                Column {
+                    max_scale: ABSENT,
+                    ..Column::default()
+                };
+                n
+            ],
             big: FastMap::default(),
             bonus: Vec::new(),
         }
@@ -206,6 +225,11 @@ impl ColumnBatch {
             if let (Some(m), Some(s)) = (c.mantissa.get_mut(subject), c.scale.get_mut(subject)) {
                 *m = mantissa;
                 *s = scale as u8;
+                c.max_scale = if c.max_scale == ABSENT {
+                    scale as u8
+                } else {
+                    c.max_scale.max(scale as u8)
+                };
             }
         }
     }
@@ -315,9 +339,24 @@ impl ColumnBatch {
         {
             return true;
         }
-        let mut seen: FastMap<&str, ()> = FastMap::default();
+        // Repeated ids: their hashes first (8 bytes each), the ids themselves only when two
+        // hashes meet.
+        let state = foldhash::fast::FixedState::with_seed(0x6b70_6963);
+        let mut seen: FastMap<u64, ()> = FastMap::default();
         seen.reserve(self.len());
-        (0..self.len()).any(|i| seen.insert(self.subject(i), ()).is_some())
+        let clash = (0..self.len()).any(|i| {
+            seen.insert(
+                std::hash::BuildHasher::hash_one(&state, self.subject(i)),
+                (),
+            )
+            .is_some()
+        });
+        if !clash {
+            return false;
+        }
+        let mut ids: FastMap<&str, ()> = FastMap::default();
+        ids.reserve(self.len());
+        (0..self.len()).any(|i| ids.insert(self.subject(i), ()).is_some())
     }
 
     /// Scores the batch. The results, warnings and errors are the engine's.
@@ -412,9 +451,9 @@ struct Card {
     items: Vec<KItem>,
     fast: Vec<fast::FastItem>,
     shape: Option<Shape>,
-    /// For the unrounded shape: the column scales the factors below are for, the common
-    /// denominator and each item's factor onto it.
-    sum: Option<(Vec<u8>, i128, Vec<i128>)>,
+    /// For the unrounded shape: the column scales the factors below are for (packed a byte
+    /// per item), the common denominator and each item's factor onto it.
+    sum: Option<(u64, i128, Vec<i128>)>,
 }
 
 /// The results of a [`ColumnBatch`], as columns.
@@ -466,11 +505,37 @@ fn narrow(v: i128) -> Option<i64> {
 }
 
 impl ColumnScores {
-    /// Scores every subject the kernel can; returns those left to the engine.
+    /// Lays out the columns for `n` subjects: every subject's cells, all "not held".
+    fn lay_out(&mut self, items: bool) {
+        let n = self.batch.len();
+        let plan = self.batch.plan.clone();
+        self.total = vec![NONE; n];
+        self.unrounded = vec![NONE; n];
+        self.grade = vec![u32::MAX; n];
+        if !self.batch.bonus.is_empty() {
+            self.payout = vec![None; n];
+        }
+        self.first = Vec::with_capacity(n.saturating_add(1));
+        let mut at = 0u32;
+        for &r in &self.batch.roles {
+            self.first.push(at);
+            if items {
+                let size = plan.roles.get(r as usize).map_or(0, |c| c.items.len());
+                at = at.saturating_add(u32::try_from(size).unwrap_or(u32::MAX));
+            }
+        }
+        self.first.push(at);
+        self.item_score = vec![NONE; at as usize];
+        self.item_weighted = vec![NONE; at as usize];
+    }
+
+    /// Scores every subject the kernel can; returns those left to the engine, in order.
     fn run(&mut self) -> Vec<usize> {
         let plan = self.batch.plan.clone();
         let rp = plan.plan.rounding;
         let shape = shape_of(&rp);
+        // Item cells are kept when the stages before the total are rounded.
+        self.lay_out(!matches!(shape, Some(Shape::Unrounded { .. })));
         let mut cards: Vec<Option<Card>> = plan
             .roles
             .iter()
@@ -496,195 +561,234 @@ impl ColumnScores {
                 Q { exact: true, ..q }.round(pt, crate::decimal::RoundingMode::Ceiling)
             })
             .collect();
+        // The subjects of each scorecard, in order.
+        let mut by_role: Vec<Vec<u32>> = vec![Vec::new(); plan.roles.len()];
         let mut later = Vec::new();
-        let n = self.batch.len();
-        let bonus = !self.batch.bonus.is_empty();
-        let sizes: Vec<usize> = plan.roles.iter().map(|r| r.items.len()).collect();
-        let cells: usize = self
-            .batch
-            .roles
-            .iter()
-            .map(|&r| sizes.get(r as usize).copied().unwrap_or(0))
-            .sum();
-        self.item_score.reserve_exact(cells);
-        self.item_weighted.reserve_exact(cells);
-        if bonus {
-            self.payout.reserve_exact(n);
-        }
-        for i in 0..n {
-            let r = self.batch.roles.get(i).map_or(usize::MAX, |&r| r as usize);
-            let size = plan.roles.get(r).map_or(0, |c| c.items.len());
-            let start = self.item_score.len();
-            self.first.push(start as u32);
-            let (Some(Some(card)), Some(role)) = (cards.get_mut(r), plan.roles.get(r)) else {
-                self.unplace(i, start, size, &mut later);
-                continue;
-            };
-            let fast = match card.shape {
-                Some(shape) => self.fast_subject(i, role, card, shape, &plan.grades, &grade_mins),
-                None => None,
-            };
-            let grade = match fast {
-                Some(g) => g,
-                None => {
-                    self.item_score.truncate(start);
-                    self.item_weighted.truncate(start);
-                    match self.exact_subject(i, &card.items, &rp) {
-                        Some(g) => g,
-                        None => {
-                            self.unplace(i, start, size, &mut later);
-                            continue;
-                        }
-                    }
-                }
-            };
-            if bonus {
-                let payout = match self.batch.bonus.get(i).copied().flatten() {
-                    Some(base) => {
-                        let c = plan
-                            .grades
-                            .get(grade)
-                            .map_or(Decimal::ZERO, |g| g.coefficient);
-                        match base.checked_mul(c) {
-                            Some(p) => Some(rp.payout_scale.round(p, rp.mode)),
-                            None => {
-                                // The engine reports the overflow.
-                                self.total.pop();
-                                self.unrounded.pop();
-                                self.grade.pop();
-                                self.slow.remove(&(i as u32));
-                                self.unplace(i, start, size, &mut later);
-                                continue;
-                            }
-                        }
-                    }
-                    None => None,
-                };
-                self.payout.push(payout);
+        for (i, &r) in self.batch.roles.iter().enumerate() {
+            match by_role.get_mut(r as usize) {
+                Some(list) => list.push(i as u32),
+                None => later.push(i),
             }
         }
-        self.first.push(self.item_score.len() as u32);
+        for (r, subjects) in by_role.iter().enumerate() {
+            let (Some(Some(card)), Some(role)) = (cards.get_mut(r), plan.roles.get(r)) else {
+                later.extend(subjects.iter().map(|&i| i as usize));
+                continue;
+            };
+            let failed = match card.shape {
+                Some(shape) => self.fast_role(subjects, role, card, shape, &grade_mins),
+                None => subjects.clone(),
+            };
+            for i in failed {
+                if self.exact_subject(i as usize, &card.items, &rp).is_none() {
+                    later.push(i as usize);
+                }
+            }
+        }
+        // Payouts, where there are bonus bases.
+        if !self.batch.bonus.is_empty() {
+            for i in 0..self.batch.len() {
+                let Some(g) = self.grade_index(i) else {
+                    continue;
+                };
+                let Some(base) = self.batch.bonus.get(i).copied().flatten() else {
+                    continue;
+                };
+                let c = plan.grades.get(g).map_or(Decimal::ZERO, |g| g.coefficient);
+                match base.checked_mul(c) {
+                    Some(p) => {
+                        if let Some(slot) = self.payout.get_mut(i) {
+                            *slot = Some(rp.payout_scale.round(p, rp.mode));
+                        }
+                    }
+                    // The engine reports the overflow.
+                    None => later.push(i),
+                }
+            }
+        }
+        later.sort_unstable();
+        later.dedup();
+        for &i in &later {
+            self.unplace(i);
+        }
         later
     }
 
-    /// One subject on the fast path: pushes its columns and returns its grade index.
-    #[inline]
-    fn fast_subject(
+    /// Scores a scorecard's subjects in fixed point, item by item over the columns; returns
+    /// the subjects it could not score.
+    fn fast_role(
         &mut self,
-        i: usize,
+        subjects: &[u32],
         role: &crate::compile::CRole,
         card: &mut Card,
         shape: Shape,
-        grades: &[crate::compile::CGrade],
         grade_mins: &[Option<i128>],
-    ) -> Option<usize> {
+    ) -> Vec<u32> {
         let rp = self.batch.plan.plan.rounding;
         let mode = rp.mode;
+        let n = subjects.len();
+        let mut acc = vec![0i128; n];
+        let mut ok = vec![true; n];
         let cols = &self.batch.columns;
-        let (total, unrounded) = match shape {
-            Shape::Places {
-                item,
-                weighted,
-                total,
-            } => {
-                let mut sum: i128 = 0;
-                for (it, (f, c)) in card.fast.iter_mut().zip(&role.items).enumerate() {
-                    let _ = it;
-                    let col = cols.get(f.indicator)?;
-                    let s = *col.scale.get(i)?;
-                    if s > MAX_CELL_SCALE {
-                        return None;
-                    }
-                    let score = f.score_places(c, *col.mantissa.get(i)?, s, item, &rp)?;
-                    let w = f.weight();
-                    // score × weight ÷ 100, at item + ws + 2 places, to the weighted scale.
-                    let raw = score.checked_mul(w.mantissa())?;
-                    let places = item.checked_add(w.scale())?.checked_add(2)?;
-                    let wv = match weighted.checked_sub(places) {
-                        Some(k) => raw.checked_mul(exact::pow10(k)?)?,
-                        None => fast::round_pow10(raw, places.checked_sub(weighted)?, mode)?,
-                    };
-                    self.item_score.push(narrow(score)?);
-                    self.item_weighted.push(narrow(wv)?);
-                    sum = sum.checked_add(wv)?;
-                }
-                let t = match total.checked_sub(weighted) {
-                    Some(k) => sum.checked_mul(exact::pow10(k)?)?,
-                    None => fast::round_pow10(sum, weighted.checked_sub(total)?, mode)?,
-                };
-                (t, narrow(sum)?)
-            }
-            Shape::Unrounded { total } => {
-                // The column scales of this subject's cells, and the common denominator.
-                let mut scales = [0u8; 32];
-                let k = role.items.len();
-                if k > scales.len() {
-                    return None;
-                }
-                for (slot, f) in scales.iter_mut().zip(&card.fast) {
-                    let col = cols.get(f.indicator)?;
-                    *slot = *col.scale.get(i)?;
-                    if *slot > MAX_CELL_SCALE {
-                        return None;
-                    }
-                }
-                let key = scales.get(..k)?;
-                if card
-                    .sum
-                    .as_ref()
-                    .is_none_or(|(ks, _, _)| ks.as_slice() != key)
-                {
-                    card.sum = Some(sum_factors(card, role, key, total, &rp)?);
-                }
-                let (_, m, factors) = card.sum.as_ref()?;
-                let mut t: i128 = 0;
-                for ((f, c), (factor, &s)) in card
-                    .fast
-                    .iter_mut()
-                    .zip(&role.items)
-                    .zip(factors.iter().zip(key))
-                {
-                    let col = cols.get(f.indicator)?;
-                    let (n, _) = f.raw(c, *col.mantissa.get(i)?, s, &rp)?;
-                    t = t.checked_add(n.checked_mul(*factor)?)?;
-                    self.item_score.push(NONE);
-                    self.item_weighted.push(NONE);
-                }
-                let unit = m.checked_div(exact::pow10(total)?)?;
-                let rounded = match fast::round_div(t, unit, total, mode, false) {
-                    Some(r) => r,
-                    // On (or within 10^-18 of) a boundary: exact in the engine too when every
-                    // term terminates, else the fraction path decides.
-                    None => {
-                        for ((f, c), &s) in card.fast.iter_mut().zip(&role.items).zip(key) {
-                            let col = cols.get(f.indicator)?;
-                            if !f.terminates(c, *col.mantissa.get(i)?, s, &rp)? {
-                                return None;
-                            }
-                        }
-                        fast::round_trusted(t, unit, mode)?
-                    }
-                };
-                (rounded, NONE)
-            }
-        };
-        let total = narrow(total)?;
-        let grade = grade_mins
+        // Each item's column scale: the largest of its cells (smaller ones are widened).
+        let scales: Vec<u8> = card
+            .fast
             .iter()
-            .zip(grades)
-            .position(|(m, g)| match (m, g.min) {
-                (_, None) => true,
-                (Some(m), _) => i128::from(total) >= *m,
-                (None, Some(_)) => false,
-            })?;
-        self.total.push(total);
-        self.unrounded.push(unrounded);
-        self.grade.push(grade as u32);
-        Some(grade)
+            .map(|f| cols.get(f.indicator).map_or(ABSENT, |c| c.max_scale))
+            .collect();
+        let factors = match shape {
+            Shape::Unrounded { total } => {
+                let packed = scales
+                    .iter()
+                    .fold(0u64, |p, &s| p.wrapping_shl(8) | u64::from(s));
+                let fits = scales.len() <= 8 && scales.iter().all(|&s| s <= MAX_CELL_SCALE);
+                if fits && card.sum.as_ref().is_none_or(|(k, _, _)| *k != packed) {
+                    card.sum = sum_factors(card, role, &scales, packed, total, &rp);
+                }
+                match (&card.sum, fits) {
+                    (Some((_, m, f)), true) => Some((*m, f.clone())),
+                    _ => return subjects.to_vec(),
+                }
+            }
+            Shape::Places { .. } => None,
+        };
+        for (k, ((f, c), &sk)) in card
+            .fast
+            .iter_mut()
+            .zip(&role.items)
+            .zip(&scales)
+            .enumerate()
+        {
+            let Some(col) = cols.get(f.indicator) else {
+                return subjects.to_vec();
+            };
+            if sk > MAX_CELL_SCALE {
+                return subjects.to_vec();
+            }
+            let weight = f.weight();
+            let Some(pieces) = f.pieces_for(c, sk, &rp) else {
+                return subjects.to_vec();
+            };
+            match (shape, &factors) {
+                (Shape::Unrounded { .. }, Some((_, fs))) => {
+                    let Some(&factor) = fs.get(k) else {
+                        return subjects.to_vec();
+                    };
+                    for ((&i, a), good) in subjects.iter().zip(acc.iter_mut()).zip(ok.iter_mut()) {
+                        if !*good {
+                            continue;
+                        }
+                        let v = cell(col, i as usize, sk)
+                            .and_then(|m| pieces.raw_at(m))
+                            .and_then(|n| n.checked_mul(factor))
+                            .and_then(|t| a.checked_add(t));
+                        match v {
+                            Some(v) => *a = v,
+                            None => *good = false,
+                        }
+                    }
+                }
+                (Shape::Places { item, weighted, .. }, _) => {
+                    let places = item.saturating_add(weight.scale()).saturating_add(2);
+                    for ((&i, a), good) in subjects.iter().zip(acc.iter_mut()).zip(ok.iter_mut()) {
+                        if !*good {
+                            continue;
+                        }
+                        let v = (|| {
+                            let m = cell(col, i as usize, sk)?;
+                            let score = pieces.score_at(m, item, mode)?;
+                            // score × weight ÷ 100, at item + ws + 2 places, to the weighted
+                            // scale.
+                            let raw = score.checked_mul(weight.mantissa())?;
+                            let wv = match weighted.checked_sub(places) {
+                                Some(d) => raw.checked_mul(exact::pow10(d)?)?,
+                                None => {
+                                    fast::round_pow10(raw, places.checked_sub(weighted)?, mode)?
+                                }
+                            };
+                            let at = (*self.first.get(i as usize)? as usize).checked_add(k)?;
+                            *self.item_score.get_mut(at)? = narrow(score)?;
+                            *self.item_weighted.get_mut(at)? = narrow(wv)?;
+                            a.checked_add(wv)
+                        })();
+                        match v {
+                            Some(v) => *a = v,
+                            None => *good = false,
+                        }
+                    }
+                }
+                _ => return subjects.to_vec(),
+            }
+        }
+        // Totals and grades.
+        let grades = &self.batch.plan.grades;
+        let mut failed = Vec::new();
+        for ((&i, &sum), &good) in subjects.iter().zip(&acc).zip(&ok) {
+            let done = good
+                && (|| {
+                    let (total, unrounded) = match (shape, &factors) {
+                        (
+                            Shape::Places {
+                                weighted, total, ..
+                            },
+                            _,
+                        ) => {
+                            let t = match total.checked_sub(weighted) {
+                                Some(k) => sum.checked_mul(exact::pow10(k)?)?,
+                                None => fast::round_pow10(sum, weighted.checked_sub(total)?, mode)?,
+                            };
+                            (t, narrow(sum)?)
+                        }
+                        (Shape::Unrounded { total }, Some((m, _))) => {
+                            let unit = m.checked_div(exact::pow10(total)?)?;
+                            let rounded = match fast::round_div(sum, unit, total, mode, false) {
+                                Some(r) => r,
+                                // On (or within 10^-18 of) a boundary: exact in the engine too
+                                // when every term terminates; else the fraction path decides.
+                                None => {
+                                    let cols = &self.batch.columns;
+                                    for ((f, c), &sk) in
+                                        card.fast.iter_mut().zip(&role.items).zip(&scales)
+                                    {
+                                        let col = cols.get(f.indicator)?;
+                                        let m = cell(col, i as usize, sk)?;
+                                        if !f.terminates_at(c, m, sk, &rp)? {
+                                            return None;
+                                        }
+                                    }
+                                    fast::round_trusted(sum, unit, mode)?
+                                }
+                            };
+                            (rounded, NONE)
+                        }
+                        _ => return None,
+                    };
+                    let total = narrow(total)?;
+                    let grade =
+                        grade_mins
+                            .iter()
+                            .zip(grades)
+                            .position(|(m, g)| match (m, g.min) {
+                                (_, None) => true,
+                                (Some(m), _) => i128::from(total) >= *m,
+                                (None, Some(_)) => false,
+                            })?;
+                    let i = i as usize;
+                    *self.total.get_mut(i)? = total;
+                    *self.unrounded.get_mut(i)? = unrounded;
+                    *self.grade.get_mut(i)? = u32::try_from(grade).ok()?;
+                    Some(())
+                })()
+                .is_some();
+            if !done {
+                failed.push(i);
+            }
+        }
+        failed
     }
 
-    /// One subject in exact fractions (any shape); pushes placeholders and keeps its numbers
-    /// aside. Returns its grade index.
+    /// One subject in exact fractions (any shape); its numbers are kept aside. Returns its
+    /// grade index.
     fn exact_subject(
         &mut self,
         i: usize,
@@ -723,14 +827,18 @@ impl ColumnScores {
             .grades
             .iter()
             .position(|g| g.min.is_none_or(|m| total >= m))?;
-        let start = self.item_score.len();
-        self.item_score
-            .resize(start.saturating_add(items.len()), NONE);
-        self.item_weighted
-            .resize(start.saturating_add(items.len()), NONE);
-        self.total.push(NONE);
-        self.unrounded.push(NONE);
-        self.grade.push(grade as u32);
+        // Not held in fixed point: the cells say so, the numbers are aside.
+        let (a, b) = (
+            *self.first.get(i)? as usize,
+            *self.first.get(i.saturating_add(1))? as usize,
+        );
+        for k in a..b {
+            *self.item_score.get_mut(k)? = NONE;
+            *self.item_weighted.get_mut(k)? = NONE;
+        }
+        *self.total.get_mut(i)? = NONE;
+        *self.unrounded.get_mut(i)? = NONE;
+        *self.grade.get_mut(i)? = u32::try_from(grade).ok()?;
         self.slow.insert(
             i as u32,
             Slow {
@@ -743,20 +851,31 @@ impl ColumnScores {
         Some(grade)
     }
 
-    /// Leaves subject `i` to the engine: placeholders in every column.
-    fn unplace(&mut self, i: usize, start: usize, size: usize, later: &mut Vec<usize>) {
-        self.item_score.truncate(start);
-        self.item_weighted.truncate(start);
-        let end = start.saturating_add(size);
-        self.item_score.resize(end, NONE);
-        self.item_weighted.resize(end, NONE);
-        self.total.push(NONE);
-        self.unrounded.push(NONE);
-        self.grade.push(u32::MAX);
-        if !self.batch.bonus.is_empty() {
-            self.payout.push(None);
+    /// Leaves subject `i` to the engine: nothing of it is held.
+    fn unplace(&mut self, i: usize) {
+        if let (Some(&a), Some(&b)) = (self.first.get(i), self.first.get(i.saturating_add(1))) {
+            for k in a as usize..b as usize {
+                if let Some(c) = self.item_score.get_mut(k) {
+                    *c = NONE;
+                }
+                if let Some(c) = self.item_weighted.get_mut(k) {
+                    *c = NONE;
+                }
+            }
         }
-        later.push(i);
+        for c in [self.total.get_mut(i), self.unrounded.get_mut(i)]
+            .into_iter()
+            .flatten()
+        {
+            *c = NONE;
+        }
+        if let Some(g) = self.grade.get_mut(i) {
+            *g = u32::MAX;
+        }
+        if let Some(p) = self.payout.get_mut(i) {
+            *p = None;
+        }
+        self.slow.remove(&(i as u32));
     }
 
     /// Places the engine's results of the subjects `later`, in their order.
@@ -792,13 +911,8 @@ impl ColumnScores {
 
     /// Every subject from the engine's evaluation of the whole batch.
     fn fill_from(&mut self, results: Vec<SubjectResult>) {
-        let mut later = Vec::new();
-        for (i, r) in results.iter().enumerate() {
-            let start = self.item_score.len();
-            self.first.push(start as u32);
-            self.unplace(i, start, r.items.len(), &mut later);
-        }
-        self.first.push(self.item_score.len() as u32);
+        self.lay_out(false);
+        let later = (0..results.len()).collect();
         self.place(later, results);
     }
 
@@ -833,6 +947,20 @@ impl ColumnScores {
     /// The batch scored.
     pub fn batch(&self) -> &ColumnBatch {
         &self.batch
+    }
+
+    /// The plan that scored it.
+    pub fn plan(&self) -> &Arc<CompiledPlan> {
+        &self.batch.plan
+    }
+
+    /// The position in subject `i`'s scorecard of the item with id `key`, else of the first
+    /// item reading indicator `key`.
+    pub fn item_position(&self, i: usize, key: &str) -> Option<usize> {
+        let r = *self.batch.roles.get(i)? as usize;
+        let items = &self.batch.plan.roles.get(r)?.items;
+        (items.iter().position(|it| &*it.key == key))
+            .or_else(|| items.iter().position(|it| &*it.indicator_id == key))
     }
 
     /// Subject `i`'s id.
@@ -949,6 +1077,16 @@ impl ColumnScores {
             (Some(&a), Some(&b)) => column.get(a as usize..b as usize).unwrap_or(&[]),
             _ => &[],
         };
+        let size = self
+            .batch
+            .roles
+            .get(i)
+            .and_then(|&r| self.batch.plan.roles.get(r as usize))
+            .map_or(0, |r| r.items.len());
+        if cells.len() != size {
+            // A plan that rounds only its total keeps no item cells.
+            return vec![None; size];
+        }
         cells
             .iter()
             .map(|&v| match scale {
@@ -1014,9 +1152,10 @@ fn sum_factors(
     card: &mut Card,
     role: &crate::compile::CRole,
     key: &[u8],
+    packed: u64,
     total: u32,
     rp: &crate::model::RoundingPolicy,
-) -> Option<(Vec<u8>, i128, Vec<i128>)> {
+) -> Option<(u64, i128, Vec<i128>)> {
     // Each item's pieces over one denominator, and that denominator.
     let mut dens = Vec::with_capacity(key.len());
     for ((f, c), &s) in card.fast.iter_mut().zip(&role.items).zip(key) {
@@ -1035,7 +1174,7 @@ fn sum_factors(
         let under = d.checked_mul(100)?.checked_mul(exact::pow10(w.scale())?)?;
         factors.push(m.checked_div(under)?.checked_mul(w.mantissa())?);
     }
-    Some((key.to_vec(), m, factors))
+    Some((packed, m, factors))
 }
 
 #[cfg(test)]
