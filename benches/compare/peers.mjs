@@ -4,7 +4,8 @@
 //                                       [--out FILE] [--plan plan.json] [--chunk N]
 //
 // PEER is one of:
-//   kpichain_node  the kpichain addon (bindings/node, built in release by `make bench-compare`)
+//   kpichain_node  the kpichain addon (bindings/node, built in release by `make bench-compare`):
+//                  `plan.scoreBatch` on columns by default (`API` below: one line to switch)
 //   node_float     a plain JavaScript loop over the rows with IEEE-754 doubles
 //
 // Each reads the wide CSV into its natural in-memory input (objects with numbers; not timed as
@@ -24,14 +25,55 @@ import { createRequire } from 'node:module'
 const here = dirname(fileURLToPath(import.meta.url))
 const require = createRequire(import.meta.url)
 
-// kpichain's batch API, in one place: switch this line to 'scoreBatch' once the addon has it.
-const API = 'score'
+// kpichain's batch API, in one place: 'scoreBatch' (columns in, columns out) or 'score' (the
+// core's JSON shape both ways, with every item of every result).
+const API = 'scoreBatch'
 
+// Each API with the input it takes (built while reading, not timed) and how totals and grades
+// are read from what it returns.
 const ADAPTERS = {
-  // plan.score(inputs) -> an Evaluation object (results[].subject/total/grade as strings).
-  score: (plan, inputs) => columns(plan.score(inputs).results),
-  // plan.scoreBatch(inputs): results in the same shape as score's, built for large batches.
-  scoreBatch: (plan, inputs) => columns(plan.scoreBatch(inputs).results),
+  score: {
+    // {assignments: [{subject, role}], actuals: [{subject, <indicator>: number}]} (wide rows).
+    input(rows) {
+      const assignments = new Array(rows.length)
+      const actuals = new Array(rows.length)
+      for (let i = 0; i < rows.length; i++) {
+        const { employee_id: subject, role, ...values } = rows[i]
+        assignments[i] = { subject, role }
+        actuals[i] = { subject, ...values }
+      }
+      return { assignments, actuals }
+    },
+    size: (inputs) => inputs.assignments.length,
+    slice: (inputs, s, e) => ({ assignments: inputs.assignments.slice(s, e), actuals: inputs.actuals.slice(s, e) }),
+    score: (plan, inputs) => columns(plan.score(inputs).results),
+  },
+  scoreBatch: {
+    // {subjects, roles, actuals: {<indicator>: column}}: one array per column, null for no value.
+    input(rows, indicators) {
+      const n = rows.length
+      const subjects = new Array(n)
+      const roles = new Array(n)
+      const actuals = Object.fromEntries(indicators.map((k) => [k, new Array(n).fill(null)]))
+      for (let i = 0; i < n; i++) {
+        const row = rows[i]
+        subjects[i] = row.employee_id
+        roles[i] = row.role
+        for (const k of indicators) if (k in row) actuals[k][i] = row[k]
+      }
+      return { subjects, roles, actuals }
+    },
+    size: (batch) => batch.subjects.length,
+    slice: (batch, s, e) => ({
+      subjects: batch.subjects.slice(s, e),
+      roles: batch.roles.slice(s, e),
+      actuals: Object.fromEntries(Object.entries(batch.actuals).map(([k, v]) => [k, v.slice(s, e)])),
+    }),
+    score(plan, batch) {
+      const r = plan.scoreBatch(batch)
+      return { ids: r.subjects(), totals: r.totals(), grades: r.grades() }
+    },
+  },
 }
 
 function columns(results) {
@@ -67,6 +109,12 @@ function parseArgs(argv) {
   return a
 }
 
+// The wide CSV's indicator columns.
+function indicatorColumns(path) {
+  const text = readFileSync(path, 'utf8')
+  return text.slice(0, text.indexOf('\n')).split(',').slice(2)
+}
+
 // The wide CSV as objects: {employee_id, role, <indicator>: number} without the empty cells.
 function readWide(path) {
   const lines = readFileSync(path, 'utf8').split('\n')
@@ -92,28 +140,18 @@ const RETRY = Symbol('retry')
 function kpichainPeer(a) {
   const kpichain = require(join(here, '../../bindings/node/kpichain.js'))
   const plan = kpichain.loadPlan(a.plan)
-  const score = ADAPTERS[API]
+  const api = ADAPTERS[API]
   let chunk = a.chunk
   let fallback = null
   return {
-    read(path) {
-      const rows = readWide(path)
-      const assignments = new Array(rows.length)
-      const actuals = new Array(rows.length)
-      for (let i = 0; i < rows.length; i++) {
-        const { employee_id: subject, role, ...values } = rows[i]
-        assignments[i] = { subject, role }
-        actuals[i] = { subject, ...values }
-      }
-      return { assignments, actuals }
-    },
+    read: (path) => api.input(readWide(path), indicatorColumns(path)),
     evaluate(inputs) {
-      const n = inputs.assignments.length
+      const n = api.size(inputs)
       if (chunk < 0) {
         // The whole batch in one call when it fits; chunks of 100,000 when it does not (the
         // inputs' or results' JSON text beyond what one V8 string holds).
         try {
-          return score(plan, inputs)
+          return api.score(plan, inputs)
         } catch (e) {
           if (!(e instanceof RangeError) && !/string|memory|length/i.test(String(e))) throw e
           chunk = 100_000
@@ -121,13 +159,10 @@ function kpichainPeer(a) {
           return RETRY // this pass is not counted: the next one runs in chunks
         }
       }
-      if (chunk === 0 || chunk >= n) return score(plan, inputs)
+      if (chunk === 0 || chunk >= n) return api.score(plan, inputs)
       const out = { ids: [], totals: [], grades: [] }
       for (let s = 0; s < n; s += chunk) {
-        const part = score(plan, {
-          assignments: inputs.assignments.slice(s, s + chunk),
-          actuals: inputs.actuals.slice(s, s + chunk),
-        })
+        const part = api.score(plan, api.slice(inputs, s, s + chunk))
         for (const k of ['ids', 'totals', 'grades']) for (const v of part[k]) out[k].push(v)
       }
       return out
@@ -229,5 +264,5 @@ if (a.out) writeFileSync(a.out, ['employee_id,total,grade', ...peer.rows(result)
 const sorted = [...times].sort((x, y) => x - y)
 const m = sorted.length
 const median = m % 2 ? sorted[(m - 1) / 2] : (sorted[m / 2 - 1] + sorted[m / 2]) / 2
-const n = Array.isArray(data) ? data.length : data.assignments.length
+const n = Array.isArray(data) ? data.length : (data.subjects ?? data.assignments).length
 console.log(JSON.stringify({ peer: a.peer, employees: n, read_s: readS, eval_s: times, eval_median_s: median, ...peer.extra() }))
