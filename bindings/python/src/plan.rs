@@ -402,6 +402,21 @@ pub(crate) fn score_with(
             (Some(r), Ok(plan)) => records::collect(py, plan, r, &mut b)?,
             _ => Vec::new(),
         };
+        // One wide frame for a plan: the core's columnar kernel, when it is the plain case
+        // (see `kpichain_arrow::batch::wide`); its errors are always the intake's.
+        let plain = actuals.is_none() && targets.is_none() && units.is_none() && records.is_none();
+        if let (true, Some(plan), [(List::Assignments, table)]) =
+            (plain, scheme.as_plan(), tables.as_slice())
+        {
+            let plan = plan.clone();
+            let period = period.clone();
+            let scored = detached(py, move || {
+                kpichain_arrow::batch::wide(&plan, table, period, true).and_then(|b| b.score().ok())
+            })?;
+            if let Some(scores) = scored {
+                return Ok(PyEvaluation::from_columns(scores, scheme));
+            }
+        }
         let owned = scheme.clone();
         let outcome = detached(py, move || -> Result<Evaluation, kpichain::InputError> {
             for (list, t) in &tables {
@@ -453,7 +468,7 @@ pub(crate) fn explain_with(
     evaluation: &PyEvaluation,
     subject: &Bound<'_, PyAny>,
 ) -> PyResult<String> {
-    let eval = &evaluation.eval;
+    let eval = &evaluation.evaluation(subject.py())?;
     let result = eval
         .results
         .get(evaluation.position(subject)?)

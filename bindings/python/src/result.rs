@@ -5,13 +5,13 @@
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 
-use kpichain::{Evaluation, Explanation, ItemResult, Scheme, SubjectResult};
+use kpichain::{ColumnScores, Evaluation, Explanation, ItemResult, Scheme, SubjectResult};
 use kpichain_arrow::results::TableError;
 use pyo3::exceptions::{PyIndexError, PyKeyError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString};
 
-use crate::errors::guard;
+use crate::errors::{guard, input_error};
 use crate::html;
 use crate::numbers::{opt_to_py, to_py};
 
@@ -45,7 +45,10 @@ fn to_json<T: serde::Serialize>(value: &T, indent: Option<usize>) -> String {
 /// strings). In Jupyter it displays as a table.
 #[pyclass(frozen, module = "kpichain._kpichain", name = "Evaluation")]
 pub struct PyEvaluation {
-    pub(crate) eval: Arc<Evaluation>,
+    /// The owned evaluation: given, or made from `columns` when first needed.
+    eval: OnceLock<Arc<Evaluation>>,
+    /// The columns of the core's columnar kernel, when it scored the batch.
+    columns: Option<Arc<ColumnScores>>,
     pub(crate) scheme: Scheme,
     index: OnceLock<HashMap<Arc<str>, usize>>,
 }
@@ -53,33 +56,91 @@ pub struct PyEvaluation {
 impl PyEvaluation {
     pub(crate) fn new(eval: Evaluation, scheme: Scheme) -> PyEvaluation {
         PyEvaluation {
-            eval: Arc::new(eval),
+            eval: OnceLock::from(Arc::new(eval)),
+            columns: None,
             scheme,
             index: OnceLock::new(),
         }
     }
 
-    fn subject(&self, i: usize) -> PySubjectResult {
-        PySubjectResult {
-            eval: self.eval.clone(),
-            scheme: self.scheme.clone(),
-            index: i,
-            segment: None,
+    /// A batch scored by the columnar kernel: its owned results are made when first needed
+    /// (all of them for `results`, iteration or JSON; one for `ev[i]`).
+    pub(crate) fn from_columns(scores: ColumnScores, scheme: Scheme) -> PyEvaluation {
+        PyEvaluation {
+            eval: OnceLock::new(),
+            columns: Some(Arc::new(scores)),
+            scheme,
+            index: OnceLock::new(),
         }
     }
 
+    /// The whole owned evaluation (made from the columns, without the GIL, the first time).
+    pub(crate) fn evaluation(&self, py: Python<'_>) -> PyResult<Arc<Evaluation>> {
+        if let Some(e) = self.eval.get() {
+            return Ok(e.clone());
+        }
+        let Some(columns) = self.columns.clone() else {
+            return Err(PyValueError::new_err("an evaluation without results"));
+        };
+        let made = py
+            .detach(move || columns.to_evaluation())
+            .map_err(|e| input_error(py, &e))?;
+        Ok(self.eval.get_or_init(|| Arc::new(made)).clone())
+    }
+
+    fn len(&self) -> usize {
+        match (&self.columns, self.eval.get()) {
+            (Some(c), _) => c.len(),
+            (None, Some(e)) => e.results.len(),
+            (None, None) => 0,
+        }
+    }
+
+    /// Result `i` as a `SubjectResult`: from the whole evaluation when it is held, else from
+    /// an evaluation of that subject alone.
+    fn subject(&self, py: Python<'_>, i: usize) -> PyResult<PySubjectResult> {
+        let (eval, index) = match (self.eval.get(), &self.columns) {
+            (Some(e), _) => (e.clone(), i),
+            (None, Some(c)) => {
+                let one = c.result(i).map_err(|e| input_error(py, &e))?;
+                let plan = c.plan();
+                let eval = Evaluation {
+                    plan_id: plan.plan().id.clone(),
+                    plan_version: plan.plan().version.clone(),
+                    plan_fingerprint: plan.fingerprint().to_string(),
+                    period: c.batch().period().map(str::to_string),
+                    results: vec![one],
+                    derivation: None,
+                    versions: Vec::new(),
+                };
+                (Arc::new(eval), 0)
+            }
+            (None, None) => return Err(PyIndexError::new_err("result index out of range")),
+        };
+        Ok(PySubjectResult {
+            eval,
+            scheme: self.scheme.clone(),
+            index,
+            segment: None,
+        })
+    }
+
     pub(crate) fn position(&self, key: &Bound<'_, PyAny>) -> PyResult<usize> {
-        let n = self.eval.results.len();
+        let n = self.len();
         if let Ok(s) = key.cast::<PyString>() {
             let s = s.to_cow()?;
-            let index = self.index.get_or_init(|| {
-                self.eval
-                    .results
-                    .iter()
-                    .enumerate()
-                    .map(|(i, r)| (r.subject.clone(), i))
-                    .collect()
-            });
+            let index = self
+                .index
+                .get_or_init(|| match (&self.columns, self.eval.get()) {
+                    (Some(c), _) => (0..c.len()).map(|i| (Arc::from(c.subject(i)), i)).collect(),
+                    (None, Some(e)) => e
+                        .results
+                        .iter()
+                        .enumerate()
+                        .map(|(i, r)| (r.subject.clone(), i))
+                        .collect(),
+                    (None, None) => HashMap::new(),
+                });
             return index
                 .get(s.as_ref())
                 .copied()
@@ -101,26 +162,42 @@ impl PyEvaluation {
 impl PyEvaluation {
     /// The plan's id.
     #[getter]
-    fn plan_id(&self) -> &str {
-        &self.eval.plan_id
+    fn plan_id(&self) -> String {
+        match (self.eval.get(), &self.columns) {
+            (Some(e), _) => e.plan_id.clone(),
+            (None, Some(c)) => c.plan().plan().id.clone(),
+            (None, None) => String::new(),
+        }
     }
 
     /// The plan's version.
     #[getter]
-    fn plan_version(&self) -> &str {
-        &self.eval.plan_version
+    fn plan_version(&self) -> String {
+        match (self.eval.get(), &self.columns) {
+            (Some(e), _) => e.plan_version.clone(),
+            (None, Some(c)) => c.plan().plan().version.clone(),
+            (None, None) => String::new(),
+        }
     }
 
     /// The plan's fingerprint (``sha256:…``).
     #[getter]
-    fn plan_fingerprint(&self) -> &str {
-        &self.eval.plan_fingerprint
+    fn plan_fingerprint(&self) -> String {
+        match (self.eval.get(), &self.columns) {
+            (Some(e), _) => e.plan_fingerprint.clone(),
+            (None, Some(c)) => c.plan().fingerprint().to_string(),
+            (None, None) => String::new(),
+        }
     }
 
     /// The period given with the inputs, if any.
     #[getter]
-    fn period(&self) -> Option<&str> {
-        self.eval.period.as_deref()
+    fn period(&self) -> Option<String> {
+        match (self.eval.get(), &self.columns) {
+            (Some(e), _) => e.period.clone(),
+            (None, Some(c)) => c.batch().period().map(str::to_string),
+            (None, None) => None,
+        }
     }
 
     /// How actuals were derived from records, as plain Python data (``period``,
@@ -129,7 +206,11 @@ impl PyEvaluation {
     /// notes); ``None`` when no records were given.
     #[getter]
     fn derivation<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        match &self.eval.derivation {
+        if self.eval.get().is_none() {
+            // A batch scored in columns derives nothing.
+            return Ok(py.None().into_bound(py));
+        }
+        match &self.evaluation(py)?.derivation {
             Some(report) => json_loads(py, &to_json(report, None)),
             None => Ok(py.None().into_bound(py)),
         }
@@ -143,7 +224,10 @@ impl PyEvaluation {
     #[getter]
     fn versions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let list = PyList::empty(py);
-        for v in &self.eval.versions {
+        if self.eval.get().is_none() {
+            return Ok(list);
+        }
+        for v in &self.evaluation(py)?.versions {
             let d = PyDict::new(py);
             d.set_item("version", &v.version)?;
             d.set_item("fingerprint", &v.fingerprint)?;
@@ -158,42 +242,61 @@ impl PyEvaluation {
 
     /// Every subject's result, in the order of the assignments.
     #[getter]
-    fn results(&self) -> Vec<PySubjectResult> {
-        (0..self.eval.results.len())
-            .map(|i| self.subject(i))
-            .collect()
+    fn results(&self, py: Python<'_>) -> PyResult<Vec<PySubjectResult>> {
+        self.evaluation(py)?;
+        (0..self.len()).map(|i| self.subject(py, i)).collect()
     }
 
     fn __len__(&self) -> usize {
-        self.eval.results.len()
+        self.len()
     }
 
-    fn __getitem__(&self, key: &Bound<'_, PyAny>) -> PyResult<PySubjectResult> {
-        Ok(self.subject(self.position(key)?))
+    /// Diagnostics (not part of the API): how many subjects the core's columnar kernel scored
+    /// in fixed point, in exact fractions and by its engine; ``None`` when the batch was not
+    /// scored in columns.
+    fn _paths(&self) -> Option<(usize, usize, usize)> {
+        self.columns.as_ref().map(|c| c.paths())
+    }
+
+    fn __getitem__(&self, py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<PySubjectResult> {
+        self.subject(py, self.position(key)?)
     }
 
     fn __contains__(&self, key: &Bound<'_, PyAny>) -> bool {
         key.cast::<PyString>().is_ok() && self.position(key).is_ok()
     }
 
-    fn __iter__(slf: PyRef<'_, Self>) -> ResultIterator {
-        ResultIterator {
-            eval: slf.eval.clone(),
+    fn __iter__(slf: PyRef<'_, Self>) -> PyResult<ResultIterator> {
+        Ok(ResultIterator {
+            eval: slf.evaluation(slf.py())?,
             scheme: slf.scheme.clone(),
             next: std::sync::atomic::AtomicUsize::new(0),
-        }
+        })
     }
 
     /// The human-readable explanation of one subject's result (by subject id or position).
-    fn explain(&self, subject: &Bound<'_, PyAny>) -> PyResult<String> {
-        self.subject(self.position(subject)?).explain()
+    fn explain(&self, py: Python<'_>, subject: &Bound<'_, PyAny>) -> PyResult<String> {
+        self.subject(py, self.position(subject)?)?.explain()
     }
 
     /// Number of subjects per grade, in the order of the plan's grade scale (for versions,
     /// the scale of the version applied last).
     fn grade_counts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let d = PyDict::new(py);
-        for (g, n) in self.scheme.grade_counts(&self.eval) {
+        if let (None, Some(c)) = (self.eval.get(), &self.columns) {
+            let mut counts = vec![0usize; c.plan().grade_names().len()];
+            for i in 0..c.len() {
+                if let Some(n) = c.grade_index(i).and_then(|g| counts.get_mut(g)) {
+                    *n = n.saturating_add(1);
+                }
+            }
+            for (g, n) in c.plan().grade_names().into_iter().zip(counts) {
+                d.set_item(g, n)?;
+            }
+            return Ok(d);
+        }
+        let eval = self.evaluation(py)?;
+        for (g, n) in self.scheme.grade_counts(&eval) {
             d.set_item(g, n)?;
         }
         Ok(d)
@@ -202,7 +305,7 @@ impl PyEvaluation {
     /// The evaluation as JSON text in the core's shape (decimals as strings such as ``"87.50"``).
     #[pyo3(signature = (*, indent = None))]
     fn to_json(&self, py: Python<'_>, indent: Option<usize>) -> PyResult<String> {
-        let eval = self.eval.clone();
+        let eval = self.evaluation(py)?;
         crate::errors::detached(py, move || to_json(&*eval, indent))
     }
 
@@ -218,21 +321,26 @@ impl PyEvaluation {
     #[pyo3(signature = (*, items = false, floats = false))]
     fn _arrow(&self, py: Python<'_>, items: bool, floats: bool) -> PyResult<pyo3_arrow::PyTable> {
         guard(py, || {
-            let eval = &self.eval;
-            let batch = py
-                .detach(|| {
-                    if items {
-                        kpichain_arrow::results::items(eval, floats)
-                    } else {
-                        kpichain_arrow::results::subjects(eval, floats)
-                    }
-                })
-                .map_err(|e| match e {
-                    TableError::DoesNotFit { .. } => {
-                        PyValueError::new_err(format!("{e}; use floats=True"))
-                    }
-                    e => PyValueError::new_err(e.to_string()),
-                })?;
+            let columns = self.columns.as_ref().filter(|_| !items);
+            let batch = match columns {
+                Some(c) => py.detach(|| kpichain_arrow::results::column_subjects(c, floats)),
+                None => {
+                    let e = self.evaluation(py)?;
+                    py.detach(|| {
+                        if items {
+                            kpichain_arrow::results::items(&e, floats)
+                        } else {
+                            kpichain_arrow::results::subjects(&e, floats)
+                        }
+                    })
+                }
+            }
+            .map_err(|e| match e {
+                TableError::DoesNotFit { .. } => {
+                    PyValueError::new_err(format!("{e}; use floats=True"))
+                }
+                e => PyValueError::new_err(e.to_string()),
+            })?;
             pyo3_arrow::PyTable::try_new(vec![batch.clone()], batch.schema())
         })
     }
@@ -315,21 +423,19 @@ impl PyEvaluation {
     }
 
     /// HTML table for Jupyter.
-    fn _repr_html_(&self) -> String {
-        html::evaluation(&self.eval, &self.scheme, 50)
+    fn _repr_html_(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(html::evaluation(&*self.evaluation(py)?, &self.scheme, 50))
     }
 
     fn __repr__(&self) -> String {
         let period = self
-            .eval
-            .period
-            .as_deref()
+            .period()
             .map_or_else(String::new, |p| format!(", period={p:?}"));
         format!(
             "<Evaluation plan={:?} version={:?}{period}, {} subjects>",
-            self.eval.plan_id,
-            self.eval.plan_version,
-            self.eval.results.len()
+            self.plan_id(),
+            self.plan_version(),
+            self.len()
         )
     }
 }

@@ -166,6 +166,10 @@ class Evaluation:
     def to_dict(self) -> dict[str, Any]:
         """The evaluation as plain Python data in the core's JSON shape."""
 
+    def _paths(self) -> tuple[int, int, int] | None:
+        """Diagnostics: subjects scored by the columnar kernel in fixed point, in exact
+        fractions and by its engine (``None`` when the batch was not scored in columns)."""
+        ...
     def _arrow(self, *, items: bool = False, floats: bool = False) -> ArrowStreamExportable:
         """The result table as an Arrow PyCapsule exporter."""
 

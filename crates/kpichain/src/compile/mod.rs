@@ -112,6 +112,12 @@ impl CompiledPlan {
         &self.plan
     }
 
+    /// The grade names, highest first (the catch-all grade last), as results' grade indices
+    /// ([`crate::ColumnScores::grade_index`]) count them.
+    pub fn grade_names(&self) -> Vec<&str> {
+        self.grades.iter().map(|g| &*g.name).collect()
+    }
+
     /// Whether scoring reads more than each subject's own actuals: items linked to units,
     /// other subjects or roles, or indicators derived from records. A batch of such a plan is
     /// scored as a whole ([`crate::ColumnBatch`] hands it to the engine).
