@@ -28,6 +28,15 @@ export declare class NativeBatch {
    */
   numbers(list: 'assignments' | 'actuals', name: string, total: number, numbers: Float64Array, missing?: Uint8Array | undefined | null): number
   /**
+   * Appends `count` texts to the column `name` of `list`, given end to end in `joined`,
+   * separated by U+0000, as `column` does for an array of strings and no-values (`missing[i]`
+   * is 1 for no value). The JavaScript wrapper sends a slice of an array of strings this
+   * way: one string crosses instead of one per value. Returns `false`, appending nothing,
+   * when `joined` does not split into `count` parts (a text holding U+0000 itself); the
+   * wrapper then sends the slice value by value.
+   */
+  texts(list: 'assignments' | 'actuals', name: string, total: number, joined: string, count: number, missing?: Uint8Array | undefined | null): boolean
+  /**
    * Appends the rows `rows[from..to]` of `list` (`assignments`, `actuals` — long or wide —,
    * `targets`, `units`), each an object as `score` takes it. A value that is not an array is
    * kept as the list's problem (the core reports it). Returns how many rows the list holds.

@@ -341,6 +341,30 @@ function numberSlice(values, from, to) {
 let scratch = { numbers: new Float64Array(0), missing: new Uint8Array(0) }
 
 /**
+ * The strings of `values[from..to]` joined by U+0000 (one string to cross instead of one per
+ * value), with a Uint8Array marking the positions without a value (`null`, `undefined`; `null`
+ * itself when there are none); `null` when the slice holds anything else.
+ */
+function textSlice(values, from, to) {
+  const n = to - from
+  let missing = null
+  for (let i = from; i < to; i++) {
+    const v = values[i]
+    if (typeof v === 'string') continue
+    if (v === null || v === undefined) {
+      if (missing === null) {
+        if (scratch.missing.length < n) scratch = { numbers: new Float64Array(n), missing: new Uint8Array(n) }
+        missing = scratch.missing.subarray(0, n)
+        missing.fill(0)
+      }
+      missing[i - from] = 1
+    } else return null
+  }
+  // `join` writes null and undefined as empty texts; the marks say which they were.
+  return [(from === 0 && to === values.length ? values : values.slice(from, to)).join('\u0000'), missing]
+}
+
+/**
  * Copies `part`'s positions `[from, to)` into the native batch. Records with values JSON
  * cannot carry (Dates, NaN) are first written as `score` writes them; problems found then go
  * to `errors`.
@@ -363,9 +387,16 @@ function feed(nativeBatch, part, from, to, info, errors) {
   }
   if (part.kind === 'columns') {
     for (const [list, name, values] of part.columns) {
-      const numeric = Array.isArray(values) ? numberSlice(values, from, Math.min(to, values.length)) : null
-      if (numeric === null) nativeBatch.column(list, name, values, from, to)
-      else nativeBatch.numbers(list, name, values.length, numeric[0], numeric[1])
+      const end = Math.min(to, values.length)
+      const numeric = Array.isArray(values) ? numberSlice(values, from, end) : null
+      if (numeric !== null) {
+        nativeBatch.numbers(list, name, values.length, numeric[0], numeric[1])
+        continue
+      }
+      const texts = Array.isArray(values) ? textSlice(values, from, end) : null
+      if (texts === null || !nativeBatch.texts(list, name, values.length, texts[0], end - from, texts[1])) {
+        nativeBatch.column(list, name, values, from, to)
+      }
     }
   } else if (Array.isArray(part.rows)) {
     nativeBatch.rows(part.list, part.rows, from, to)

@@ -215,6 +215,61 @@ impl NativeBatch {
         })
     }
 
+    /// Appends `count` texts to the column `name` of `list`, given end to end in `joined`,
+    /// separated by U+0000, as `column` does for an array of strings and no-values (`missing[i]`
+    /// is 1 for no value). The JavaScript wrapper sends a slice of an array of strings this
+    /// way: one string crosses instead of one per value. Returns `false`, appending nothing,
+    /// when `joined` does not split into `count` parts (a text holding U+0000 itself); the
+    /// wrapper then sends the slice value by value.
+    #[napi(
+        catch_unwind,
+        ts_args_type = "list: 'assignments' | 'actuals', name: string, total: number, joined: string, count: number, missing?: Uint8Array | undefined | null"
+    )]
+    #[allow(clippy::too_many_arguments)]
+    pub fn texts(
+        &mut self,
+        env: Env,
+        list: String,
+        name: String,
+        total: u32,
+        joined: String,
+        count: u32,
+        missing: Option<Unknown<'_>>,
+    ) -> Result<bool> {
+        let js = Js::new(env.raw());
+        run(&env, || {
+            let list = list_of(&list)?;
+            let count = usize::try_from(count).unwrap_or(usize::MAX);
+            if joined.split('\u{0}').count() != count.max(1) {
+                return Ok(false);
+            }
+            let mut marks = Vec::new();
+            if let Some(missing) = missing {
+                js.values(missing.raw(), 0, u32::MAX, &mut marks)
+                    .map_err(read_failed)?;
+            }
+            let column = self.column_of(list, name)?;
+            column.reserve_exact(
+                usize::try_from(total)
+                    .unwrap_or(0)
+                    .saturating_sub(column.len())
+                    .max(count),
+            );
+            if count == 0 {
+                return Ok(true);
+            }
+            for (i, part) in joined.split('\u{0}').enumerate() {
+                let absent = marks.get(i).is_some_and(|m| *m != Value::Float(0.0));
+                column.push(if absent {
+                    Value::Null
+                } else {
+                    Value::Text(part.into())
+                });
+            }
+            Ok(true)
+        })
+    }
+
     /// Appends the rows `rows[from..to]` of `list` (`assignments`, `actuals` — long or wide —,
     /// `targets`, `units`), each an object as `score` takes it. A value that is not an array is
     /// kept as the list's problem (the core reports it). Returns how many rows the list holds.
