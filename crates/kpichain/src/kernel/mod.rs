@@ -41,10 +41,10 @@
 //!     batch.set_fixed(visits, i, v, 0);
 //! }
 //! let scores = batch.score()?;
-//! assert_eq!(scores.total(0).to_string(), "99.60");
+//! assert_eq!((scores.grade(0), scores.total(0).to_string()), ("A", "103.55".to_string()));
 //! assert_eq!((scores.grade(1), scores.total(1).to_string()), ("B", "27.00".to_string()));
 //! // The owned result and the explanation of any subject, on demand.
-//! assert_eq!(scores.result(0)?.items[0].score.to_string(), "93.00");
+//! assert_eq!(scores.result(0)?.items[0].score.to_string(), "96.50");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
