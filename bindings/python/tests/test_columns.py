@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import polars as pl
@@ -17,12 +18,15 @@ import kpichain
 VECTORS = Path(__file__).resolve().parents[3] / "tests" / "vectors"
 
 
-def vector(name: str) -> dict:
-    return json.loads((VECTORS / f"{name}.json").read_text(encoding="utf-8"))
+def vector(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads((VECTORS / f"{name}.json").read_text(encoding="utf-8"))
+    return data
 
 
-def wide_rows(v: dict) -> list[dict]:
-    rows = {a["subject"]: {"subject": a["subject"], "role": a["role"]} for a in v["inputs"]["assignments"]}
+def wide_rows(v: dict[str, Any]) -> list[dict[str, Any]]:
+    rows: dict[str, dict[str, Any]] = {
+        a["subject"]: {"subject": a["subject"], "role": a["role"]} for a in v["inputs"]["assignments"]
+    }
     for a in v["inputs"]["actuals"]:
         rows[a["subject"]][a["indicator"]] = a["value"]
     return list(rows.values())
@@ -46,7 +50,8 @@ def test_a_wide_frame_is_scored_in_columns_as_rows_are_scored(name: str, kind: s
         frame = pl.DataFrame({k: c for k, c in columns.items()}, schema_overrides={i: pl.Decimal(18, 4) for i in indicators})
     ev = plan.score(frame)
     # Scored in columns (a value outside every band goes to the engine, with its warning).
-    assert ev._paths() is not None and sum(ev._paths()) == len(rows) and ev._paths()[0] > 0
+    paths = ev._paths()
+    assert paths is not None and sum(paths) == len(rows) and paths[0] > 0
     # The same values as rows, as the frame holds them (4 places in a decimal column, floats
     # in pandas).
     if kind == "pandas":
