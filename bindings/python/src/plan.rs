@@ -404,15 +404,20 @@ pub(crate) fn score_with(
         };
         // One wide frame for a plan: the core's columnar kernel, when it is the plain case
         // (see `kpichain_arrow::batch::wide`); its errors are always the intake's.
-        let plain = actuals.is_none() && targets.is_none() && units.is_none() && records.is_none();
-        if let (true, Some(plan), [(List::Assignments, table)]) =
-            (plain, scheme.as_plan(), tables.as_slice())
-        {
-            let plan = plan.clone();
-            let period = period.clone();
-            let scored = detached(py, move || {
-                kpichain_arrow::batch::wide(&plan, table, period, true).and_then(|b| b.score().ok())
-            })?;
+        // An assignments frame with wide actuals beside it, in the same order, too.
+        let plain = targets.is_none() && units.is_none() && records.is_none() && !long;
+        if let (true, Some(plan)) = (plain, scheme.as_plan()) {
+            let (plan, period) = (plan.clone(), period.clone());
+            let scored = match tables.as_slice() {
+                [(List::Assignments, t)] if actuals.is_none() => detached(py, move || {
+                    kpichain_arrow::batch::wide(&plan, t, period, true).and_then(|b| b.score().ok())
+                })?,
+                [(List::Assignments, a), (List::Actuals, t)] => detached(py, move || {
+                    kpichain_arrow::batch::wide_pair(&plan, a, t, period, true)
+                        .and_then(|b| b.score().ok())
+                })?,
+                _ => None,
+            };
             if let Some(scores) = scored {
                 return Ok(PyEvaluation::from_columns(scores, scheme));
             }

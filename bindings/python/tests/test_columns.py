@@ -81,3 +81,24 @@ def test_a_bad_cell_in_a_wide_frame_is_the_intakes_error() -> None:
     with pytest.raises(kpichain.InputError) as e:
         plan.score(frame)
     assert [(x["code"], x["path"]) for x in e.value.errors] == [("invalid_number", "assignments[1].revenue")]
+
+
+@pytest.mark.parametrize("kind", ["pyarrow", "pandas", "polars"])
+def test_assignments_with_wide_actuals_in_the_same_order_are_scored_in_columns(kind: str) -> None:
+    v = vector("rule_linear_cliff")
+    plan = kpichain.Plan.from_dict(v["plan"])
+    rows = wide_rows(v)
+    assignments = {"subject": [r["subject"] for r in rows], "role": [r["role"] for r in rows]}
+    actuals = {"subject": assignments["subject"], "revenue": [float(r["revenue"]) for r in rows],
+               "complaints": [float(r["complaints"]) for r in rows]}
+    lib = {"pyarrow": pa.table, "pandas": pd.DataFrame, "polars": pl.DataFrame}[kind]
+    ev = plan.score(lib(assignments), lib(actuals))
+    paths = ev._paths()
+    assert paths is not None and paths[0] == len(rows)
+    want = plan.score([{k: (float(x) if k in ("revenue", "complaints") else x) for k, x in r.items()} for r in rows])
+    assert ev.to_dict() == want.to_dict()
+    # Another order: joined by subject through the intake, the same results.
+    shuffled = {k: list(reversed(c)) for k, c in actuals.items()}
+    other = plan.score(lib(assignments), lib(shuffled))
+    assert other._paths() is None
+    assert other.to_dict() == want.to_dict()

@@ -129,3 +129,57 @@ fn values(
     }
     Some(())
 }
+
+/// Reads an assignments table and a wide actuals table (`subject` and indicator columns) as a
+/// batch for `plan`, when the actuals' rows are the assignments' subjects in the same order;
+/// `None` otherwise (the intake then joins them by subject, and reports what is wrong).
+pub fn wide_pair(
+    plan: &Arc<CompiledPlan>,
+    assignments: &Table,
+    actuals: &Table,
+    period: Option<String>,
+    nan_is_missing: bool,
+) -> Option<ColumnBatch> {
+    // Beside an actuals table, the assignments' other columns are attributes: not here.
+    let plain = (assignments.schema.fields().iter()).all(|f| {
+        let name = f.name().as_str();
+        matches!(name, "subject" | "role" | "bonus_base")
+            || (name.starts_with("__index_level_") && name.ends_with("__"))
+    });
+    if !plain {
+        return None;
+    }
+    let mut batch = wide(plan, assignments, period, nan_is_missing)?;
+    // Each actuals column: the subject (None) or an indicator; nothing else.
+    let mut kinds: Vec<Option<Option<usize>>> = Vec::new();
+    let mut subject = None;
+    for (k, f) in actuals.schema.fields().iter().enumerate() {
+        let name = f.name().as_str();
+        kinds.push(match name {
+            "subject" => {
+                subject = Some(k);
+                Some(None)
+            }
+            _ if name.starts_with("__index_level_") && name.ends_with("__") => None,
+            _ => Some(Some(batch.indicator(name)?)),
+        });
+    }
+    let subject = subject?;
+    let mut first = 0usize;
+    for rb in &actuals.batches {
+        let ids = Column::new(rb.columns().get(subject)?);
+        for i in 0..rb.num_rows() {
+            let id = ids.get(i).text().ok()??;
+            if id != batch.subject(first.checked_add(i)?) || first.checked_add(i)? >= batch.len() {
+                return None;
+            }
+        }
+        for (kind, col) in kinds.iter().zip(rb.columns()) {
+            if let Some(Some(ind)) = kind {
+                values(&mut batch, *ind, first, col, nan_is_missing)?;
+            }
+        }
+        first = first.checked_add(rb.num_rows())?;
+    }
+    (first == batch.len()).then_some(batch)
+}
