@@ -106,7 +106,11 @@ fn values(
             if let Some(m) = v {
                 let at = first.checked_add(i)?;
                 match i64::try_from(m) {
-                    Ok(m) => batch.set_fixed(indicator, at, m, scale),
+                    Ok(m) => {
+                        if !batch.set_fixed(indicator, at, m, scale) {
+                            return None;
+                        }
+                    }
                     Err(_) => batch.set(
                         indicator,
                         at,

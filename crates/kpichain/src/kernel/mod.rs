@@ -216,28 +216,45 @@ impl ColumnBatch {
         Some(c)
     }
 
-    /// Sets subject `subject`'s value of `indicator` to `mantissa ÷ 10^scale` (`scale ≤ 28`).
-    pub fn set_fixed(&mut self, indicator: usize, subject: usize, mantissa: i64, scale: u32) {
-        if scale > 28 {
-            return;
+    /// Sets subject `subject`'s value of `indicator` to `mantissa ÷ 10^scale`. Returns whether
+    /// the value was stored: not when `scale` passes 28 (no `Decimal` has it), the indicator
+    /// is not the plan's or the subject not pushed yet.
+    pub fn set_fixed(
+        &mut self,
+        indicator: usize,
+        subject: usize,
+        mantissa: i64,
+        scale: u32,
+    ) -> bool {
+        let Some(scale) = u8::try_from(scale).ok().filter(|&s| s <= 28) else {
+            return false;
+        };
+        let Some(c) = self.column(indicator) else {
+            return false;
+        };
+        let (Some(m), Some(s)) = (c.mantissa.get_mut(subject), c.scale.get_mut(subject)) else {
+            return false;
+        };
+        *m = mantissa;
+        *s = scale;
+        // A column is read at its largest scale the kernel scores; a cell beyond it goes to
+        // the exact paths alone.
+        if scale <= MAX_CELL_SCALE {
+            c.max_scale = if c.max_scale == ABSENT {
+                scale
+            } else {
+                c.max_scale.max(scale)
+            };
         }
-        if let Some(c) = self.column(indicator) {
-            if let (Some(m), Some(s)) = (c.mantissa.get_mut(subject), c.scale.get_mut(subject)) {
-                *m = mantissa;
-                *s = scale as u8;
-                c.max_scale = if c.max_scale == ABSENT {
-                    scale as u8
-                } else {
-                    c.max_scale.max(scale as u8)
-                };
-            }
-        }
+        true
     }
 
     /// Sets subject `subject`'s value of `indicator`.
     pub fn set(&mut self, indicator: usize, subject: usize, value: Decimal) {
         match i64::try_from(value.mantissa()) {
-            Ok(m) => self.set_fixed(indicator, subject, m, value.scale()),
+            Ok(m) => {
+                self.set_fixed(indicator, subject, m, value.scale());
+            }
             Err(_) => {
                 if let Some(c) = self.column(indicator) {
                     if let Some(s) = c.scale.get_mut(subject) {
