@@ -315,3 +315,40 @@ fn batch_errors_are_the_engines() {
     inputs.period = Some("2025-13".into());
     check(&plan, &inputs).unwrap();
 }
+
+/// A cell beyond the kernel's largest scale, or a mantissa beyond 64 bits, sends its subject
+/// alone to the slower paths: the rest of its column stays in fixed point.
+#[test]
+fn an_odd_cell_leaves_only_its_subject_to_the_slower_paths() {
+    let plan = workload_plan("half_up", "4");
+    let mut inputs = workload_inputs(200, 11);
+    let first_rep = inputs
+        .assignments
+        .iter()
+        .position(|a| a.role == "rep")
+        .unwrap();
+    let subject = inputs.assignments[first_rep].subject.clone();
+    for a in inputs.actuals.iter_mut().filter(|a| a.subject == subject) {
+        if &*a.indicator == "revenue" {
+            a.value = "95.1234567890123456".parse().unwrap();
+        }
+    }
+    let mut batch = ColumnBatch::new(plan.clone());
+    let mut at = std::collections::HashMap::new();
+    for a in &inputs.assignments {
+        at.insert(a.subject.clone(), batch.push_subject(&a.subject, &a.role));
+    }
+    for a in &inputs.actuals {
+        batch.set(
+            batch.indicator(&a.indicator).unwrap(),
+            at[&a.subject],
+            a.value,
+        );
+    }
+    // Not stored: no decimal has 29 places.
+    assert!(!batch.set_fixed(0, 0, 1, 29));
+    let scores = batch.clone().score().unwrap();
+    let (fixed, fractions, engine) = scores.paths();
+    assert_eq!((fixed, fractions + engine), (199, 1));
+    check(&plan, &inputs).unwrap();
+}
