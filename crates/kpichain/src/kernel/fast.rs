@@ -17,7 +17,6 @@
 //! the engine is needed.
 
 use super::exact::{Q, gcd, pow10};
-use super::items::KItem;
 use crate::compile::{CItem, CRule};
 use crate::decimal::RoundingMode;
 use crate::model::{Direction, Over, RoundingPolicy, Scale};
@@ -173,7 +172,13 @@ pub(super) fn pieces(item: &CItem, s: u32, rp: &RoundingPolicy) -> Option<Pieces
             .into_iter()
             .flatten()
             .collect(),
-        CRule::PassFail(_) => item.target.into_iter().collect(),
+        CRule::PassFail(_) | CRule::PerUnit(_) => item.target.into_iter().collect(),
+        CRule::Lookup(r) if r.over == Over::Actual => r
+            .rows
+            .iter()
+            .flat_map(|row| [row.min, row.max])
+            .flatten()
+            .collect(),
         CRule::Bands {
             over: Over::Actual,
             bands,
@@ -353,6 +358,134 @@ pub(super) fn pieces(item: &CItem, s: u32, rp: &RoundingPolicy) -> Option<Pieces
             }
             v
         }
+        CRule::Lookup(r) => {
+            // Rows [min, max] as thresholds on A: the first A at or above min, the first A
+            // above max.
+            let low = |e: Decimal| -> Option<i128> {
+                match r.over {
+                    Over::Actual => at(e),
+                    Over::Achievement => first_reaching(item, s, e, rp, false),
+                }
+            };
+            let past = |e: Decimal| -> Option<i128> {
+                match r.over {
+                    Over::Actual => at(e)?.checked_add(1),
+                    Over::Achievement => first_reaching(item, s, e, rp, true),
+                }
+            };
+            let mut rows = Vec::with_capacity(r.rows.len());
+            let mut starts = vec![i128::MIN];
+            for row in &r.rows {
+                let lo = match row.min {
+                    Some(m) => Some(low(m)?),
+                    None => None,
+                };
+                let hi = match row.max {
+                    Some(m) => Some(past(m)?),
+                    None => None,
+                };
+                starts.extend(lo.into_iter().chain(hi));
+                rows.push((lo, hi, row.score));
+            }
+            starts.sort_unstable();
+            starts.dedup();
+            let mut v = Vec::with_capacity(starts.len());
+            for from in starts {
+                let hit = rows.iter().find(|(lo, hi, _)| {
+                    lo.is_none_or(|l| from >= l) && hi.is_none_or(|h| from < h)
+                });
+                v.push(match hit {
+                    Some((_, _, score)) => Piece {
+                        from,
+                        ..konst(*score)?
+                    },
+                    // The default score, with a note: the engine's.
+                    None => Piece {
+                        from,
+                        value: Aff::konst(Decimal::ZERO)?,
+                        at_places: Aff::konst(Decimal::ZERO)?,
+                        note: true,
+                    },
+                });
+            }
+            v
+        }
+        CRule::PerUnit(r) => {
+            // base + (A − T) × points ÷ step (× 100 ÷ |T| for a percent basis), a slope on
+            // each side of the target, within [floor, cap]; whole steps are left to the engine.
+            if r.whole_steps
+                || r.step <= Decimal::ZERO
+                || r.floor > r.base
+                || r.cap.is_some_and(|c| c < r.base)
+            {
+                return None;
+            }
+            flip = !higher;
+            let t = at(item.target?)?;
+            let t = if higher { t } else { t.checked_neg()? };
+            // One unit of A in steps: 10^ss ÷ (step × 10^sc), or × 100 ÷ |T| for percent.
+            let (per_num, per_den) = match r.basis {
+                crate::model::PerUnitBasis::Actual => (
+                    pow10(r.step.scale())?,
+                    r.step.mantissa().checked_mul(pow10(sc)?)?,
+                ),
+                crate::model::PerUnitBasis::Percent => {
+                    if t == 0 {
+                        return None;
+                    }
+                    (
+                        pow10(r.step.scale())?.checked_mul(100)?,
+                        r.step.mantissa().checked_mul(t.checked_abs()?)?,
+                    )
+                }
+            };
+            let side = |points: Decimal| -> Option<Aff> {
+                // points × steps: (A − T) × points_m × per_num ÷ (10^sp × per_den)
+                let k1 = points.mantissa().checked_mul(per_num)?;
+                let part = Aff {
+                    k0: t.checked_mul(k1)?.checked_neg()?,
+                    k1,
+                    d: pow10(points.scale())?.checked_mul(per_den)?,
+                };
+                Aff::konst(r.base)?.add(part)
+            };
+            let (below, above) = (side(r.points_below)?, side(r.points_above)?);
+            // The first A at which a rising side reaches `v`.
+            let reach = |a: Aff, v: Decimal| -> Option<i128> {
+                let target = Aff::konst(v)?.over(a.d)?;
+                ceil_div(target.k0.checked_sub(a.k0)?, a.k1)
+            };
+            let mut v = Vec::new();
+            if below.k1 > 0 {
+                v.push(konst(r.floor)?);
+                v.push(Piece {
+                    from: reach(below, r.floor)?.min(t),
+                    value: below,
+                    at_places: below,
+                    note: false,
+                });
+            } else {
+                v.push(Piece {
+                    from: i128::MIN,
+                    value: below,
+                    at_places: below,
+                    note: false,
+                });
+            }
+            v.push(Piece {
+                from: t,
+                value: above,
+                at_places: above,
+                note: false,
+            });
+            if let (Some(cap), true) = (r.cap, above.k1 > 0) {
+                v.push(Piece {
+                    from: reach(above, cap)?.max(t),
+                    ..konst(cap)?
+                });
+            }
+            v
+        }
         CRule::Ratio(r) => {
             let (num, den) = achievement_factor(item, s)?;
             match rp.achievement_scale {
@@ -372,12 +505,8 @@ pub(super) fn pieces(item: &CItem, s: u32, rp: &RoundingPolicy) -> Option<Pieces
                         k1: num,
                         d: den,
                     };
-                    // The first A with achievement ≥ v: ⌈v × den ÷ num⌉.
-                    let first = |v: Decimal| -> Option<i128> {
-                        let f = Aff::konst(v)?;
-                        // v = f.k0 ÷ f.d; A ≥ f.k0 × den ÷ (f.d × num)
-                        ceil_div(f.k0.checked_mul(den)?, f.d.checked_mul(num)?)
-                    };
+                    // The first A with achievement ≥ v.
+                    let first = |v: Decimal| first_reaching(item, s, v, rp, false);
                     let mut v = vec![
                         konst(r.floor)?,
                         Piece {
@@ -443,7 +572,28 @@ fn achievement_factor(item: &CItem, s: u32) -> Option<(i128, i128)> {
 
 /// The first A whose achievement (at the plan's achievement stage) is at or above `e`.
 fn first_at_or_above(item: &CItem, s: u32, e: Decimal, rp: &RoundingPolicy) -> Option<i128> {
+    first_reaching(item, s, e, rp, false)
+}
+
+/// The first A whose achievement (at the plan's achievement stage) is at or above `e` — or,
+/// `strict`, above it. Only where an achievement that is not `e` cannot lie within 10⁻¹⁸ of
+/// it (nor of a rounding boundary of its stage): the engine, holding it to 28 digits, then
+/// compares it alike.
+fn first_reaching(
+    item: &CItem,
+    s: u32,
+    e: Decimal,
+    rp: &RoundingPolicy,
+    strict: bool,
+) -> Option<i128> {
     let (num, den) = achievement_factor(item, s)?;
+    let places = match rp.achievement_scale {
+        Scale::Places(p) => p.checked_add(1)?.max(e.scale()),
+        Scale::Unrounded => e.scale(),
+    };
+    if den.checked_mul(pow10(places)?)? >= 1_000_000_000_000_000_000 {
+        return None;
+    }
     let edge = Q::dec(e.mantissa(), e.scale())?;
     let reaches = |a: i128| -> Option<bool> {
         let ach = Q {
@@ -455,7 +605,12 @@ fn first_at_or_above(item: &CItem, s: u32, e: Decimal, rp: &RoundingPolicy) -> O
             Scale::Places(p) => Q::dec(ach.round(p, rp.mode)?, p)?,
             Scale::Unrounded => ach,
         };
-        Some(v.cmp(edge)? != Ordering::Less)
+        let c = v.cmp(edge)?;
+        Some(if strict {
+            c == Ordering::Greater
+        } else {
+            c != Ordering::Less
+        })
     };
     // Monotone in A: search the first A that reaches the edge.
     let (mut lo, mut hi) = (-(1i128 << 70), 1i128 << 70);
@@ -577,11 +732,15 @@ pub(super) struct FastItem {
 }
 
 impl FastItem {
-    pub(super) fn new(k: &KItem) -> FastItem {
+    pub(super) fn new(plan: &crate::compile::CompiledPlan, item: &CItem) -> FastItem {
         FastItem {
-            indicator: k.indicator,
+            indicator: plan
+                .indicator_index
+                .get(&*item.indicator_id)
+                .copied()
+                .unwrap_or(usize::MAX),
             by_scale: Vec::new(),
-            weight: k.weight_decimal(),
+            weight: item.weight,
         }
     }
 
@@ -646,11 +805,5 @@ impl FastItem {
     #[inline(always)]
     pub(super) fn weight(&self) -> Decimal {
         self.weight
-    }
-}
-
-impl KItem {
-    pub(super) fn weight_decimal(&self) -> Decimal {
-        Decimal::from_i128_with_scale(self.weight.m, self.weight.s)
     }
 }

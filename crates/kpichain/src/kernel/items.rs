@@ -134,14 +134,20 @@ pub(super) struct KItem {
     rule: KRule,
 }
 
-/// A scorecard the kernel scores, or `None` for one it leaves to the engine.
+/// Whether the kernel scores a scorecard at all: no linked items, adjustments, vetoes or
+/// variants, items in their own order.
+pub(super) fn eligible(role: &CRole) -> bool {
+    role.sourced.is_empty()
+        && role.adjustments.is_empty()
+        && role.vetoes.is_empty()
+        && role.variant.is_none()
+        && role.identity_order
+}
+
+/// A scorecard's items for the exact-fraction path, or `None` when one of its rules has none
+/// there (its subjects the fast path cannot take then go to the engine).
 pub(super) fn compile_role(plan: &CompiledPlan, role: &CRole) -> Option<Vec<KItem>> {
-    if !role.sourced.is_empty()
-        || !role.adjustments.is_empty()
-        || !role.vetoes.is_empty()
-        || role.variant.is_some()
-        || !role.identity_order
-    {
+    if !eligible(role) {
         return None;
     }
     role.items.iter().map(|it| compile_item(plan, it)).collect()

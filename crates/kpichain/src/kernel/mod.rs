@@ -12,7 +12,7 @@
 //! case: a missing value (the missing-data policy), a value outside every band (a warning), a
 //! number out of range, a value within 10⁻¹⁸ of a rounding boundary that the engine holds to
 //! 28 digits. Scorecards with adjustments, vetoes, variants, formulas or linked items, and
-//! the rules `per_unit` and `lookup`, are scored by the engine too; a plan whose items read
+//! `per_unit` rules counted in whole steps, are scored by the engine too; a plan whose items read
 //! units, other subjects or roles, or records, is scored by the engine as a whole.
 //! Whatever the inputs lack (an unknown role, a repeated subject, a bad period), the error is
 //! the engine's, with the same codes and paths.
@@ -465,7 +465,8 @@ enum Shape {
 /// A scorecard the kernel scores.
 #[derive(Debug)]
 struct Card {
-    items: Vec<KItem>,
+    /// The items for the exact-fraction path, when every rule has one there.
+    items: Option<Vec<KItem>>,
     fast: Vec<fast::FastItem>,
     shape: Option<Shape>,
     /// For the unrounded shape: the column scales the factors below are for (packed a byte
@@ -557,8 +558,15 @@ impl ColumnScores {
             .roles
             .iter()
             .map(|r| {
-                let items = items::compile_role(&plan, r)?;
-                let fast = items.iter().map(fast::FastItem::new).collect();
+                if !items::eligible(r) {
+                    return None;
+                }
+                let items = items::compile_role(&plan, r);
+                let fast = r
+                    .items
+                    .iter()
+                    .map(|it| fast::FastItem::new(&plan, it))
+                    .collect();
                 Some(Card {
                     items,
                     fast,
@@ -597,7 +605,11 @@ impl ColumnScores {
                 None => subjects.clone(),
             };
             for i in failed {
-                if self.exact_subject(i as usize, &card.items, &rp).is_none() {
+                let exact = match &card.items {
+                    Some(items) => self.exact_subject(i as usize, items, &rp),
+                    None => None,
+                };
+                if exact.is_none() {
                     later.push(i as usize);
                 }
             }

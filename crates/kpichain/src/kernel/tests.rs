@@ -94,7 +94,7 @@ fn check(plan: &Arc<CompiledPlan>, inputs: &Inputs) -> Result<usize, TestCaseErr
 }
 
 /// The generated plan without what the kernel leaves to the engine (adjustments, vetoes,
-/// variants, links, formulas, per-unit and lookup rules, which become deductions), so that
+/// variants, links, and formulas, which become deductions), so that
 /// the property below exercises the kernel itself.
 fn kernel_friendly(mut plan: serde_json::Value) -> serde_json::Value {
     if let Some(p) = plan.as_object_mut() {
@@ -111,10 +111,7 @@ fn kernel_friendly(mut plan: serde_json::Value) -> serde_json::Value {
             if let Some(i) = item.as_object_mut() {
                 i.remove("source");
             }
-            if matches!(
-                item["rule"]["type"].as_str(),
-                Some("formula" | "per_unit" | "lookup")
-            ) {
+            if matches!(item["rule"]["type"].as_str(), Some("formula")) {
                 item["rule"] =
                     json!({"type": "deduction", "start": 100, "points": "2.5", "floor": 0});
             }
@@ -351,4 +348,69 @@ fn an_odd_cell_leaves_only_its_subject_to_the_slower_paths() {
     let (fixed, fractions, engine) = scores.paths();
     assert_eq!((fixed, fractions + engine), (199, 1));
     check(&plan, &inputs).unwrap();
+}
+
+/// Per-unit rules (both bases, both directions, floors and caps) and lookup tables (over the
+/// actual and the achievement) in fixed point, as the engine scores them.
+#[test]
+fn per_unit_and_lookup_rules_score_in_fixed_point() {
+    for stages in ["none", "2"] {
+        let stage = if stages == "none" {
+            json!("none")
+        } else {
+            json!(2)
+        };
+        let plan = Arc::new(
+            CompiledPlan::from_text(
+                &json!({
+                    "id": "p", "version": "1",
+                    "rounding": {"achievement_scale": stage, "item_scale": stage, "weighted_scale": stage, "total_scale": 2},
+                    "indicators": [{"id": "a", "name": "a"}, {"id": "b", "name": "b", "direction": "lower_is_better"},
+                                   {"id": "c", "name": "c"}, {"id": "d", "name": "d"}],
+                    "roles": [{"id": "r", "name": "r", "items": [
+                        {"indicator": "a", "weight": 30, "target": 100, "rule": {"type": "per_unit", "step": "3", "points_above": "2", "points_below": "5", "floor": 40, "cap": 120}},
+                        {"indicator": "b", "weight": 20, "target": "24", "rule": {"type": "per_unit", "basis": "percent", "step": 7, "points_above": "1.5", "points_below": 4, "floor": 0}},
+                        {"indicator": "c", "weight": 25, "target": 98, "rule": {"type": "lookup", "over": "achievement", "rows": [
+                            {"max": "79.99", "score": 0}, {"min": 80, "max": "89.99", "score": 60}, {"min": 90, "max": 100, "score": 90}, {"min": "100.01", "score": 110}], "default_score": 0}},
+                        {"indicator": "d", "weight": 25, "rule": {"type": "lookup", "rows": [
+                            {"max": 10, "score": 100}, {"min": "10.5", "max": 20, "score": 50}, {"min": "20.5", "score": 0}], "default_score": 7}}
+                    ]}],
+                    "grades": [{"grade": "A", "min": 90, "coefficient": 1}, {"grade": "B", "coefficient": 1}]
+                })
+                .to_string(),
+            )
+            .unwrap(),
+        );
+        let mut inputs = Inputs::default();
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut next = move |k: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % k
+        };
+        for i in 0..2_000 {
+            let subject: Arc<str> = Arc::from(format!("S{i}"));
+            inputs.assignments.push(Assignment {
+                subject: subject.clone(),
+                role: "r".into(),
+                ..Assignment::default()
+            });
+            for (ind, span) in [("a", 20_000), ("b", 5_000), ("c", 15_000), ("d", 3_000)] {
+                let value = Decimal::new(next(span) as i64, next(3) as u32);
+                inputs.actuals.push(Actual {
+                    subject: subject.clone(),
+                    indicator: Arc::from(ind),
+                    value,
+                });
+            }
+        }
+        check(&plan, &inputs).unwrap();
+        let (fixed, _, engine) = PATHS.with(|p| p.get());
+        // Values between a lookup's rows (10.2, 89.995 %) are the engine's, with their note.
+        assert!(
+            fixed > 1_500,
+            "{stages}: {fixed} in fixed point, {engine} engine"
+        );
+    }
 }
