@@ -63,8 +63,12 @@ rust-reference:
 	$(CARGO) clippy -p kpichain -p kpichain-conformance --all-targets $(REFERENCE) -- -D warnings
 	$(RUN_TESTS) -p kpichain -p kpichain-conformance $(REFERENCE)
 
+# The CLI's binary is named `kpichain` like the core's library, and both document into
+# target/doc/kpichain: one after the other, so that the two never write there at once (the
+# library's pages last).
 docs:
-	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps -p kpichain -p kpichain-arrow -p kpichain-cli
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps -p kpichain-cli
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --no-deps -p kpichain -p kpichain-arrow
 
 python:
 	bash bindings/python/ci.sh
