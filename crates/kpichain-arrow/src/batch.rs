@@ -64,12 +64,26 @@ pub fn wide(
     batch.reserve(rows);
     let mut first = 0usize;
     for rb in &table.batches {
-        let ids = Column::new(rb.columns().get(subject)?);
-        let roles = Column::new(rb.columns().get(role)?);
-        for i in 0..rb.num_rows() {
-            let id = ids.get(i).text().ok()??;
-            let r = roles.get(i).text().ok()??;
-            batch.push_subject(&id, &r);
+        let (ids, roles) = (rb.columns().get(subject)?, rb.columns().get(role)?);
+        match (texts(ids), texts(roles)) {
+            // Text columns read in place (a blank id or role is the intake's to report).
+            (Some(ids), Some(roles)) => {
+                for (id, r) in ids.zip(roles) {
+                    let (id, r) = (id?, r?);
+                    if id.trim().is_empty() || r.trim().is_empty() {
+                        return None;
+                    }
+                    batch.push_subject(id, r);
+                }
+            }
+            _ => {
+                let (ids, roles) = (Column::new(ids), Column::new(roles));
+                for i in 0..rb.num_rows() {
+                    let id = ids.get(i).text().ok()??;
+                    let r = roles.get(i).text().ok()??;
+                    batch.push_subject(&id, &r);
+                }
+            }
         }
         for (kind, col) in kinds.iter().zip(rb.columns()) {
             match kind {
@@ -186,4 +200,15 @@ pub fn wide_pair(
         first = first.checked_add(rb.num_rows())?;
     }
     (first == batch.len()).then_some(batch)
+}
+
+/// The values of a text column (Arrow `Utf8`, `LargeUtf8` or `Utf8View`), `None` for a null;
+/// `None` for a column of another type.
+fn texts(col: &ArrayRef) -> Option<Box<dyn Iterator<Item = Option<&str>> + '_>> {
+    match col.data_type() {
+        DataType::Utf8 => Some(Box::new(col.as_string_opt::<i32>()?.iter())),
+        DataType::LargeUtf8 => Some(Box::new(col.as_string_opt::<i64>()?.iter())),
+        DataType::Utf8View => Some(Box::new(col.as_string_view_opt()?.iter())),
+        _ => None,
+    }
 }
