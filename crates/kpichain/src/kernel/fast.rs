@@ -91,6 +91,10 @@ struct Piece {
     at_places: Aff,
     /// A value the engine scores with a note (outside every band): not for this path.
     note: bool,
+    /// The engine reaches this value through a division before a multiplication (a per-unit
+    /// rule's steps): even when the exact value terminates, the engine's may lie a 28th digit
+    /// beside it, so a value on a rounding boundary is not vouched for.
+    compound: bool,
 }
 
 /// A rule as pieces over one column scale, direction-adjusted (`flip`: the pieces read −A).
@@ -144,8 +148,9 @@ impl Pieces {
             return Q { exact: true, ..q }.round(p, mode);
         }
         let a = self.read(m)?;
-        let v = self.find(a)?.at_places;
-        round_div(v.at(a)?, v.d, p, mode, true)
+        let piece = self.find(a)?;
+        let v = piece.at_places;
+        round_div(v.at(a)?, v.d, p, mode, !piece.compound)
     }
 
     #[inline(always)]
@@ -204,6 +209,7 @@ pub(super) fn pieces(item: &CItem, s: u32, rp: &RoundingPolicy) -> Option<Pieces
             value: Aff::konst(d)?,
             at_places: Aff::konst(d)?,
             note: false,
+            compound: false,
         })
     };
     let mut rounded_ratio = None;
@@ -240,6 +246,7 @@ pub(super) fn pieces(item: &CItem, s: u32, rp: &RoundingPolicy) -> Option<Pieces
                     value: segment(th, tg, r.floor_score, r.target_score)?,
                     at_places: Aff::konst(Decimal::ZERO)?,
                     note: false,
+                    compound: false,
                 },
             ];
             match st {
@@ -249,6 +256,7 @@ pub(super) fn pieces(item: &CItem, s: u32, rp: &RoundingPolicy) -> Option<Pieces
                         value: segment(tg, st, r.target_score, r.stretch_score)?,
                         at_places: Aff::konst(Decimal::ZERO)?,
                         note: false,
+                        compound: false,
                     });
                     v.push(Piece {
                         from: st,
@@ -283,6 +291,7 @@ pub(super) fn pieces(item: &CItem, s: u32, rp: &RoundingPolicy) -> Option<Pieces
                     value,
                     at_places: value,
                     note: false,
+                    compound: false,
                 },
                 Piece {
                     from: bottom.max(0),
@@ -353,6 +362,7 @@ pub(super) fn pieces(item: &CItem, s: u32, rp: &RoundingPolicy) -> Option<Pieces
                         value: Aff::konst(Decimal::ZERO)?,
                         at_places: Aff::konst(Decimal::ZERO)?,
                         note: true,
+                        compound: false,
                     },
                 });
             }
@@ -405,6 +415,7 @@ pub(super) fn pieces(item: &CItem, s: u32, rp: &RoundingPolicy) -> Option<Pieces
                         value: Aff::konst(Decimal::ZERO)?,
                         at_places: Aff::konst(Decimal::ZERO)?,
                         note: true,
+                        compound: false,
                     },
                 });
             }
@@ -463,6 +474,7 @@ pub(super) fn pieces(item: &CItem, s: u32, rp: &RoundingPolicy) -> Option<Pieces
                     value: below,
                     at_places: below,
                     note: false,
+                    compound: true,
                 });
             } else {
                 v.push(Piece {
@@ -470,6 +482,7 @@ pub(super) fn pieces(item: &CItem, s: u32, rp: &RoundingPolicy) -> Option<Pieces
                     value: below,
                     at_places: below,
                     note: false,
+                    compound: true,
                 });
             }
             v.push(Piece {
@@ -477,6 +490,7 @@ pub(super) fn pieces(item: &CItem, s: u32, rp: &RoundingPolicy) -> Option<Pieces
                 value: above,
                 at_places: above,
                 note: false,
+                compound: true,
             });
             if let (Some(cap), true) = (r.cap, above.k1 > 0) {
                 v.push(Piece {
@@ -514,6 +528,7 @@ pub(super) fn pieces(item: &CItem, s: u32, rp: &RoundingPolicy) -> Option<Pieces
                             value: ach,
                             at_places: ach,
                             note: false,
+                            compound: false,
                         },
                     ];
                     if let Some(cap) = r.cap {
@@ -795,7 +810,11 @@ impl FastItem {
     ) -> Option<bool> {
         let p = self.pieces(item, s, rp)?;
         let a = p.read(m)?;
-        let v = p.find(a)?.value;
+        let piece = p.find(a)?;
+        if piece.compound {
+            return Some(false);
+        }
+        let v = piece.value;
         let n = v.at(a)?;
         let g = gcd(n, v.d).max(1);
         Some(super::exact::strip25(v.d.checked_div(g)?) == 1)

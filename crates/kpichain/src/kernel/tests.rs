@@ -414,3 +414,13 @@ fn per_unit_and_lookup_rules_score_in_fixed_point() {
         );
     }
 }
+
+/// A per-unit score exactly on a rounding boundary (45.95 at 1 place, half even) that the
+/// engine reaches through a division before a multiplication, 28 digits off: the engine's
+/// rounding, not the exact value's (found by the property above in the reference build).
+#[test]
+fn a_per_unit_score_on_a_boundary_is_rounded_as_the_engine_rounds_it() {
+    let c = case(2_482_708_086_714_368_660);
+    let plan = CompiledPlan::from_text(&kernel_friendly(c.plan).to_string()).unwrap();
+    check(&Arc::new(plan), &c.inputs).unwrap();
+}
