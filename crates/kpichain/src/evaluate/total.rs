@@ -253,13 +253,16 @@ impl CompiledPlan {
             .grades
             .get(grade_index)
             .map_or(Decimal::ZERO, |g| g.coefficient);
-        let payout = match s.assignment.bonus_base {
-            Some(base) => Some(rp.payout_scale.round(
-                dec::mul(base, coefficient).map_err(|_| vec![overflow("grades".into())])?,
-                rp.mode,
-            )),
-            None => None,
-        };
+        let payout =
+            match s.assignment.bonus_base {
+                Some(base) => Some(rp.payout_scale.round(
+                    dec::mul(base, coefficient).map_err(|_| {
+                        vec![overflow(format!("assignments[{}].bonus_base", s.index))]
+                    })?,
+                    rp.mode,
+                )),
+                None => None,
+            };
         let extra = if adjustments.is_empty() && vetoes.is_empty() && warnings.is_empty() {
             None
         } else {
