@@ -473,12 +473,7 @@ pub(crate) fn explain_with(
     evaluation: &PyEvaluation,
     subject: &Bound<'_, PyAny>,
 ) -> PyResult<String> {
-    let eval = &evaluation.evaluation(subject.py())?;
-    let result = eval
-        .results
-        .get(evaluation.position(subject)?)
-        .ok_or_else(|| pyo3::exceptions::PyKeyError::new_err("result index out of range"))?;
-    Ok(scheme.explain(eval, result).to_string())
+    evaluation.explain_by(subject.py(), scheme, subject)
 }
 
 /// Loads and compiles a plan (same as :meth:`Plan.load`).

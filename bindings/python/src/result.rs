@@ -125,6 +125,18 @@ impl PyEvaluation {
         })
     }
 
+    /// The explanation, as text, of one subject's result (by subject id or position), by
+    /// `scheme`: from that subject's result alone when the batch was scored in columns.
+    pub(crate) fn explain_by(
+        &self,
+        py: Python<'_>,
+        scheme: &Scheme,
+        key: &Bound<'_, PyAny>,
+    ) -> PyResult<String> {
+        let one = self.subject(py, self.position(key)?)?;
+        Ok(scheme.explain(&one.eval, one.r()?).to_string())
+    }
+
     pub(crate) fn position(&self, key: &Bound<'_, PyAny>) -> PyResult<usize> {
         let n = self.len();
         if let Ok(s) = key.cast::<PyString>() {

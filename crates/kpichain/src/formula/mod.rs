@@ -364,6 +364,30 @@ fn boolean(v: Value) -> Result<bool, EvalFailure> {
     }
 }
 
+/// `x op y` for the arithmetic and ordering operators (shared by the tree and the program).
+pub(crate) fn arithmetic(op: BinOp, x: Decimal, y: Decimal) -> Result<Value, EvalFailure> {
+    Ok(match op {
+        BinOp::Add => Value::Num(decimal::add(x, y)?),
+        BinOp::Sub => Value::Num(decimal::sub(x, y)?),
+        BinOp::Mul => Value::Num(decimal::mul(x, y)?),
+        BinOp::Div => Value::Num(decimal::div(x, y)?),
+        BinOp::Lt => Value::Bool(x < y),
+        BinOp::Le => Value::Bool(x <= y),
+        BinOp::Gt => Value::Bool(x > y),
+        BinOp::Ge => Value::Bool(x >= y),
+        BinOp::Eq | BinOp::Ne | BinOp::And | BinOp::Or => Value::Bool(false),
+    })
+}
+
+/// `round(x, places)`, half away from zero.
+pub(crate) fn round(x: Decimal, p: Decimal) -> Result<Value, EvalFailure> {
+    let places = u32::try_from(p.trunc().mantissa()).map_err(|_| EvalFailure::Arithmetic)?;
+    Ok(Value::Num(x.round_dp_with_strategy(
+        places,
+        rust_decimal::RoundingStrategy::MidpointAwayFromZero,
+    )))
+}
+
 impl Expr {
     /// Evaluates the expression; `vars` gives each variable's value (or none when missing).
     pub fn eval(&self, vars: &dyn Fn(Var) -> Option<Decimal>) -> Result<Value, EvalFailure> {
@@ -391,20 +415,7 @@ impl Expr {
                 match op {
                     BinOp::Eq => Value::Bool(va == vb),
                     BinOp::Ne => Value::Bool(va != vb),
-                    _ => {
-                        let (x, y) = (num(va)?, num(vb)?);
-                        match op {
-                            BinOp::Add => Value::Num(decimal::add(x, y)?),
-                            BinOp::Sub => Value::Num(decimal::sub(x, y)?),
-                            BinOp::Mul => Value::Num(decimal::mul(x, y)?),
-                            BinOp::Div => Value::Num(decimal::div(x, y)?),
-                            BinOp::Lt => Value::Bool(x < y),
-                            BinOp::Le => Value::Bool(x <= y),
-                            BinOp::Gt => Value::Bool(x > y),
-                            BinOp::Ge => Value::Bool(x >= y),
-                            BinOp::Eq | BinOp::Ne | BinOp::And | BinOp::Or => Value::Bool(false),
-                        }
-                    }
+                    _ => arithmetic(*op, num(va)?, num(vb)?)?,
                 }
             }
             Expr::Call(func, args) => eval_call(*func, args, vars)?,
@@ -447,15 +458,7 @@ fn eval_call(
             let (x, lo, hi) = (num(arg(0)?)?, num(arg(1)?)?, num(arg(2)?)?);
             Value::Num(decimal::clamp(x, Some(lo), Some(hi)))
         }
-        Func::Round => {
-            let (x, p) = (num(arg(0)?)?, num(arg(1)?)?);
-            let places =
-                u32::try_from(p.trunc().mantissa()).map_err(|_| EvalFailure::Arithmetic)?;
-            Value::Num(x.round_dp_with_strategy(
-                places,
-                rust_decimal::RoundingStrategy::MidpointAwayFromZero,
-            ))
-        }
+        Func::Round => round(num(arg(0)?)?, num(arg(1)?)?)?,
         Func::Min | Func::Max => {
             let mut best: Option<Decimal> = None;
             for a in args {

@@ -6,7 +6,7 @@
 //! its results are the tree evaluator's ([`Expr::eval`]) bit for bit; a property test checks
 //! this on random formulas.
 
-use super::{BinOp, EvalFailure, Expr, Func, Value, Var, boolean, num};
+use super::{BinOp, EvalFailure, Expr, Func, Value, Var, arithmetic, boolean, num, round};
 use crate::decimal;
 use rust_decimal::Decimal;
 
@@ -211,40 +211,13 @@ impl Program {
                 Op::Neg(d, a) => (d, Value::Num(decimal::neg(num(get(&r, a)?)?))),
                 Op::Not(d, a) => (d, Value::Bool(!boolean(get(&r, a)?)?)),
                 Op::Abs(d, a) => (d, Value::Num(num(get(&r, a)?)?.abs())),
-                Op::Bin(d, op, a, b) => {
-                    let (x, y) = (num(get(&r, a)?)?, num(get(&r, b)?)?);
-                    (
-                        d,
-                        match op {
-                            BinOp::Add => Value::Num(decimal::add(x, y)?),
-                            BinOp::Sub => Value::Num(decimal::sub(x, y)?),
-                            BinOp::Mul => Value::Num(decimal::mul(x, y)?),
-                            BinOp::Div => Value::Num(decimal::div(x, y)?),
-                            BinOp::Lt => Value::Bool(x < y),
-                            BinOp::Le => Value::Bool(x <= y),
-                            BinOp::Gt => Value::Bool(x > y),
-                            BinOp::Ge => Value::Bool(x >= y),
-                            BinOp::Eq | BinOp::Ne | BinOp::And | BinOp::Or => Value::Bool(false),
-                        },
-                    )
-                }
+                Op::Bin(d, op, a, b) => (d, arithmetic(op, num(get(&r, a)?)?, num(get(&r, b)?)?)?),
                 Op::Eq(d, ne, a, b) => (d, Value::Bool((get(&r, a)? == get(&r, b)?) != ne)),
                 Op::Clamp(d, x, lo, hi) => {
                     let (x, lo, hi) = (num(get(&r, x)?)?, num(get(&r, lo)?)?, num(get(&r, hi)?)?);
                     (d, Value::Num(decimal::clamp(x, Some(lo), Some(hi))))
                 }
-                Op::Round(d, x, p) => {
-                    let (x, p) = (num(get(&r, x)?)?, num(get(&r, p)?)?);
-                    let places =
-                        u32::try_from(p.trunc().mantissa()).map_err(|_| EvalFailure::Arithmetic)?;
-                    (
-                        d,
-                        Value::Num(x.round_dp_with_strategy(
-                            places,
-                            rust_decimal::RoundingStrategy::MidpointAwayFromZero,
-                        )),
-                    )
-                }
+                Op::Round(d, x, p) => (d, round(num(get(&r, x)?)?, num(get(&r, p)?)?)?),
                 Op::MinMax(d, min, a) => {
                     let (best, v) = (num(get(&r, d)?)?, num(get(&r, a)?)?);
                     (d, Value::Num(if min { best.min(v) } else { best.max(v) }))
